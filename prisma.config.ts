@@ -27,9 +27,17 @@ class NameAsTextClient extends pg.Client {
   }
 }
 
+// The CLI reads env("DATABASE_URL") from the schema even for `generate`, which needs no
+// database; without a value it falls back to downloading a native engine. A placeholder keeps
+// `generate` offline, and the adapter below refuses to connect to it.
+const databaseUrlGiven = Boolean(process.env.DATABASE_URL);
+process.env.DATABASE_URL ??= 'postgresql://unset@localhost/unset';
+
 function poolConfig(): pg.PoolConfig {
   const raw = process.env.DATABASE_URL;
-  if (!raw) throw new Error('DATABASE_URL is not set: the Prisma CLI needs a database to migrate');
+  if (!databaseUrlGiven || !raw) {
+    throw new Error('DATABASE_URL is not set: the Prisma CLI needs a database to migrate');
+  }
   // Discrete fields, not a connection string: with a string the shadow database of
   // `migrate dev` points back at the main database.
   const url = new URL(raw);

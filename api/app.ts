@@ -1,0 +1,133 @@
+// The Express app. `createApp(deps)` builds it from its dependencies so tests mount the real
+// app against real services; `api/main.ts` runs it.
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { doubleCsrf } from 'csrf-csrf';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../runtime/config';
+import type { Db } from '../runtime/db';
+import type { Logger } from '../runtime/logger';
+import type { Mailer } from '../runtime/mailer';
+import { bearerAuth, SESSION_COOKIE, sessionAuth } from './auth';
+import { AppError, errorHandler, type ErrorRenderer } from './errors';
+import { html, page } from './html';
+import { auditRoutes } from './routes/audit';
+import { healthRoutes } from './routes/health';
+import { meRoutes } from './routes/me';
+import { homeRoutes } from './web/home';
+import { signinRoutes } from './web/signin';
+
+export interface AppDeps {
+  config: Pick<Config, 'publicBaseUrl' | 'sessionSecret'>;
+  db: Db;
+  temporal: Client;
+  mailer: Mailer;
+  logger: Logger;
+  now?: () => Date;
+  /** Requests allowed per window for sign-in and token pages (per client address). */
+  rateLimits?: { signinPerWindow?: number; tokenPerWindow?: number; windowMs?: number };
+}
+
+export interface WebHelpers {
+  csrfToken(req: Request, res: Response): string;
+  csrfProtection: RequestHandler;
+  requireSignedIn: RequestHandler;
+  signinLimiter: RequestHandler;
+  tokenLimiter: RequestHandler;
+}
+
+const CSRF_COOKIE = 'careloop_csrf';
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      // Health probes are frequent and say nothing new.
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      serializers: {
+        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: req.url.replace(/\/(a|signin)\/[^/?]+/, '/$1/<token>') }),
+      },
+    }),
+  );
+  app.use(helmet());
+  app.use(express.json({ limit: '100kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+  app.use(cookieParser());
+  app.use('/static', express.static(path.join(__dirname, 'static'), { maxAge: '1h', index: false }));
+
+  const secureCookie = deps.config.publicBaseUrl.startsWith('https://');
+  const csrf = doubleCsrf({
+    getSecret: () => deps.config.sessionSecret,
+    // Bound to the session when there is one; the sign-in forms come before any session.
+    getSessionIdentifier: (req) => (req.cookies as Record<string, string>)[SESSION_COOKIE] ?? 'anonymous',
+    cookieName: CSRF_COOKIE,
+    cookieOptions: { sameSite: 'strict', secure: secureCookie, httpOnly: true, path: '/' },
+    getCsrfTokenFromRequest: (req) => (req.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
+    errorConfig: { statusCode: 403, code: 'EBADCSRFTOKEN', message: 'invalid csrf token' },
+  });
+  const windowMs = deps.rateLimits?.windowMs ?? 15 * 60_000;
+  const limiter = (limit: number) =>
+    rateLimit({
+      windowMs,
+      limit,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: () => {
+        throw new AppError('RATE_LIMITED', 'Too many attempts from this address. Wait a few minutes and try again.');
+      },
+    });
+  const web: WebHelpers = {
+    csrfToken: (req, res) => csrf.generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false }),
+    csrfProtection: csrf.doubleCsrfProtection,
+    requireSignedIn: (req, res, next) => {
+      if (req.principal) return next();
+      res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}`);
+    },
+    signinLimiter: limiter(deps.rateLimits?.signinPerWindow ?? 10),
+    tokenLimiter: limiter(deps.rateLimits?.tokenPerWindow ?? 30),
+  };
+
+  app.use(healthRoutes(deps));
+
+  const api = express.Router();
+  api.use(bearerAuth(deps.db));
+  api.use(meRoutes(deps));
+  api.use(auditRoutes(deps));
+  api.use((req) => {
+    throw new AppError('NOT_FOUND', `No API route ${req.method} ${req.baseUrl}${req.path}. See the README for the API.`);
+  });
+  app.use('/api', api);
+
+  app.use(sessionAuth(deps.db, deps.now));
+  app.use(signinRoutes(deps, web));
+  app.use(homeRoutes(deps, web));
+  app.use((req) => {
+    throw new AppError('NOT_FOUND', `There is no page at ${req.path}.`);
+  });
+
+  const renderHtml: ErrorRenderer = (reply, req, res) => {
+    if (req.path.startsWith('/api/') || req.path === '/api' || !req.accepts('html')) return false;
+    res
+      .status(reply.status)
+      .type('html')
+      .send(
+        page(
+          { title: 'Problem' },
+          html`<section class="card"><h1>${reply.status === 404 ? 'Not found' : 'Something is not right'}</h1>
+<p class="problem">${reply.message}</p>
+<p><a href="/">Go to careloop</a></p></section>`,
+        ),
+      );
+    return true;
+  };
+  app.use(errorHandler(deps.logger, renderHtml));
+  return app;
+}

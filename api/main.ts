@@ -1,0 +1,66 @@
+// The API process: `npm run api`.
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfigOrExit, type Config } from '../runtime/config';
+import { createDb } from '../runtime/db';
+import { createLogger, type Logger } from '../runtime/logger';
+import { createMailer } from '../runtime/mailer';
+import { createApp } from './app';
+
+export interface RunningApi {
+  server: Server;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startApi(config: Config, logger: Logger): Promise<RunningApi> {
+  const db = createDb(config.databaseUrl);
+  const mailer = createMailer(config.smtp.url, config.smtp.from);
+  // Lazy: the API starts (and /readyz says 503) even while Temporal is still coming up.
+  const connection = Connection.lazy({
+    address: config.temporal.address,
+    tls: config.temporal.tls ? {} : undefined,
+    apiKey: config.temporal.apiKey,
+  });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const app = createApp({ config, db, temporal, mailer, logger });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`The API cannot start: port ${config.port} is already in use. Set PORT to another port.`) : err),
+    );
+  });
+  logger.info({ port: config.port }, 'api listening');
+  return {
+    server,
+    url: `http://localhost:${config.port}`,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await connection.close();
+      mailer.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+if (require.main === module) {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel, 'careloop-api');
+  startApi(config, logger)
+    .then((api) => {
+      const stop = () => {
+        logger.info('api stopping');
+        api.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    })
+    .catch((err: Error) => {
+      logger.fatal({ err }, err.message);
+      process.exit(1);
+    });
+}

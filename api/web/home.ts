@@ -1,0 +1,21 @@
+import { Router } from 'express';
+import { html, page } from '../html';
+import type { AppDeps, WebHelpers } from '../app';
+
+export function homeRoutes(deps: AppDeps, web: WebHelpers): Router {
+  const router = Router();
+
+  router.get('/', web.requireSignedIn, async (req, res) => {
+    const who = req.principal!;
+    const agency = await deps.db.agency.findUnique({ where: { id: who.agencyId }, select: { name: true } });
+    res.type('html').send(
+      page(
+        { title: 'Home', signedInAs: { name: who.name, email: who.email, csrfToken: web.csrfToken(req, res) } },
+        html`<section class="card"><h1>Welcome, ${who.name}</h1>
+<p>${agency?.name ?? ''} · roles: ${who.roles.join(', ')}</p></section>`,
+      ),
+    );
+  });
+
+  return router;
+}

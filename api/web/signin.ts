@@ -1,0 +1,150 @@
+// Sign-in for the web pages: the staff member asks for a link, the link arrives by email,
+// opening it shows a confirm button (mail scanners prefetch links, so GET changes nothing),
+// and the POST from that page starts a session.
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { AppError, fieldProblems } from '../errors';
+import { html, page } from '../html';
+import { SESSION_COOKIE } from '../auth';
+import { hashToken, newToken } from '../../runtime/secrets';
+import type { AppDeps, WebHelpers } from '../app';
+
+const SIGNIN_LINK_TTL_MS = 15 * 60_000;
+export const SESSION_TTL_MS = 12 * 60 * 60_000;
+
+const ZSigninRequest = z.object({
+  email: z.email('Enter your work email address, like name@agency.org').max(254),
+  next: z.string().max(500).optional(),
+  _csrf: z.string().optional(),
+});
+
+/** Only same-site paths: never send someone to another origin after sign-in. */
+function safeNext(next: string | undefined): string {
+  return next && /^\/(?![/\\])[\w\-./?=&%]*$/.test(next) ? next : '/';
+}
+
+export function signinRoutes(deps: AppDeps, web: WebHelpers): Router {
+  const router = Router();
+  const now = deps.now ?? (() => new Date());
+  const secureCookie = deps.config.publicBaseUrl.startsWith('https://');
+
+  const signinForm = (req: Request, res: Response, opts: { email?: string; error?: string; next?: string } = {}) =>
+    page(
+      { title: 'Sign in' },
+      html`<section class="card">
+  <h1>Sign in to careloop</h1>
+  <p class="muted">We email you a one-time link. No password to remember.</p>
+  <form method="post" action="/signin" novalidate>
+    <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
+    <input type="hidden" name="next" value="${safeNext(opts.next)}">
+    <label for="email">Work email</label>
+    <input id="email" name="email" type="email" autocomplete="email" value="${opts.email ?? ''}" aria-describedby="email-error">
+    ${opts.error ? html`<p id="email-error" class="field-error">${opts.error}</p>` : ''}
+    <p><button type="submit">Email me a sign-in link</button></p>
+  </form>
+</section>`,
+    );
+
+  router.get('/signin', (req, res) => {
+    const next = typeof req.query.next === 'string' ? req.query.next : undefined;
+    res.type('html').send(signinForm(req, res, { next }));
+  });
+
+  router.post('/signin', web.signinLimiter, web.csrfProtection, async (req, res) => {
+    const parsed = ZSigninRequest.safeParse(req.body);
+    if (!parsed.success) {
+      const problem = fieldProblems(parsed.error).find((p) => p.field === 'email') ?? fieldProblems(parsed.error)[0]!;
+      res.status(400).type('html').send(signinForm(req, res, { email: String(req.body?.email ?? ''), error: problem.message }));
+      return;
+    }
+    const email = parsed.data.email.toLowerCase();
+    const staff = await deps.db.staff.findUnique({ where: { email }, select: { id: true, name: true, active: true } });
+    if (staff?.active) {
+      const token = newToken('cls');
+      await deps.db.actionToken.create({
+        data: {
+          tokenHash: hashToken(token),
+          purpose: 'signin',
+          staffId: staff.id,
+          scope: { next: safeNext(parsed.data.next) },
+          expiresAt: new Date(now().getTime() + SIGNIN_LINK_TTL_MS),
+        },
+      });
+      const link = `${deps.config.publicBaseUrl}/signin/${token}`;
+      await deps.mailer.send({
+        to: email,
+        subject: 'Your careloop sign-in link',
+        text: `Hello ${staff.name},\n\nOpen this link within 15 minutes to sign in to careloop:\n\n${link}\n\nIf you did not ask to sign in, ignore this email.\n`,
+      });
+      deps.logger.info({ staffId: staff.id }, 'sign-in link sent');
+    }
+    // The same answer whether or not the address is known: the page reveals nobody.
+    res.type('html').send(
+      page(
+        { title: 'Check your email' },
+        html`<section class="card"><h1>Check your email</h1>
+<p class="notice">If ${email} belongs to a careloop account, a sign-in link is on its way. It works once, for 15 minutes.</p></section>`,
+      ),
+    );
+  });
+
+  const findSigninToken = async (token: string) => {
+    const row = await deps.db.actionToken.findUnique({
+      where: { tokenHash: hashToken(token) },
+      select: { id: true, purpose: true, expiresAt: true, usedAt: true, scope: true, staff: { select: { id: true, name: true, active: true } } },
+    });
+    if (!row || row.purpose !== 'signin' || !row.staff.active) {
+      throw new AppError('NOT_FOUND', 'This sign-in link is not valid. Ask for a new one on the sign-in page.');
+    }
+    if (row.usedAt) throw new AppError('GONE', 'This sign-in link has already been used. Ask for a new one on the sign-in page.');
+    if (row.expiresAt <= now()) throw new AppError('GONE', 'This sign-in link has expired. Ask for a new one on the sign-in page.');
+    return row;
+  };
+
+  router.get('/signin/:token', web.tokenLimiter, async (req, res) => {
+    const row = await findSigninToken(String(req.params.token));
+    res.type('html').send(
+      page(
+        { title: 'Confirm sign-in' },
+        html`<section class="card"><h1>Sign in as ${row.staff.name}?</h1>
+<form method="post" action="/signin/${String(req.params.token)}">
+  <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
+  <button type="submit">Sign in</button>
+</form></section>`,
+      ),
+    );
+  });
+
+  router.post('/signin/:token', web.tokenLimiter, web.csrfProtection, async (req, res) => {
+    const row = await findSigninToken(String(req.params.token));
+    const sessionToken = newToken('css');
+    const startedAt = now();
+    const signedIn = await deps.db.$transaction(async (tx) => {
+      // Spend the link atomically: two clicks racing each other start one session.
+      const spent = await tx.actionToken.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: startedAt } });
+      if (spent.count !== 1) return false;
+      await tx.session.create({
+        data: { tokenHash: hashToken(sessionToken), staffId: row.staff.id, expiresAt: new Date(startedAt.getTime() + SESSION_TTL_MS) },
+      });
+      return true;
+    });
+    if (!signedIn) throw new AppError('GONE', 'This sign-in link has already been used. Ask for a new one on the sign-in page.');
+    res.cookie(SESSION_COOKIE, sessionToken, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: secureCookie,
+      path: '/',
+      maxAge: SESSION_TTL_MS,
+    });
+    const scope = row.scope as { next?: string } | null;
+    res.redirect(303, safeNext(scope?.next));
+  });
+
+  router.post('/signout', web.csrfProtection, async (req, res) => {
+    if (req.principal?.sessionId) await deps.db.session.deleteMany({ where: { id: req.principal.sessionId } });
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.redirect(303, '/signin');
+  });
+
+  return router;
+}

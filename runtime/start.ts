@@ -1,0 +1,143 @@
+// `npm start`: the whole product on one machine with nothing installed. Every part that is
+// not configured is started here on its embedded default (PostgreSQL, Temporal dev server,
+// MailDev inbox); then migrations, demo data, the worker and the API. Ctrl-C stops it all.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { runWorker } from '../worker/main';
+import { startApi, type RunningApi } from '../api/main';
+import { ConfigError, loadConfig } from './config';
+import { createDb } from './db';
+import { startEmbeddedInbox, startEmbeddedPostgres, startEmbeddedTemporal, type Stoppable } from './embedded';
+import { createLogger } from './logger';
+import { migrateDeploy } from './migrate';
+import { installTemporalRuntime } from './temporal';
+import { DEMO_STAFF, seedDemo } from './seed';
+
+const projectRoot = path.resolve(__dirname, '..');
+
+function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (!raw) return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(name, 'must be a port number between 1 and 65535');
+  }
+  return port;
+}
+
+/** Kept in the data directory so sessions survive a restart of the embedded default. */
+function embeddedSessionSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'session-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+async function main(): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const dataDir = path.resolve(env.CARELOOP_DATA_DIR || path.join(projectRoot, '.data'));
+  mkdirSync(dataDir, { recursive: true });
+  const logger = createLogger(env.LOG_LEVEL || 'info', 'careloop', process.stdout.isTTY);
+  installTemporalRuntime(logger, { ownSignals: true });
+  const running: Stoppable[] = [];
+  let stopping = false;
+  const controller = new AbortController();
+  let worker: Promise<void> | undefined;
+  let api: RunningApi | undefined;
+
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping careloop');
+    await api?.stop().catch((err) => logger.error({ err }, 'api did not stop cleanly'));
+    controller.abort();
+    await worker?.catch((err) => logger.error({ err }, 'worker did not stop cleanly'));
+    for (const part of running.reverse()) {
+      await part.stop().catch((err) => logger.error({ err }, 'an embedded service did not stop cleanly'));
+    }
+    logger.info('stopped');
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+
+  try {
+    const urls: [string, string][] = [];
+    const embeddedDb = !env.DATABASE_URL;
+    if (embeddedDb) {
+      const port = portFrom(env, 'EMBEDDED_PG_PORT', 5433);
+      logger.info({ port }, 'starting embedded PostgreSQL');
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port });
+      running.push(pg);
+      env.DATABASE_URL = pg.url;
+      urls.push(['Database', pg.url]);
+    }
+    if (!env.TEMPORAL_ADDRESS) {
+      const port = portFrom(env, 'EMBEDDED_TEMPORAL_PORT', 7233);
+      const uiPort = portFrom(env, 'EMBEDDED_TEMPORAL_UI_PORT', 8233);
+      logger.info({ port, uiPort }, 'starting Temporal dev server');
+      const temporal = await startEmbeddedTemporal({ dbFilename: path.join(dataDir, 'temporal.db'), port, uiPort });
+      running.push(temporal);
+      env.TEMPORAL_ADDRESS = temporal.address;
+      if (temporal.uiUrl) urls.push(['Temporal UI', temporal.uiUrl]);
+    }
+    if (!env.SMTP_URL) {
+      const smtpPort = portFrom(env, 'EMBEDDED_SMTP_PORT', 1025);
+      const webPort = portFrom(env, 'EMBEDDED_INBOX_PORT', 1080);
+      logger.info({ smtpPort, webPort }, 'starting MailDev inbox');
+      const inbox = await startEmbeddedInbox({ smtpPort, webPort, mailDirectory: path.join(dataDir, 'mail') });
+      running.push(inbox);
+      env.SMTP_URL = inbox.smtpUrl;
+      urls.push(['Inbox', inbox.webUrl]);
+    }
+    env.SESSION_SECRET ||= embeddedSessionSecret(dataDir);
+
+    const config = loadConfig(env);
+    logger.info('applying database migrations');
+    await migrateDeploy(config.databaseUrl);
+    if (embeddedDb || env.CARELOOP_SEED_DEMO === 'true') {
+      const db = createDb(config.databaseUrl, { max: 2 });
+      await seedDemo(db);
+      await db.$disconnect();
+    }
+
+    worker = runWorker(config, logger.child({ part: 'worker' }), controller.signal);
+    worker.catch((err) => {
+      logger.fatal({ err }, 'worker failed');
+      void stopAll(1);
+    });
+    api = await startApi(config, logger.child({ part: 'api' }));
+
+    const width = 13;
+    const lines = [
+      '',
+      'careloop is running',
+      `  ${'App'.padEnd(width)}${config.publicBaseUrl}`,
+      ...urls.map(([name, url]) => `  ${name.padEnd(width)}${url}`),
+      '',
+      ...(embeddedDb
+        ? [
+            'Sign in: open the app, enter a demo address such as',
+            `  ${DEMO_STAFF.map((s) => s.email).slice(0, 3).join(', ')}`,
+            `and open the link that arrives in the inbox${urls.some(([n]) => n === 'Inbox') ? ` (${urls.find(([n]) => n === 'Inbox')![1]})` : ''}.`,
+            'API token: npm run careloop -- staff token --email coordinator@careloop.test',
+          ]
+        : ['Create staff and API tokens with: npm run careloop -- staff add --help']),
+      `Data: ${dataDir}   Stop: Ctrl-C`,
+      '',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`careloop: configuration error: ${err.message}\n`);
+    } else {
+      process.stderr.write(`careloop: ${(err as Error).message}\n`);
+      logger.debug({ err }, 'start failed');
+    }
+    await stopAll(1);
+  }
+}
+
+void main();

@@ -1,0 +1,47 @@
+// The worker process: `npm run worker`. Polls the task queue until SIGINT/SIGTERM, then
+// finishes what it holds and exits.
+import { loadConfigOrExit } from '../runtime/config';
+import { createDb } from '../runtime/db';
+import { createLogger } from '../runtime/logger';
+import { createMailer } from '../runtime/mailer';
+import { connectWorker, installTemporalRuntime } from '../runtime/temporal';
+import { createWorker } from './worker';
+import type { Config } from '../runtime/config';
+import type { Logger } from '../runtime/logger';
+
+export async function runWorker(config: Config, logger: Logger, signal?: AbortSignal): Promise<void> {
+  const db = createDb(config.databaseUrl);
+  const mailer = createMailer(config.smtp.url, config.smtp.from);
+  const connection = await connectWorker(config.temporal);
+  try {
+    const worker = await createWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      deps: { db, mailer },
+    });
+    const stop = () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    };
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop, { once: true });
+    logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker polling');
+    await worker.run();
+    logger.info('worker stopped');
+  } finally {
+    await connection.close();
+    mailer.close();
+    await db.$disconnect();
+  }
+}
+
+if (require.main === module) {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel, 'careloop-worker');
+  installTemporalRuntime(logger);
+  // Worker.run() already shuts down on SIGINT/SIGTERM (the SDK's default shutdown signals).
+  runWorker(config, logger).catch((err) => {
+    logger.fatal({ err }, 'worker failed');
+    process.exit(1);
+  });
+}

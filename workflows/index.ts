@@ -1,0 +1,2 @@
+// The worker's workflowsPath: every workflow type careloop runs.
+export * from './smoke';
