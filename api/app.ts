@@ -57,13 +57,20 @@ export function createApp(deps: AppDeps): express.Express {
       },
     }),
   );
-  app.use(helmet());
+  const secureCookie = deps.config.publicBaseUrl.startsWith('https://');
+  // Served over plain http (the embedded default), HSTS and upgrade-insecure-requests would
+  // send browsers to an https port that does not exist.
+  app.use(
+    helmet({
+      strictTransportSecurity: secureCookie,
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: secureCookie ? [] : null } },
+    }),
+  );
   app.use(express.json({ limit: '100kb' }));
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(cookieParser());
   app.use('/static', express.static(path.join(__dirname, 'static'), { maxAge: '1h', index: false }));
 
-  const secureCookie = deps.config.publicBaseUrl.startsWith('https://');
   const csrf = doubleCsrf({
     getSecret: () => deps.config.sessionSecret,
     // Bound to the session when there is one; the sign-in forms come before any session.
