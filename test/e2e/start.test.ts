@@ -1,0 +1,137 @@
+// `npm start` as a user runs it: every embedded part for real, on free ports and a temporary
+// data directory. Stopped with SIGINT (what Ctrl-C sends) and started again on the same data.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { smokeStatusQuery, smokeWorkflow } from '../../workflows';
+import { freePort } from '../support/ports';
+
+const root = path.resolve(__dirname, '../..');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+}
+
+function startCareloop(env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['runtime/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner within 120 s:\n${out}`)), 120_000);
+    const onData = () => {
+      if (out.includes('careloop is running')) {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        resolve({ child, output: () => out });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited early (${code}):\n${out}`));
+    });
+  });
+}
+
+function stop(started: Started): Promise<number | null> {
+  return new Promise((resolve) => {
+    started.child.once('exit', (code) => resolve(code));
+    started.child.kill('SIGINT');
+  });
+}
+
+function processesUsing(dir: string): string[] {
+  return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(dir));
+}
+
+describe('npm start: the embedded default, stopped and started again', () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let ports: Record<string, number>;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'careloop-start-'));
+    chmodSync(dataDir, 0o755);
+    ports = {
+      PORT: await freePort(),
+      EMBEDDED_PG_PORT: await freePort(),
+      EMBEDDED_TEMPORAL_PORT: await freePort(),
+      EMBEDDED_TEMPORAL_UI_PORT: await freePort(),
+      EMBEDDED_SMTP_PORT: await freePort(),
+      EMBEDDED_INBOX_PORT: await freePort(),
+    };
+    const base = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL', 'SESSION_SECRET', 'PUBLIC_BASE_URL'].includes(k)),
+    );
+    env = { ...base, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), CARELOOP_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  });
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs every part, stops cleanly on SIGINT, and finds its workflows again', async () => {
+    const workflowId = `smoke-restart-${Date.now()}`;
+    const first = await startCareloop(env);
+    try {
+      const banner = first.output();
+      expect(banner).toContain(`http://localhost:${ports.PORT}`);
+      expect(banner).toContain(`Temporal UI  http://localhost:${ports.EMBEDDED_TEMPORAL_UI_PORT}`);
+      expect(banner).toContain(`Inbox        http://localhost:${ports.EMBEDDED_INBOX_PORT}`);
+      expect(banner).toMatch(/Sign in: open the app/);
+
+      const ready = await fetch(`http://localhost:${ports.PORT}/readyz`);
+      expect(ready.status).toBe(200);
+      expect((await fetch(`http://localhost:${ports.EMBEDDED_TEMPORAL_UI_PORT}/`)).status).toBe(200);
+      expect((await fetch(`http://localhost:${ports.EMBEDDED_INBOX_PORT}/`, { headers: { Accept: 'text/html' } })).status).toBe(200);
+
+      const connection = await Connection.connect({ address: `127.0.0.1:${ports.EMBEDDED_TEMPORAL_PORT}` });
+      const client = new Client({ connection });
+      const handle = await client.workflow.start(smokeWorkflow, { taskQueue: 'careloop', workflowId, args: [{ label: 'before restart', wait: '1 hour' }] });
+      await expect.poll(() => handle.query(smokeStatusQuery), { timeout: 20_000 }).toBe('waiting');
+      await connection.close();
+    } finally {
+      expect(await stop(first)).toBe(0);
+    }
+    expect(first.output()).not.toMatch(/did not stop cleanly/);
+    expect(processesUsing(dataDir)).toEqual([]);
+
+    const second = await startCareloop(env);
+    try {
+      const connection = await Connection.connect({ address: `127.0.0.1:${ports.EMBEDDED_TEMPORAL_PORT}` });
+      const client = new Client({ connection });
+      const handle = client.workflow.getHandle(workflowId);
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      expect(await handle.query(smokeStatusQuery)).toBe('waiting');
+      await handle.terminate('test done');
+      await connection.close();
+      expect((await fetch(`http://localhost:${ports.PORT}/readyz`)).status).toBe(200);
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+    expect(processesUsing(dataDir)).toEqual([]);
+  }, 300_000);
+
+  it('says clearly when an embedded port is taken', async () => {
+    const net = await import('node:net');
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(ports.EMBEDDED_PG_PORT, '127.0.0.1', () => r()));
+    try {
+      const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['runtime/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      expect(code).toBe(1);
+      expect(err).toContain(`port ${ports.EMBEDDED_PG_PORT} is already in use`);
+      expect(err).toContain('EMBEDDED_PG_PORT');
+    } finally {
+      blocker.close();
+    }
+  }, 60_000);
+});
