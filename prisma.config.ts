@@ -8,6 +8,7 @@ import pg from 'pg';
 // prisma/orm#27403: the WebAssembly schema engine cannot read PostgreSQL's `name` type
 // (OID 19) through the pg adapter. Presenting those columns as `text` (OID 25) lets
 // migrations run. Used by the CLI only, never by the application.
+/* eslint-disable @typescript-eslint/no-explicit-any -- pg.Client#query has a dozen overloads; this wrapper passes any of them through. */
 class NameAsTextClient extends pg.Client {
   override query(...args: unknown[]): any {
     const rewrite = (result: any) => {
@@ -26,6 +27,7 @@ class NameAsTextClient extends pg.Client {
     return out && typeof out.then === 'function' ? out.then(rewrite) : out;
   }
 }
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 // The CLI reads env("DATABASE_URL") from the schema even for `generate`, which needs no
 // database; without a value it falls back to downloading a native engine. A placeholder keeps
