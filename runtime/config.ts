@@ -47,6 +47,17 @@ export const ZConfigEnv = z.object({
   SESSION_SECRET: z
     .string({ error: 'is required: a random string of at least 32 characters (e.g. `openssl rand -hex 32`)' })
     .min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)'),
+  TIME_ZONE: z
+    .string()
+    .refine((v) => {
+      try {
+        new Intl.DateTimeFormat('en-GB', { timeZone: v });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Europe/London or UTC')
+    .default('UTC'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -59,6 +70,8 @@ export interface Config {
   publicBaseUrl: string;
   port: number;
   sessionSecret: string;
+  /** Deadlines in emails and pages are shown in this zone. */
+  timeZone: string;
   logLevel: TConfigEnv['LOG_LEVEL'];
 }
 
@@ -94,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`,
     port: e.PORT,
     sessionSecret: e.SESSION_SECRET,
+    timeZone: e.TIME_ZONE,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,4 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { status } from '@grpc/grpc-js';
+import { SEARCH_ATTRIBUTE_KEYS } from '../domain/search-attributes';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Logger } from './logger';
 import type { Config } from './config';
@@ -38,4 +41,36 @@ export function installTemporalRuntime(logger: Logger, opts: { ownSignals?: bool
     }),
     ...(opts.ownSignals ? { shutdownSignals: [] } : {}),
   });
+}
+
+const INDEXED_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+  KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  KEYWORD_LIST: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+  INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  TEXT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  BOOL: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  DOUBLE: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+};
+
+/**
+ * Registers careloop's search attributes on a namespace that lacks them (a self-hosted cluster,
+ * the time-skipping test server). Attributes already there are left alone.
+ */
+export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  let known = new Set<string>();
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    known = new Set(Object.keys(existing.customAttributes ?? {}));
+  } catch (err) {
+    // The time-skipping test server can add search attributes but not list them.
+    if ((err as { code?: number }).code !== status.UNIMPLEMENTED) throw err;
+  }
+  const missing = SEARCH_ATTRIBUTE_KEYS.filter((k) => !known.has(k.name));
+  if (missing.length === 0) return [];
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, INDEXED_TYPE[k.type]!])),
+  });
+  return missing.map((k) => k.name);
 }

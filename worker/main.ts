@@ -18,7 +18,7 @@ export async function runWorker(config: Config, logger: Logger, signal?: AbortSi
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: { db, mailer },
+      deps: { db, mailer, links: { publicBaseUrl: config.publicBaseUrl, inboundDomain: config.smtp.inboundDomain, timeZone: config.timeZone } },
     });
     const stop = () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

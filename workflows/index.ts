@@ -1,2 +1,3 @@
 // The worker's workflowsPath: every workflow type careloop runs.
 export * from './smoke';
+export * from './sprint';

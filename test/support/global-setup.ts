@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import type { TestProject } from 'vitest/node';
+import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../runtime/embedded';
 import { migrateDeploy } from '../../runtime/migrate';
 import { freePort } from './ports';

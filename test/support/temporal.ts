@@ -6,6 +6,7 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../domain/search-attributes';
 import { devServerExecutable, testServerExecutable } from '../../runtime/temporal-binaries';
+import { registerSearchAttributes } from '../../runtime/temporal';
 
 let runtimeInstalled = false;
 function quietRuntime() {
@@ -14,9 +15,12 @@ function quietRuntime() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 }
 
-export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
+  // The test server starts with no custom search attributes; workflows upsert careloop's.
+  await registerSearchAttributes(env.connection, 'default');
+  return env;
 }
 
 export function createDevServerEnv(): Promise<TestWorkflowEnvironment> {

@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { smokeStatusQuery, smokeWorkflow } from '../../workflows';
 import { verifyAuditChain } from '../../activities/audit';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { mailerFor } from '../support/mailer';
+import { mailerFor, TEST_LINKS } from '../support/mailer';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
 import { createDevServerEnv, createTimeSkippingEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
@@ -28,7 +28,7 @@ describe.each([
 
   it('waits on a durable timer, then records one audit event', async () => {
     const taskQueue = `smoke-${randomUUID()}`;
-    const worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp) } });
+    const worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
     const workflowId = `smoke-${randomUUID()}`;
     const wait = env.supportsTimeSkipping ? '3 days' : '1 second';
     const result = await worker.runUntil(async () => {

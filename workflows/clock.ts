@@ -1,0 +1,9 @@
+// Inside a workflow, Date is Temporal's deterministic clock: it reads the time of the current
+// workflow task from history, the same on every replay. This is the one place workflows read it.
+export function workflowNow(): number {
+  return Date.now();
+}
+
+export function workflowNowIso(): string {
+  return new Date(workflowNow()).toISOString();
+}
