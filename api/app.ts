@@ -20,9 +20,12 @@ import { healthRoutes } from './routes/health';
 import { meRoutes } from './routes/me';
 import { homeRoutes } from './web/home';
 import { signinRoutes } from './web/signin';
+import { actionPages } from './web/actions';
+import { sprintRoutes } from './routes/sprints';
+import { createSprintService, type SprintService } from './services/sprints';
 
 export interface AppDeps {
-  config: Pick<Config, 'publicBaseUrl' | 'sessionSecret'>;
+  config: Pick<Config, 'publicBaseUrl' | 'sessionSecret' | 'timeZone'> & { taskQueue: string };
   db: Db;
   temporal: Client;
   mailer: Mailer;
@@ -30,6 +33,10 @@ export interface AppDeps {
   now?: () => Date;
   /** Requests allowed per window for sign-in and token pages (per client address). */
   rateLimits?: { signinPerWindow?: number; tokenPerWindow?: number; windowMs?: number };
+}
+
+export interface AppServices {
+  sprints: SprintService;
 }
 
 export interface WebHelpers {
@@ -102,12 +109,15 @@ export function createApp(deps: AppDeps): express.Express {
     tokenLimiter: limiter(deps.rateLimits?.tokenPerWindow ?? 30),
   };
 
+  const services: AppServices = { sprints: createSprintService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue }) };
+
   app.use(healthRoutes(deps));
 
   const api = express.Router();
   api.use(bearerAuth(deps.db));
   api.use(meRoutes(deps));
   api.use(auditRoutes(deps));
+  api.use(sprintRoutes(services.sprints));
   api.use((req) => {
     throw new AppError('NOT_FOUND', `No API route ${req.method} ${req.baseUrl}${req.path}. See the README for the API.`);
   });
@@ -116,6 +126,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(sessionAuth(deps.db, deps.now));
   app.use(signinRoutes(deps, web));
   app.use(homeRoutes(deps, web));
+  app.use(actionPages(deps, services, web));
   app.use((req) => {
     throw new AppError('NOT_FOUND', `There is no page at ${req.path}.`);
   });

@@ -23,7 +23,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     apiKey: config.temporal.apiKey,
   });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const app = createApp({ config, db, temporal, mailer, logger });
+  const app = createApp({ config: { ...config, taskQueue: config.temporal.taskQueue }, db, temporal, mailer, logger });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, () => resolve(s));
     s.once('error', (err: NodeJS.ErrnoException) =>

@@ -1,0 +1,283 @@
+// The sprint service: everything the API, the action pages and the email replies do to a
+// sprint goes through here, so the rules (who may act, what is valid) live in one place and
+// the workflow has the last word on state.
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Principal } from '../auth';
+import { AppError, parseInput } from '../errors';
+import { translateTemporalError } from './temporal-errors';
+import {
+  isEnded,
+  sprintWorkflowId,
+  type Actor,
+  type ActionChannel,
+  type SprintState,
+  type StaffRef,
+  type TaskState,
+} from '../../domain/sprint';
+import {
+  planSprint,
+  resolveTiming,
+  ZAddNote,
+  ZCancelSprint,
+  ZCompleteTask,
+  ZNotApplicable,
+  ZReassignTask,
+  ZRefuseTask,
+  ZStartSprint,
+} from '../../domain/sprint-input';
+import {
+  addTaskNoteSignal,
+  cancelSprintUpdate,
+  completeTaskUpdate,
+  markTaskNotApplicableUpdate,
+  reassignTaskUpdate,
+  refuseTaskUpdate,
+  sprintStateQuery,
+  sprintWorkflow,
+} from '../../workflows/sprint';
+import { REPLY_TOKEN_PURPOSE, TASK_TOKEN_PURPOSE } from '../../activities/notifications';
+import type { Db } from '../../runtime/db';
+import { hashToken } from '../../runtime/secrets';
+
+export type TaskAction =
+  | { type: 'complete'; note?: string }
+  | { type: 'refuse'; reason: string; managedHow: string }
+  | { type: 'not-applicable'; reason: string }
+  | { type: 'reassign'; ownerId: string; reason: string }
+  | { type: 'note'; text: string };
+
+/** Who is acting: a signed-in principal, or the staff member an action token was issued to. */
+export interface Caller {
+  staffId: string;
+  name: string;
+  agencyId: string;
+  roles: string[];
+}
+
+export interface SprintServiceDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+}
+
+const staffRefSelect = { id: true, name: true, email: true, agencyId: true, roles: true, active: true } as const;
+
+export function callerOf(p: Principal): Caller {
+  return { staffId: p.staffId, name: p.name, agencyId: p.agencyId, roles: p.roles };
+}
+
+export function createSprintService(deps: SprintServiceDeps) {
+  const handleOf = (sprintId: string) => deps.temporal.workflow.getHandle<typeof sprintWorkflow>(sprintId);
+
+  async function loadState(sprintId: string): Promise<SprintState> {
+    if (!/^sprint-[\w-]+$/.test(sprintId) || sprintId.length > 120) throw new AppError('NOT_FOUND', 'No sprint with that id.');
+    try {
+      return await handleOf(sprintId).query(sprintStateQuery);
+    } catch (err) {
+      translateTemporalError(err, 'sprint');
+    }
+  }
+
+  const actsForSprint = (c: Caller, s: SprintState) => c.staffId === s.coordinator.id || c.roles.includes('admin');
+
+  async function mayView(c: Caller, s: SprintState): Promise<boolean> {
+    if (actsForSprint(c, s) || s.tasks.some((t) => t.owner.id === c.staffId)) return true;
+    if (c.roles.includes('manager')) {
+      const agencies = new Set([s.coordinator.agencyId, ...s.tasks.map((t) => t.owner.agencyId)]);
+      return agencies.has(c.agencyId);
+    }
+    return false;
+  }
+
+  async function staffRef(id: string, field: string): Promise<StaffRef & { roles: string[] }> {
+    const s = await deps.db.staff.findUnique({ where: { id }, select: staffRefSelect });
+    if (!s || !s.active) throw new AppError('INVALID_INPUT', 'The request has invalid fields.', { fields: [{ field, message: 'is not an active staff member' }] });
+    return { id: s.id, name: s.name, email: s.email, agencyId: s.agencyId, roles: s.roles };
+  }
+
+  async function update<T>(sprintId: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      translateTemporalError(err, 'sprint');
+    }
+  }
+
+  return {
+    /** Starts a sprint, or finds the one already started for this participant and discharge. */
+    async start(caller: Caller, body: unknown): Promise<{ sprintId: string; created: boolean }> {
+      const input = parseInput(ZStartSprint, body, 'sprint');
+      const timing = resolveTiming(input.timing);
+      if ('problem' in timing) throw new AppError('INVALID_INPUT', 'The sprint has invalid fields.', { fields: [timing.problem] });
+      const coordinator = await staffRef(input.coordinatorId ?? caller.staffId, 'coordinatorId');
+      if (!coordinator.roles.includes('coordinator')) {
+        throw new AppError('INVALID_INPUT', 'The sprint has invalid fields.', { fields: [{ field: 'coordinatorId', message: 'must be a staff member with the coordinator role' }] });
+      }
+      const ownerIds = [...new Set(Object.values(input.owners))];
+      const found = await deps.db.staff.findMany({ where: { id: { in: ownerIds }, active: true }, select: staffRefSelect });
+      const byId = new Map(found.map((s) => [s.id, { id: s.id, name: s.name, email: s.email, agencyId: s.agencyId }]));
+      const missing = Object.entries(input.owners).filter(([, id]) => !byId.has(id));
+      if (missing.length) {
+        throw new AppError('INVALID_INPUT', 'The sprint has invalid fields.', { fields: missing.map(([k]) => ({ field: `owners.${k}`, message: 'is not an active staff member' })) });
+      }
+      const participant = await deps.db.participant.upsert({
+        where: { localRef: input.participant.localRef },
+        update: {},
+        create: { localRef: input.participant.localRef, displayName: input.participant.displayName },
+      });
+      const dischargeAt = new Date(input.dischargeAt);
+      const sprintId = sprintWorkflowId(participant.id, dischargeAt);
+      const requester = await staffRef(caller.staffId, 'caller');
+      const plan = planSprint({
+        sprintId,
+        participant: { id: participant.id, localRef: participant.localRef, displayName: participant.displayName },
+        coordinator: { id: coordinator.id, name: coordinator.name, email: coordinator.email, agencyId: coordinator.agencyId },
+        requestedBy: { id: requester.id, name: requester.name, email: requester.email, agencyId: requester.agencyId },
+        dischargeAt,
+        owners: Object.fromEntries(Object.entries(input.owners).map(([k, id]) => [k, byId.get(id)!])),
+        timing,
+      });
+      try {
+        await deps.temporal.workflow.start(sprintWorkflow, {
+          taskQueue: deps.taskQueue,
+          workflowId: sprintId,
+          args: [plan],
+          // One sprint per participant and discharge, ever: a form sent twice finds the first.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
+        return { sprintId, created: true };
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return { sprintId, created: false };
+        throw err;
+      }
+    },
+
+    async get(caller: Caller, sprintId: string): Promise<SprintState> {
+      const state = await loadState(sprintId);
+      // Someone with no part in the sprint learns nothing, not even that it exists.
+      if (!(await mayView(caller, state))) throw new AppError('NOT_FOUND', 'No sprint with that id.');
+      return state;
+    },
+
+    async act(caller: Caller, sprintId: string, taskKey: string, action: TaskAction, channel: ActionChannel): Promise<TaskState> {
+      const state = await this.get(caller, sprintId);
+      const task = state.tasks.find((t) => t.key === taskKey);
+      if (!task) throw new AppError('NOT_FOUND', `This sprint has no task "${taskKey}".`);
+      const actor: Actor = { staffId: caller.staffId, name: caller.name, channel };
+      const base = { taskKey, actor, actsForSprint: actsForSprint(caller, state) };
+      const handle = handleOf(sprintId);
+      // Validate exactly what was sent: unknown fields are refused, not ignored.
+      const { type: _type, ...fields } = action;
+      switch (action.type) {
+        case 'complete': {
+          const a = parseInput(ZCompleteTask, fields, 'action');
+          return update(sprintId, () => handle.executeUpdate(completeTaskUpdate, { args: [{ ...base, note: a.note || undefined }] }));
+        }
+        case 'refuse': {
+          const a = parseInput(ZRefuseTask, fields, 'refusal');
+          return update(sprintId, () => handle.executeUpdate(refuseTaskUpdate, { args: [{ ...base, ...a }] }));
+        }
+        case 'not-applicable': {
+          const a = parseInput(ZNotApplicable, fields, 'action');
+          return update(sprintId, () => handle.executeUpdate(markTaskNotApplicableUpdate, { args: [{ ...base, ...a }] }));
+        }
+        case 'reassign': {
+          const a = parseInput(ZReassignTask, fields, 'reassignment');
+          if (!base.actsForSprint) throw new AppError('FORBIDDEN', "Only the sprint's coordinator may reassign a task.");
+          const owner = await staffRef(a.ownerId, 'ownerId');
+          const newOwner = { id: owner.id, name: owner.name, email: owner.email, agencyId: owner.agencyId };
+          return update(sprintId, () => handle.executeUpdate(reassignTaskUpdate, { args: [{ ...base, newOwner, reason: a.reason }] }));
+        }
+        case 'note': {
+          const a = parseInput(ZAddNote, fields, 'note');
+          if (!base.actsForSprint && task.owner.id !== caller.staffId) throw new AppError('FORBIDDEN', `"${task.title}" belongs to ${task.owner.name}.`);
+          if (state.status !== 'open') throw new AppError('CONFLICT', `This sprint is ${state.status}.`);
+          await handle.signal(addTaskNoteSignal, { ...base, text: a.text });
+          return task;
+        }
+      }
+    },
+
+    async cancel(caller: Caller, sprintId: string, body: unknown): Promise<SprintState> {
+      const { reason } = parseInput(ZCancelSprint, body, 'cancellation');
+      const state = await this.get(caller, sprintId);
+      if (!actsForSprint(caller, state)) throw new AppError('FORBIDDEN', "Only the sprint's coordinator may cancel it.");
+      return update(sprintId, () => handleOf(sprintId).executeUpdate(cancelSprintUpdate, { args: [{ actor: { staffId: caller.staffId, name: caller.name, channel: 'api' }, reason }] }));
+    },
+
+    /** What an emailed link is for, checked but not spent: GET pages show this. */
+    async inspectTaskToken(token: string, now: Date = new Date()) {
+      const row = await findToken(deps.db, token, TASK_TOKEN_PURPOSE, now);
+      const state = await loadState(row.workflowId!);
+      const taskKey = (row.scope as { task?: string }).task ?? '';
+      const task = state.tasks.find((t) => t.key === taskKey);
+      if (!task) throw new AppError('NOT_FOUND', 'This link is not valid.');
+      return { row, state, task };
+    },
+
+    /** Acts through an emailed link: spends the token, once, and only if the action happens. */
+    async actWithTaskToken(token: string, action: Exclude<TaskAction, { type: 'reassign' | 'note' }>, now: Date = new Date()): Promise<TaskState> {
+      const { row, state, task } = await this.inspectTaskToken(token, now);
+      if (isEnded(task)) throw new AppError('CONFLICT', `"${task.title}" has already ended as ${task.status}${task.endedBy ? ` (by ${task.endedBy.name})` : ''}.`);
+      const claimed = await deps.db.actionToken.updateMany({ where: { id: row.id, usedAt: null, revokedAt: null }, data: { usedAt: now } });
+      if (claimed.count !== 1) throw new AppError('GONE', 'This link has already been used.');
+      try {
+        return await this.act(callerFromToken(row.staff), state.sprintId, task.key, action, 'link');
+      } catch (err) {
+        // Nothing happened: give the link back, unless the task has ended meanwhile.
+        if (!(err instanceof AppError && err.code === 'CONFLICT')) await deps.db.actionToken.update({ where: { id: row.id }, data: { usedAt: null } });
+        throw err;
+      }
+    },
+
+    /**
+     * Acts on the tasks an email listed, from a reply. The reply token stays usable for the
+     * email's other tasks; it stops with the sprint. Only the staff member it was sent to may use it.
+     */
+    async actWithReplyToken(token: string, senderEmail: string, commands: { taskIndex?: number; action: Exclude<TaskAction, { type: 'reassign' | 'note' }> }[], now: Date = new Date()) {
+      const row = await findToken(deps.db, token, REPLY_TOKEN_PURPOSE, now);
+      if (row.staff.email.toLowerCase() !== senderEmail.trim().toLowerCase()) {
+        throw new AppError('FORBIDDEN', 'This reply did not come from the person the email was sent to.');
+      }
+      const keys = (row.scope as { tasks?: string[] }).tasks ?? [];
+      const results: { taskKey: string; ok: boolean; message: string }[] = [];
+      for (const c of commands) {
+        const taskKey = keys.length === 1 && c.taskIndex === undefined ? keys[0] : c.taskIndex !== undefined ? keys[c.taskIndex - 1] : undefined;
+        if (!taskKey) {
+          results.push({ taskKey: '', ok: false, message: keys.length > 1 ? 'Start each line with the task number from the email.' : 'No such task in that email.' });
+          continue;
+        }
+        try {
+          const task = await this.act(callerFromToken(row.staff), row.workflowId!, taskKey, c.action, 'email-reply');
+          results.push({ taskKey, ok: true, message: `${task.title}: recorded as ${task.status}` });
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          results.push({ taskKey, ok: false, message: err.userMessage });
+        }
+      }
+      return { staff: row.staff, results };
+    },
+  };
+}
+
+export type SprintService = ReturnType<typeof createSprintService>;
+
+function callerFromToken(staff: { id: string; name: string; agencyId: string; roles: string[] }): Caller {
+  // A link acts for its owner only, never with the owner's wider roles.
+  return { staffId: staff.id, name: staff.name, agencyId: staff.agencyId, roles: staff.roles.filter((r) => r === 'staff') };
+}
+
+async function findToken(db: Db, token: string, purpose: string, now: Date) {
+  if (!/^[\w-]{20,100}$/.test(token)) throw new AppError('NOT_FOUND', 'This link is not valid. Check that the whole link was copied.');
+  const row = await db.actionToken.findUnique({
+    where: { tokenHash: hashToken(token) },
+    include: { staff: { select: { id: true, name: true, email: true, agencyId: true, roles: true, active: true } } },
+  });
+  if (!row || row.purpose !== purpose || !row.workflowId || !row.staff.active) {
+    throw new AppError('NOT_FOUND', 'This link is not valid. Check that the whole link was copied.');
+  }
+  if (row.usedAt) throw new AppError('GONE', 'This link has already been used.');
+  if (row.revokedAt) throw new AppError('GONE', 'This link no longer works: the task has ended, been reassigned, or the sprint has closed.');
+  if (row.expiresAt <= now) throw new AppError('GONE', 'This link has expired.');
+  return row;
+}
