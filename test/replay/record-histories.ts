@@ -1,0 +1,109 @@
+// Records the event histories that test/replay/replay.test.ts replays, so a change that makes
+// a running workflow non-deterministic fails CI. Run after an intended change to a workflow's
+// shape (and only together with patched() for workflows already running in production):
+//   npx tsx test/replay/record-histories.ts
+// Uses the time-skipping server and FAKE activities: a history records what activities
+// returned, not how, so replay needs no database or SMTP.
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import type { Activities } from '../../activities';
+import { planSprint } from '../../domain/sprint-input';
+import { HOUR_MS, SPRINT_TEMPLATE, type Actor, type StaffRef } from '../../domain/sprint';
+import { registerSearchAttributes } from '../../runtime/temporal';
+import { testServerExecutable } from '../../runtime/temporal-binaries';
+import {
+  addTaskNoteSignal,
+  cancelSprintUpdate,
+  completeTaskUpdate,
+  markTaskNotApplicableUpdate,
+  reassignTaskUpdate,
+  refuseTaskUpdate,
+  smokeWorkflow,
+  sprintWorkflow,
+} from '../../workflows';
+
+const out = path.join(__dirname, '..', 'histories');
+
+const fakeActivities: Activities = {
+  async recordAudit() {
+    return { seq: 1, hash: 'f'.repeat(64) };
+  },
+  async sendSprintEmail() {
+    return { sent: true };
+  },
+  async revokeActionTokens() {
+    return { revoked: 1 };
+  },
+  async recordSprintStarted() {},
+  async recordSprintOutcome() {
+    return { firstContactMinutes: 30, tasksOnTime: 8 };
+  },
+};
+
+const staff = (id: string, agencyId: string): StaffRef => ({ id, name: `Staff ${id}`, email: `${id}@example.org`, agencyId });
+const coordinator = staff('coordinator', 'county');
+const owners: Record<string, StaffRef> = Object.fromEntries(
+  SPRINT_TEMPLATE.map((t) => [t.key, t.day === '0' ? staff('hospital', 'hospital') : t.day === '1' ? staff('homecare', 'homecare') : staff('housing', 'housing')]),
+);
+const actor = (s: StaffRef): Actor => ({ staffId: s.id, name: s.name, channel: 'api' });
+
+async function main() {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
+  await registerSearchAttributes(env.connection, 'default');
+  const taskQueue = `record-${randomUUID()}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities: fakeActivities });
+  const save = async (name: string, workflowId: string) => {
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    // protobufjs JSON (enum names, 64-bit numbers as strings), which historyFromJSON reads back.
+    const json = temporal.api.history.v1.History.fromObject(history).toJSON();
+    writeFileSync(path.join(out, `${name}.json`), `${JSON.stringify(json, null, 1)}\n`);
+    console.log(`recorded ${name}: ${history.events?.length} events`);
+  };
+  try {
+    await worker.runUntil(async () => {
+      const smokeId = 'smoke-replay';
+      await env.client.workflow.execute(smokeWorkflow, { taskQueue, workflowId: smokeId, args: [{ label: 'replay', wait: '1 hour' }] });
+      await save('smoke', smokeId);
+
+      // Every path of the sprint: actions on all channels' messages, a reminder, an overdue task
+      // with its escalation, and the close with gaps at +72 h.
+      const discharge = new Date(await env.currentTimeMs());
+      const full = planSprint({
+        sprintId: 'sprint-replay-full',
+        participant: { id: 'participant-1', localRef: 'P-1', displayName: 'Person One' },
+        coordinator,
+        requestedBy: coordinator,
+        dischargeAt: discharge,
+        owners,
+        timing: { dueOffsetsMs: { '0': 24 * HOUR_MS, '1': 48 * HOUR_MS, '2-3': 72 * HOUR_MS } },
+      });
+      const h = await env.client.workflow.start(sprintWorkflow, { taskQueue, workflowId: full.sprintId, args: [full] });
+      await h.executeUpdate(completeTaskUpdate, { args: [{ taskKey: 'discharge-summary-received', actor: actor(owners['discharge-summary-received']!), note: 'ok' }] });
+      await h.executeUpdate(refuseTaskUpdate, { args: [{ taskKey: 'participant-understands-plan', actor: actor(owners['participant-understands-plan']!), reason: 'declined', managedHow: 'family briefed' }] });
+      await h.executeUpdate(markTaskNotApplicableUpdate, { args: [{ taskKey: 'transport-confirmed', actor: actor(owners['transport-confirmed']!), reason: 'family drives' }] });
+      await h.executeUpdate(reassignTaskUpdate, { args: [{ taskKey: 'services-active', actor: actor(coordinator), actsForSprint: true, newOwner: staff('homecare', 'homecare'), reason: 'home care leads' }] });
+      await h.signal(addTaskNoteSignal, { taskKey: 'services-active', actor: actor(coordinator), text: 'note' });
+      await env.sleep(25 * HOUR_MS);
+      await h.result();
+      await save('sprint-full', full.sprintId);
+
+      const cancelled = planSprint({ ...{ sprintId: 'sprint-replay-cancelled', participant: { id: 'participant-2', localRef: 'P-2', displayName: 'Person Two' }, coordinator, requestedBy: coordinator, owners }, dischargeAt: new Date(await env.currentTimeMs()), timing: { dueOffsetsMs: { '0': 24 * HOUR_MS, '1': 48 * HOUR_MS, '2-3': 72 * HOUR_MS } } });
+      const c = await env.client.workflow.start(sprintWorkflow, { taskQueue, workflowId: cancelled.sprintId, args: [cancelled] });
+      await c.executeUpdate(cancelSprintUpdate, { args: [{ actor: actor(coordinator), reason: 'readmitted' }] });
+      await c.result();
+      await save('sprint-cancelled', cancelled.sprintId);
+    });
+  } finally {
+    await env.teardown();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
