@@ -7,6 +7,10 @@ import { verifyAuditChain } from '../activities/audit';
 import { isRole, ROLES, type Role } from '../domain/roles';
 import { createDb, type Db } from '../runtime/db';
 import { hashToken, newToken } from '../runtime/secrets';
+import { Client, Connection } from '@temporalio/client';
+import { createSprintService } from '../api/services/sprints';
+import { SPRINT_TEMPLATE } from '../domain/sprint';
+import { AppError } from '../api/errors';
 
 const HELP = `careloop admin CLI
 
@@ -19,6 +23,8 @@ Usage: npm run careloop -- <command> [options]
   staff list  [--agency KEY]                        list staff
   staff token --email E                             issue a new API token (the old one stops working)
   audit verify                                      check the audit trail's hash chain
+  sprint demo [--minutes N] [--participant REF]     start a post-discharge sprint for the demo staff
+                                                    whose days fall due N, 2N and 3N minutes after now
 
 Roles: ${ROLES.join(', ')}. The database is DATABASE_URL, or the embedded one of a running
 \`npm start\` (127.0.0.1:\${EMBEDDED_PG_PORT:-5433}) when DATABASE_URL is not set.`;
@@ -44,7 +50,12 @@ function parseRoles(values: string[] | undefined): Role[] {
 
 type Out = (line: string) => void;
 
-export async function runCli(argv: string[], db: Db, out: Out): Promise<void> {
+export interface CliDeps {
+  /** Connects to Temporal, for the commands that start workflows. */
+  temporal?: () => Promise<{ client: Client; taskQueue: string }>;
+}
+
+export async function runCli(argv: string[], db: Db, out: Out, deps: CliDeps = {}): Promise<void> {
   const [area, action, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
@@ -55,6 +66,8 @@ export async function runCli(argv: string[], db: Db, out: Out): Promise<void> {
       email: { type: 'string' },
       agency: { type: 'string' },
       role: { type: 'string', multiple: true },
+      minutes: { type: 'string' },
+      participant: { type: 'string' },
     },
     strict: true,
   });
@@ -114,6 +127,31 @@ export async function runCli(argv: string[], db: Db, out: Out): Promise<void> {
       else throw new UsageError(`audit trail BROKEN at event ${result.firstBad!.seq}: ${result.firstBad!.problem} (${result.checked} events verified before it)`);
       return;
     }
+    case 'sprint demo': {
+      const minutes = values.minutes === undefined ? 1 : need(z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(1440, 'must be at most 1440'), values.minutes, 'minutes');
+      if (!deps.temporal) throw new UsageError('sprint demo needs Temporal (TEMPORAL_ADDRESS)');
+      const emails = { coordinator: 'coordinator@careloop.test', '0': 'ward.nurse@careloop.test', '1': 'homecare.lead@careloop.test', '2-3': 'housing.officer@careloop.test' };
+      const staff = await db.staff.findMany({ where: { email: { in: Object.values(emails) } }, select: { id: true, email: true, name: true, agencyId: true, roles: true } });
+      const byEmail = new Map(staff.map((s) => [s.email, s]));
+      const coordinator = byEmail.get(emails.coordinator);
+      if (!coordinator || staff.length < 4) throw new UsageError('the demo staff are missing: `npm start` seeds them into its embedded database');
+      const { client, taskQueue } = await deps.temporal();
+      const sprints = createSprintService({ db, temporal: client, taskQueue });
+      const iso = (m: number) => `PT${Math.round(m * 60)}S`;
+      const ref = values.participant ?? `DEMO-${new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '')}`;
+      const { sprintId, created } = await sprints.start(
+        { staffId: coordinator.id, name: coordinator.name, agencyId: coordinator.agencyId, roles: coordinator.roles },
+        {
+          participant: { localRef: ref, displayName: `Demo participant ${ref}` },
+          dischargeAt: new Date().toISOString(),
+          owners: Object.fromEntries(SPRINT_TEMPLATE.map((t) => [t.key, byEmail.get(emails[t.day])!.id])),
+          timing: { dueOffsets: { '0': iso(minutes), '1': iso(2 * minutes), '2-3': iso(3 * minutes) }, reminderLead: iso(minutes / 3) },
+        },
+      );
+      out(`${created ? 'started' : 'found existing'} sprint ${sprintId} for ${ref}: days due in ${minutes}, ${2 * minutes} and ${3 * minutes} minutes`);
+      out(`watch it: ${process.env.PUBLIC_BASE_URL || `http://localhost:${process.env.PORT || 3000}`}/sprints/${sprintId} (signed in as ${emails.coordinator})`);
+      return;
+    }
     default:
       throw new UsageError(area ? `unknown command "${[area, action].filter(Boolean).join(' ')}"\n\n${HELP}` : HELP);
   }
@@ -128,10 +166,19 @@ async function main(): Promise<void> {
   const url = process.env.DATABASE_URL || `postgresql://careloop:careloop@127.0.0.1:${process.env.EMBEDDED_PG_PORT || 5433}/careloop`;
   const db = createDb(url, { max: 1 });
   try {
-    await runCli(argv, db, (line) => process.stdout.write(`${line}\n`));
+    let connection: Connection | undefined;
+    await runCli(argv, db, (line) => process.stdout.write(`${line}\n`), {
+      temporal: async () => {
+        connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS || 'localhost:7233', connectTimeout: '5 seconds' });
+        return { client: new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE || 'default' }), taskQueue: process.env.TEMPORAL_TASK_QUEUE || 'careloop' };
+      },
+    }).finally(() => connection?.close());
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       process.stderr.write(`careloop: ${(err as Error).message}\n`);
+    } else if (err instanceof AppError) {
+      const fields = (err.details?.fields ?? []).map((f) => `${f.field} ${f.message}`).join('; ');
+      process.stderr.write(`careloop: ${err.userMessage}${fields ? ` ${fields}` : ''}\n`);
     } else if (/ECONNREFUSED|connect/i.test(String((err as Error).message))) {
       process.stderr.write(
         `careloop: cannot reach the database${process.env.DATABASE_URL ? ' at DATABASE_URL' : ' (is `npm start` running? or set DATABASE_URL)'}: ${(err as Error).message}\n`,

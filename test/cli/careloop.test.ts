@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, UsageError } from '../../cli/careloop';
+import { seedDemo } from '../../runtime/seed';
+import { createTimeSkippingEnv } from '../support/temporal';
 import { hashToken } from '../../runtime/secrets';
 import { buildTestApp, unreachableTemporal } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -60,6 +62,26 @@ describe('admin CLI (real PostgreSQL)', () => {
   ])('refuses bad input with a usable message: %#', async (argv, message) => {
     await expect(run(...argv)).rejects.toThrow(UsageError);
     await expect(run(...argv)).rejects.toThrow(message);
+  });
+
+  it('starts a demo sprint on minute-scale deadlines for the seeded demo staff (time-skipping Temporal)', async () => {
+    await seedDemo(t.db);
+    const env = await createTimeSkippingEnv();
+    try {
+      const lines: string[] = [];
+      await runCli(['sprint', 'demo', '--minutes', '2', '--participant', 'DEMO-1'], t.db, (l) => lines.push(l), {
+        temporal: async () => ({ client: env.client, taskQueue: 'no-worker-here' }),
+      });
+      expect(lines[0]).toMatch(/^started sprint (sprint-\S+) for DEMO-1: days due in 2, 4 and 6 minutes$/);
+      const sprintId = lines[0]!.split(' ')[2]!;
+      expect(lines[1]).toContain(`/sprints/${sprintId}`);
+      const described = await env.client.workflow.getHandle(sprintId).describe();
+      expect(described.type).toBe('sprintWorkflow');
+      expect(described.status.name).toBe('RUNNING');
+      await expect(run('sprint', 'demo', '--minutes', '0')).rejects.toThrow(/--minutes must be at least 1/);
+    } finally {
+      await env.teardown();
+    }
   });
 
   it('reports the audit chain', async () => {
