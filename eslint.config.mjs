@@ -35,7 +35,7 @@ export default tseslint.config(
       'no-restricted-globals': ['error', { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }],
       'no-restricted-properties': [
         'error',
-        { object: 'Date', property: 'now', message: 'Read workflow time through domain/clock helpers so intent stays explicit.' },
+        { object: 'Date', property: 'now', message: 'Read workflow time through workflows/clock.ts (workflowNow), so every read of the clock is in one place.' },
         { object: 'Math', property: 'random', message: 'Use uuid4() or a seeded value from the workflow API.' },
       ],
     },
