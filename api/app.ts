@@ -21,6 +21,7 @@ import { meRoutes } from './routes/me';
 import { homeRoutes } from './web/home';
 import { signinRoutes } from './web/signin';
 import { actionPages } from './web/actions';
+import { sprintPages } from './web/sprints';
 import { sprintRoutes } from './routes/sprints';
 import { createSprintService, type SprintService } from './services/sprints';
 
@@ -127,6 +128,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(signinRoutes(deps, web));
   app.use(homeRoutes(deps, web));
   app.use(actionPages(deps, services, web));
+  app.use(sprintPages(deps, services, web));
   app.use((req) => {
     throw new AppError('NOT_FOUND', `There is no page at ${req.path}.`);
   });

@@ -1,0 +1,543 @@
+// The coordinator's pages for the post-discharge sprint: a form that starts one, and the live
+// page that shows who owes what by when. The sprint service holds every rule; these pages
+// translate a form into the API's body and the workflow's state into HTML.
+import { Router, type Request, type Response } from 'express';
+import { AppError, type FieldProblem } from '../errors';
+import { html, page, type SafeHtml } from '../html';
+import type { Principal } from '../auth';
+import { callerOf } from '../services/sprints';
+import { formatInstant } from '../../activities/email-content';
+import { SPRINT_TEMPLATE, type SprintState, type SprintStatus, type TaskState } from '../../domain/sprint';
+import type { AppDeps, AppServices, WebHelpers } from '../app';
+
+/** Seconds between refreshes of an open sprint's page: live without any script. */
+const REFRESH_SECONDS = 15;
+
+const DAYS = [...new Set(SPRINT_TEMPLATE.map((t) => t.day))];
+const DAY_DUE_HOURS = Object.fromEntries(SPRINT_TEMPLATE.map((t) => [t.day, t.dueOffsetMs / 3_600_000]));
+
+/** The form's inputs are named after the API's field paths, so each problem finds its input. */
+const TIMING_FIELDS = [
+  ...DAYS.map((day) => ({ name: `timing.dueOffsets.${day}`, label: `Day ${day} tasks due after discharge`, placeholder: `PT${DAY_DUE_HOURS[day]}H` })),
+  { name: 'timing.reminderLead', label: 'Reminder lead (before each due time)', placeholder: 'PT4H' },
+];
+
+const fieldId = (name: string) => `f-${name.replace(/[^A-Za-z0-9]+/g, '-')}`;
+
+// ---------------------------------------------------------------------------------------------
+// Time zones: a datetime-local input gives a wall-clock time with no zone; careloop reads it in
+// the partnership's zone (config TIME_ZONE). Intl knows the zone's rules, including DST.
+
+function wallClockMs(instantMs: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(instantMs));
+  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
+}
+
+/**
+ * The instant at which clocks in `timeZone` show `local` (`YYYY-MM-DDTHH:mm[:ss]`). When the
+ * clocks go back and the time happens twice, the earlier; when they go forward and it never
+ * happens, a problem to show the user rather than a silent guess.
+ */
+export function zonedLocalToInstant(local: string, timeZone: string): { instant: Date } | { problem: string } {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local.trim());
+  if (!m) return { problem: 'Enter the discharge date and time' };
+  const [y, mo, d, h, mi, s] = m.slice(1).map((v) => Number(v ?? 0)) as [number, number, number, number, number, number];
+  const wall = Date.UTC(y, mo - 1, d, h, mi, s);
+  const check = new Date(wall);
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
+    return { problem: 'Enter a real date and time' };
+  }
+  // The zone's offsets a day either side cover any clock change near this time.
+  const offsets = new Set([wall - 86_400_000, wall, wall + 86_400_000].map((t) => wallClockMs(t, timeZone) - t));
+  const candidates = [...offsets].map((offset) => wall - offset).filter((t) => wallClockMs(t, timeZone) === wall);
+  if (!candidates.length) return { problem: `That time does not exist in ${timeZone}: the clocks go forward then` };
+  return { instant: new Date(Math.min(...candidates)) };
+}
+
+/** `YYYY-MM-DDTHH:mm` as clocks in `timeZone` show `instant`: the value a datetime-local input takes. */
+export function instantToZonedLocal(instant: Date, timeZone: string): string {
+  return new Date(wallClockMs(instant.getTime(), timeZone)).toISOString().slice(0, 16);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Presenting state
+
+type Tone = 'open' | 'reminded' | 'overdue' | 'done' | 'refused' | 'na' | 'cancelled' | 'failed';
+
+function taskTone(t: TaskState): Tone {
+  switch (t.status) {
+    case 'requested':
+      return t.overdue ? 'overdue' : t.reminded ? 'reminded' : 'open';
+    case 'completed':
+      return 'done';
+    case 'rejected':
+      return 'refused';
+    case 'cancelled':
+      return t.statusReason === 'not-applicable' ? 'na' : 'cancelled';
+    case 'failed':
+      return 'failed';
+  }
+}
+
+const TONE_LABEL: Record<Tone, string> = {
+  open: 'Open',
+  reminded: 'Open, owner reminded',
+  overdue: 'Overdue',
+  done: 'Done',
+  refused: 'Refused by the participant',
+  na: 'Not applicable',
+  cancelled: 'Cancelled with the sprint',
+  failed: 'Not done by close',
+};
+
+const SPRINT_STATUS: Record<SprintStatus, { label: string; tone: Tone }> = {
+  open: { label: 'Open', tone: 'open' },
+  completed: { label: 'Completed', tone: 'done' },
+  'completed-with-gaps': { label: 'Completed with gaps', tone: 'reminded' },
+  cancelled: { label: 'Cancelled', tone: 'cancelled' },
+};
+
+const EVENT_LABEL: Record<string, string> = {
+  'sprint.started': 'Sprint started',
+  'emails.sent': 'Owners emailed',
+  'task.completed': 'Done',
+  'task.refused': 'Refused by the participant',
+  'task.not-applicable': 'Not applicable',
+  'task.reassigned': 'Reassigned',
+  'task.note-added': 'Note',
+  'task.reminder-sent': 'Reminder sent',
+  'task.overdue': 'Overdue',
+  'escalation.raised': 'Escalation raised',
+  'sprint.cancelled': 'Sprint cancelled',
+  'sprint.closed': 'Sprint closed',
+};
+
+/** "+24 h", "+2 min", "+90 s": how long after discharge. */
+function sinceDischarge(ms: number): string {
+  if (ms % 3_600_000 === 0) return `+${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `+${ms / 60_000} min`;
+  return `+${Math.round(ms / 1000)} s`;
+}
+
+/**
+ * One row per task on a line from discharge to close: a bar up to its due time, a dot at the due
+ * time coloured by status, a tick when it ended, and a line for now (or for an early close).
+ */
+function sprintPicture(state: SprintState, now: Date, when: (iso: string) => string): SafeHtml {
+  const W = 920;
+  const left = 300;
+  const right = 30;
+  const top = 40;
+  const rowH = 24;
+  const plotW = W - left - right;
+  const H = top + state.tasks.length * rowH + 28;
+  const start = Date.parse(state.dischargeAt);
+  const end = Math.max(Date.parse(state.closesAt), start + 1);
+  const x = (ms: number) => (left + Math.min(1, Math.max(0, (ms - start) / (end - start))) * plotW).toFixed(1);
+
+  const ticks = new Map<number, string[]>();
+  const tick = (ms: number, label: string) => ticks.set(ms, [...(ticks.get(ms) ?? []), label]);
+  tick(start, 'discharge');
+  for (const due of [...new Set(state.tasks.map((t) => Date.parse(t.dueAt)))].sort((a, b) => a - b)) tick(due, sinceDischarge(due - start));
+  tick(end, 'close');
+  let lastLabelX = -Infinity;
+  const tickMarks = [...ticks.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([ms, labels]) => {
+      const tx = Number(x(ms));
+      // Due times close together would print over each other: keep the first label only.
+      const showLabel = tx - lastLabelX >= 60 || ms === end;
+      if (showLabel) lastLabelX = tx;
+      const anchor = ms === start ? 'start' : ms === end ? 'end' : 'middle';
+      return html`<line class="grid" x1="${x(ms)}" x2="${x(ms)}" y1="${top - 12}" y2="${H - 24}"></line>${
+        showLabel ? html`<text class="tick-label" x="${x(ms)}" y="${top - 18}" text-anchor="${anchor}">${labels.join(' · ')}</text>` : ''
+      }`;
+    });
+
+  const closedAt = state.closedAt ? Date.parse(state.closedAt) : undefined;
+  const nowMs = now.getTime();
+  const marker =
+    closedAt !== undefined
+      ? { ms: closedAt, label: `closed ${sinceDischarge(Math.round((closedAt - start) / 1000) * 1000)}` }
+      : state.status === 'open' && nowMs >= start && nowMs <= end
+        ? { ms: nowMs, label: 'now' }
+        : undefined;
+
+  const rows = state.tasks.map((t, i) => {
+    const y = top + i * rowH + rowH / 2;
+    const due = Date.parse(t.dueAt);
+    const tone = taskTone(t);
+    return html`<g class="row tone-${tone}">
+<text class="row-label" x="${left - 12}" y="${y + 4}" text-anchor="end">${t.title}</text>
+<line class="track" x1="${left}" x2="${left + plotW}" y1="${y}" y2="${y}"></line>
+<line class="bar" x1="${x(start)}" x2="${x(due)}" y1="${y}" y2="${y}"></line>
+${t.endedAt ? html`<line class="ended-tick" x1="${x(Date.parse(t.endedAt))}" x2="${x(Date.parse(t.endedAt))}" y1="${y - 8}" y2="${y + 8}"><title>ended ${when(t.endedAt)}</title></line>` : ''}
+<circle class="mark" cx="${x(due)}" cy="${y}" r="7"><title>${t.title}: ${TONE_LABEL[tone]}, due ${when(t.dueAt)} (${t.owner.name})</title></circle>
+</g>`;
+  });
+
+  const ended = state.tasks.filter((t) => t.status !== 'requested').length;
+  const overdue = state.tasks.filter((t) => t.overdue && t.status === 'requested').length;
+  return html`<figure class="sprint-figure">
+<svg class="sprint-picture" viewBox="0 0 ${W} ${H}" role="img" aria-label="${ended} of ${state.tasks.length} tasks ended, ${overdue} overdue" xmlns="http://www.w3.org/2000/svg">
+${tickMarks}
+${rows}
+${marker ? html`<line class="now" x1="${x(marker.ms)}" x2="${x(marker.ms)}" y1="${top - 8}" y2="${H - 20}"></line><text class="now-label" x="${x(marker.ms)}" y="${H - 6}" text-anchor="middle">${marker.label}</text>` : ''}
+</svg>
+<figcaption class="legend">${(['open', 'reminded', 'overdue', 'done', 'refused', 'na', 'cancelled', 'failed'] as Tone[]).map(
+    (tone) => html`<span class="tone-${tone}"><i class="swatch"></i>${TONE_LABEL[tone]}</span>`,
+  )}<span><i class="swatch tick"></i>ended</span></figcaption>
+</figure>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface StaffGroup {
+  agency: string;
+  staff: { id: string; name: string }[];
+}
+
+type FormValues = Record<string, string>;
+
+export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelpers): Router {
+  const router = Router();
+  const now = deps.now ?? (() => new Date());
+  const tz = deps.config.timeZone;
+  const when = (iso: string) => formatInstant(iso, tz);
+  const whenPrecise = (iso: string) =>
+    new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: tz }).format(new Date(iso));
+  const signedInAs = (req: Request, res: Response) => {
+    const who = req.principal!;
+    return { name: who.name, email: who.email, csrfToken: web.csrfToken(req, res) };
+  };
+
+  const requireCoordinator = (who: Principal) => {
+    if (!who.roles.includes('coordinator')) {
+      throw new AppError(
+        'FORBIDDEN',
+        `Only coordinators can start a sprint. You are signed in as ${who.roles.join(', ') || 'a staff member with no role'}; ask an administrator if you need the coordinator role.`,
+      );
+    }
+  };
+
+  async function staffGroups(): Promise<StaffGroup[]> {
+    const staff = await deps.db.staff.findMany({
+      where: { active: true },
+      select: { id: true, name: true, agency: { select: { name: true } } },
+      orderBy: [{ agency: { name: 'asc' } }, { name: 'asc' }],
+    });
+    const groups = new Map<string, StaffGroup>();
+    for (const s of staff) {
+      const g = groups.get(s.agency.name) ?? { agency: s.agency.name, staff: [] };
+      g.staff.push({ id: s.id, name: s.name });
+      groups.set(s.agency.name, g);
+    }
+    return [...groups.values()];
+  }
+
+  const taskTitleOf = (field: string) => SPRINT_TEMPLATE.find((t) => `owners.${t.key}` === field)?.title ?? field.slice('owners.'.length);
+  const labelFor = (field: string): string => {
+    if (field === 'participant.localRef') return 'Local reference';
+    if (field === 'participant.displayName') return 'Name';
+    if (field === 'dischargeAt') return 'Discharge time';
+    if (field.startsWith('owners.')) return `The owner of “${taskTitleOf(field)}”`;
+    return TIMING_FIELDS.find((f) => f.name === field)?.label ?? field;
+  };
+  /** zod says "is required"; a person reads "Local reference is required". */
+  const sentence = (p: FieldProblem): string => {
+    if (p.field.startsWith('owners.') && p.message === 'is required') return `Choose who owns “${taskTitleOf(p.field)}”`;
+    if (/^(is|must|may) /.test(p.message)) return `${labelFor(p.field)} ${p.message}`;
+    return p.message.charAt(0).toUpperCase() + p.message.slice(1);
+  };
+
+  const startForm = (req: Request, res: Response, groups: StaffGroup[], values: FormValues, problems: FieldProblem[] = []): string => {
+    const known = new Set(['participant.localRef', 'participant.displayName', 'dischargeAt', ...SPRINT_TEMPLATE.map((t) => `owners.${t.key}`), ...TIMING_FIELDS.map((f) => f.name)]);
+    const problemOf = (name: string) => problems.find((p) => p.field === name);
+    const errorFor = (name: string) => {
+      const p = problemOf(name);
+      return p ? html`<p class="field-error" id="${fieldId(name)}-error">${sentence(p)}</p>` : '';
+    };
+    const invalid = (name: string) => (problemOf(name) ? html` aria-invalid="true" aria-describedby="${fieldId(name)}-error"` : '');
+    const textInput = (name: string, label: string, opts: { hint?: string; maxlength?: number; placeholder?: string; autocomplete?: string } = {}) => html`<div class="field${problemOf(name) ? ' has-error' : ''}">
+  <label for="${fieldId(name)}">${label}</label>
+  ${opts.hint ? html`<p class="hint">${opts.hint}</p>` : ''}
+  ${errorFor(name)}
+  <input type="text" id="${fieldId(name)}" name="${name}" value="${values[name] ?? ''}"${opts.maxlength ? html` maxlength="${opts.maxlength}"` : ''}${opts.placeholder ? html` placeholder="${opts.placeholder}"` : ''} autocomplete="${opts.autocomplete ?? 'off'}"${invalid(name)}>
+</div>`;
+    const ownerSelect = (key: string, title: string) => {
+      const name = `owners.${key}`;
+      const chosen = values[name] ?? '';
+      return html`<div class="owner${problemOf(name) ? ' has-error' : ''}">
+  <label for="${fieldId(name)}">${title}</label>
+  <div>${errorFor(name)}
+  <select id="${fieldId(name)}" name="${name}" required${invalid(name)}>
+    <option value="">Choose an owner…</option>
+    ${groups.map(
+      (g) => html`<optgroup label="${g.agency}">${g.staff.map((s) => html`<option value="${s.id}"${s.id === chosen ? html` selected` : ''}>${s.name}</option>`)}</optgroup>`,
+    )}
+  </select></div>
+</div>`;
+    };
+    const timingOpen = TIMING_FIELDS.some((f) => values[f.name] || problemOf(f.name));
+    const summary = problems.length
+      ? html`<div class="problem error-summary" role="alert">
+  <h2>Check ${problems.length === 1 ? 'this field' : 'these fields'}</h2>
+  <ul>${problems.map((p) => html`<li>${known.has(p.field) ? html`<a href="#${fieldId(p.field)}">${sentence(p)}</a>` : sentence(p)}</li>`)}</ul>
+</div>`
+      : '';
+    return page(
+      { title: 'Start a sprint', signedInAs: signedInAs(req, res) },
+      html`<section class="card">
+  <p class="muted"><a href="/sprints">Sprints</a></p>
+  <h1>Start a post-discharge sprint</h1>
+  <p class="muted">Ten tasks over the 72 hours after discharge, each with one named owner. Owners get an email with a link per task, a reminder before it is due, and an escalation when it slips.</p>
+  ${summary}
+  <form method="post" action="/sprints/new" class="sprint-form">
+    <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
+    <fieldset>
+      <legend>Participant</legend>
+      ${textInput('participant.localRef', 'Local reference', { hint: 'Your case or record number. Letters, digits and - _ / . only.', maxlength: 64 })}
+      ${textInput('participant.displayName', 'Name', { hint: 'How staff will recognise the person on this page. Emails carry only the local reference.', maxlength: 120 })}
+    </fieldset>
+    <fieldset>
+      <legend>Discharge</legend>
+      <div class="field${problemOf('dischargeAt') ? ' has-error' : ''}">
+        <label for="${fieldId('dischargeAt')}">Discharge date and time</label>
+        <p class="hint">In ${tz} time. Deadlines count from here.</p>
+        ${errorFor('dischargeAt')}
+        <input type="datetime-local" id="${fieldId('dischargeAt')}" name="dischargeAt" value="${values.dischargeAt ?? ''}" required${invalid('dischargeAt')}>
+      </div>
+    </fieldset>
+    <fieldset class="owners">
+      <legend>Owners</legend>
+      <p class="hint">One named person per task. Staff are grouped by agency.</p>
+      ${DAYS.map(
+        (day) => html`<div class="day">
+        <h3>Day ${day} <span class="muted">· due ${DAY_DUE_HOURS[day]} hours after discharge</span></h3>
+        ${SPRINT_TEMPLATE.filter((t) => t.day === day).map((t) => ownerSelect(t.key, t.title))}
+      </div>`,
+      )}
+    </fieldset>
+    <details class="timing"${timingOpen ? html` open` : ''}>
+      <summary>Timing (for tests, demos and pilots)</summary>
+      <fieldset>
+        <legend>Timing (for tests, demos and pilots)</legend>
+        <p class="hint">Leave empty for the standard 24, 48 and 72 hours and a 4-hour reminder. ISO-8601 durations such as PT1M, PT90S, PT2H or P1D. For a demo in minutes: PT1M, PT2M, PT3M and PT20S.</p>
+        ${TIMING_FIELDS.map((f) => textInput(f.name, f.label, { placeholder: f.placeholder, maxlength: 20 }))}
+      </fieldset>
+    </details>
+    <p><button type="submit">Start the sprint</button></p>
+  </form>
+</section>`,
+    );
+  };
+
+  const text = (body: Record<string, unknown>, name: string): string => {
+    const v = body[name];
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v) && typeof v[0] === 'string') return v[0];
+    return '';
+  };
+
+  router.get('/sprints/new', web.requireSignedIn, async (req, res) => {
+    requireCoordinator(req.principal!);
+    const values: FormValues = { dischargeAt: instantToZonedLocal(now(), tz) };
+    res.type('html').send(startForm(req, res, await staffGroups(), values));
+  });
+
+  router.post('/sprints/new', web.requireSignedIn, web.csrfProtection, async (req, res) => {
+    const who = req.principal!;
+    requireCoordinator(who);
+    const form = (req.body ?? {}) as Record<string, unknown>;
+    const names = ['participant.localRef', 'participant.displayName', 'dischargeAt', ...SPRINT_TEMPLATE.map((t) => `owners.${t.key}`), ...TIMING_FIELDS.map((f) => f.name)];
+    const values: FormValues = Object.fromEntries(names.map((n) => [n, text(form, n)]));
+
+    const discharge = zonedLocalToInstant(values.dischargeAt ?? '', tz);
+    const dueOffsets = Object.fromEntries(DAYS.map((day) => [day, values[`timing.dueOffsets.${day}`]!.trim()]).filter(([, v]) => v));
+    const reminderLead = values['timing.reminderLead']!.trim();
+    const timing = {
+      ...(Object.keys(dueOffsets).length ? { dueOffsets } : {}),
+      ...(reminderLead ? { reminderLead } : {}),
+    };
+    const body = {
+      participant: { localRef: values['participant.localRef'], displayName: values['participant.displayName'] },
+      // An unreadable time goes on as '', so the service still checks every other field at once.
+      dischargeAt: 'instant' in discharge ? discharge.instant.toISOString() : '',
+      owners: Object.fromEntries(SPRINT_TEMPLATE.map((t) => [t.key, values[`owners.${t.key}`]])),
+      ...(Object.keys(timing).length ? { timing } : {}),
+    };
+    try {
+      const { sprintId, created } = await services.sprints.start(callerOf(who), body);
+      res.redirect(303, `/sprints/${encodeURIComponent(sprintId)}${created ? '' : '?existing=1'}`);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'INVALID_INPUT' && err.details?.fields)) throw err;
+      // The form chose the format of the time; its problem is said in the form's words.
+      const problems = err.details.fields.map((p) => (p.field === 'dischargeAt' && 'problem' in discharge ? { field: p.field, message: discharge.problem } : p));
+      res.status(400).type('html').send(startForm(req, res, await staffGroups(), values, problems));
+    }
+  });
+
+  router.get('/sprints', web.requireSignedIn, async (req, res) => {
+    const who = req.principal!;
+    const sprints = await deps.db.sprint.findMany({
+      where: { coordinatorId: who.staffId },
+      orderBy: { dischargeAt: 'desc' },
+      take: 100,
+      select: { id: true, dischargeAt: true, closesAt: true, status: true, participant: { select: { localRef: true, displayName: true } } },
+    });
+    const isCoordinator = who.roles.includes('coordinator');
+    res.type('html').send(
+      page(
+        { title: 'Sprints', signedInAs: signedInAs(req, res) },
+        html`<section class="card">
+  <h1>Sprints you coordinate</h1>
+  ${isCoordinator ? html`<p><a class="button" href="/sprints/new">Start a sprint</a></p>` : ''}
+  ${
+    sprints.length
+      ? html`<table>
+    <thead><tr><th>Participant</th><th>Discharge</th><th>Closes</th><th>Status</th></tr></thead>
+    <tbody>${sprints.map((s) => {
+      const st = SPRINT_STATUS[s.status as SprintStatus] ?? { label: s.status, tone: 'open' as Tone };
+      return html`<tr><td><a href="/sprints/${s.id}">${s.participant.localRef}</a> <span class="muted">${s.participant.displayName}</span></td><td>${when(s.dischargeAt.toISOString())}</td><td>${when(s.closesAt.toISOString())}</td><td><span class="badge tone-${st.tone}">${st.label}</span></td></tr>`;
+    })}</tbody>
+  </table>`
+      : html`<p class="muted">No sprints yet.</p>`
+  }
+</section>`,
+      ),
+    );
+  });
+
+  router.get('/sprints/:id', web.requireSignedIn, async (req, res) => {
+    const who = req.principal!;
+    const state = await services.sprints.get(callerOf(who), String(req.params.id));
+    const agencyIds = [...new Set([state.coordinator.agencyId, ...state.tasks.map((t) => t.owner.agencyId)])];
+    const agencies = new Map((await deps.db.agency.findMany({ where: { id: { in: agencyIds } }, select: { id: true, name: true } })).map((a) => [a.id, a.name]));
+    const title = (key: string | undefined) => state.tasks.find((t) => t.key === key)?.title ?? key ?? '';
+    const mayCancel = state.status === 'open' && (who.staffId === state.coordinator.id || who.roles.includes('admin'));
+    const sprintStatus = SPRINT_STATUS[state.status];
+    const ended = state.tasks.filter((t) => t.status !== 'requested').length;
+    const overdue = state.tasks.filter((t) => t.overdue && t.status === 'requested').length;
+    const live = state.status === 'open';
+    // Refresh as a header: the layout's <head> is shared, and the header needs no script.
+    // Back to the bare URL, so a one-off notice (?existing=1) does not repeat on every refresh.
+    if (live) res.set('Refresh', `${REFRESH_SECONDS}; url=/sprints/${encodeURIComponent(state.sprintId)}`);
+
+    const taskRow = (t: TaskState) => {
+      const tone = taskTone(t);
+      return html`<tr class="task tone-${tone}" data-task="${t.key}">
+  <td>${t.day}</td>
+  <td>${t.title}${t.notes.length ? html`<ul class="notes">${t.notes.map((n) => html`<li>${n.text} <span class="muted">${n.by.name}, ${whenPrecise(n.at)}</span></li>`)}</ul>` : ''}</td>
+  <td>${t.owner.name}<br><span class="muted">${agencies.get(t.owner.agencyId) ?? ''}</span></td>
+  <td>${when(t.dueAt)}</td>
+  <td><span class="badge tone-${tone}">${TONE_LABEL[tone]}</span>
+    ${t.reminded ? html`<span class="flag">reminded</span>` : ''}${t.overdue ? html`<span class="flag overdue">overdue</span>` : ''}
+    <br><span class="muted code">${t.status}${t.statusReason ? ` · ${t.statusReason}` : ''}</span>
+    ${t.reason && t.statusReason !== 'sprint-cancelled' ? html`<br><span class="muted">Why: ${t.reason}</span>` : ''}${t.managedHow ? html`<br><span class="muted">Managed: ${t.managedHow}</span>` : ''}${t.note ? html`<br><span class="muted">Note: ${t.note}</span>` : ''}
+  </td>
+  <td>${t.endedAt ? html`${t.endedBy ? html`${t.endedBy.name}<br>` : ''}<span class="muted">${whenPrecise(t.endedAt)}</span>` : html`<span class="muted">—</span>`}</td>
+</tr>`;
+    };
+
+    res.type('html').send(
+      page(
+        { title: `Sprint ${state.participant.localRef}`, signedInAs: signedInAs(req, res) },
+        html`<section class="card">
+  <p class="muted"><a href="/sprints">Sprints</a> · post-discharge sprint</p>
+  <h1>${state.participant.localRef} · ${state.participant.displayName}</h1>
+  ${req.query.existing ? html`<p class="notice">A sprint for this participant and discharge time already existed, so nothing new was started. This is that sprint.</p>` : ''}
+  ${req.query.cancelled ? html`<p class="notice">The sprint is cancelled. Owners' links no longer work.</p>` : ''}
+  <dl class="facts">
+    <div><dt>Status</dt><dd><span class="badge tone-${sprintStatus.tone}" id="sprint-status">${sprintStatus.label}</span></dd></div>
+    <div><dt>Discharge</dt><dd>${when(state.dischargeAt)}</dd></div>
+    <div><dt>${state.closedAt ? 'Closed' : 'Closes'}</dt><dd>${when(state.closedAt ?? state.closesAt)}</dd></div>
+    <div><dt>Coordinator</dt><dd>${state.coordinator.name}</dd></div>
+    <div><dt>Tasks</dt><dd>${ended} of ${state.tasks.length} ended${overdue ? html` · <strong class="overdue">${overdue} overdue</strong>` : ''}</dd></div>
+  </dl>
+  ${state.cancelReason ? html`<p class="problem">Cancelled: ${state.cancelReason}</p>` : ''}
+  ${sprintPicture(state, now(), when)}
+  <p class="muted">${live ? `This page refreshes every ${REFRESH_SECONDS} seconds while the sprint is open. ` : ''}Times are ${tz}.</p>
+  ${mayCancel ? html`<p><a class="button secondary" href="/sprints/${state.sprintId}/cancel">Cancel this sprint…</a></p>` : ''}
+</section>
+<section class="card">
+  <h2>Tasks</h2>
+  <table class="tasks">
+    <thead><tr><th>Day</th><th>Task</th><th>Owner</th><th>Due</th><th>Status</th><th>Ended</th></tr></thead>
+    <tbody>${state.tasks.map(taskRow)}</tbody>
+  </table>
+</section>
+<section class="card">
+  <h2>Escalations</h2>
+  ${
+    state.escalations.length
+      ? html`<table><thead><tr><th>Raised</th><th>Task</th><th>Why</th><th>Status</th></tr></thead><tbody>${state.escalations.map(
+          (e) => html`<tr><td>${whenPrecise(e.raisedAt)}</td><td>${title(e.taskKey)}</td><td>${e.reason}</td><td>${e.status}</td></tr>`,
+        )}</tbody></table>`
+      : html`<p class="muted">None.</p>`
+  }
+</section>
+<section class="card">
+  <h2>Timeline</h2>
+  <ol class="timeline">${state.timeline.map(
+    (e) => html`<li><time datetime="${e.at}">${whenPrecise(e.at)}</time> <strong>${EVENT_LABEL[e.type] ?? e.type}</strong>${e.taskKey ? html` · ${title(e.taskKey)}` : ''}${e.actor ? html` · by ${e.actor}` : ''}${
+      e.detail && e.type !== 'sprint.started' ? html` <span class="muted">— ${e.type === 'sprint.closed' ? (SPRINT_STATUS[e.detail as SprintStatus]?.label ?? e.detail) : e.detail}</span>` : ''
+    }</li>`,
+  )}</ol>
+</section>`,
+      ),
+    );
+  });
+
+  // Cancelling has a page of its own: the live page refreshes and would wipe a half-typed reason.
+  const cancelForm = (req: Request, res: Response, state: SprintState, reason = '', problem?: string) =>
+    page(
+      { title: 'Cancel sprint', signedInAs: signedInAs(req, res) },
+      html`<section class="card">
+  <p class="muted"><a href="/sprints/${state.sprintId}">Back to the sprint</a></p>
+  <h1>Cancel the sprint for ${state.participant.localRef}?</h1>
+  <p>Every open task is cancelled, owners' links stop working, and the reason goes into the audit trail.</p>
+  <form method="post" action="/sprints/${state.sprintId}/cancel">
+    <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
+    <label for="cancel-reason">Why is the sprint cancelled?</label>
+    ${problem ? html`<p class="field-error" id="cancel-reason-error">${problem}</p>` : ''}
+    <textarea id="cancel-reason" name="reason" rows="3" maxlength="2000" required${problem ? html` aria-invalid="true" aria-describedby="cancel-reason-error"` : ''}>${reason}</textarea>
+    <p><button type="submit" class="danger">Cancel the sprint</button></p>
+  </form>
+</section>`,
+    );
+
+  router.get('/sprints/:id/cancel', web.requireSignedIn, async (req, res) => {
+    const who = req.principal!;
+    const state = await services.sprints.get(callerOf(who), String(req.params.id));
+    if (who.staffId !== state.coordinator.id && !who.roles.includes('admin')) throw new AppError('FORBIDDEN', "Only the sprint's coordinator may cancel it.");
+    if (state.status !== 'open') return res.redirect(303, `/sprints/${encodeURIComponent(state.sprintId)}`);
+    res.type('html').send(cancelForm(req, res, state));
+  });
+
+  router.post('/sprints/:id/cancel', web.requireSignedIn, web.csrfProtection, async (req, res) => {
+    const who = req.principal!;
+    const id = String(req.params.id);
+    const reason = text((req.body ?? {}) as Record<string, unknown>, 'reason');
+    try {
+      await services.sprints.cancel(callerOf(who), id, { reason });
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'INVALID_INPUT')) throw err;
+      const state = await services.sprints.get(callerOf(who), id);
+      res.status(400).type('html').send(cancelForm(req, res, state, reason, 'Say why the sprint is cancelled'));
+      return;
+    }
+    res.redirect(303, `/sprints/${encodeURIComponent(id)}?cancelled=1`);
+  });
+
+  return router;
+}

@@ -1,0 +1,147 @@
+// A coordinator in a real browser: headless Chromium (Debian's, driven by playwright-core) against
+// the real app on a real port, with the Temporal dev server, careloop's worker, real PostgreSQL
+// and a real SMTP listener. Signs in by the emailed link, starts a sprint from the form, watches
+// the live page, cancels it. Screenshots go to a temporary folder (printed) for people to look at.
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { SPRINT_TEMPLATE } from '../../domain/sprint';
+import { sprintWorkflow } from '../../workflows';
+import { instantToZonedLocal } from '../../api/web/sprints';
+import { buildTestApp } from '../support/app';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { mailerFor, TEST_LINKS } from '../support/mailer';
+import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
+import { createDevServerEnv } from '../support/temporal';
+import { createTestWorker } from '../support/worker';
+import { createSprintPeople, ownersByDay, type SprintPeople } from '../support/sprint-fixture';
+
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Without the background-networking flags Chromium keeps dialling Google from a closed network.
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+describe('a coordinator in Chromium: sign in, start a sprint, watch it, cancel it', () => {
+  let env: TestWorkflowEnvironment;
+  let t: TestDatabase;
+  let smtp: SmtpCapture;
+  let people: SprintPeople;
+  let worker: Worker;
+  let running: Promise<void>;
+  let server: Server;
+  let base: string;
+  let context: BrowserContext;
+  let page: Page;
+  let profileDir: string;
+  const screenshotDir = mkdtempSync(path.join(os.tmpdir(), 'careloop-screenshots-'));
+  const taskQueue = `browser-${randomUUID()}`;
+
+  beforeAll(async () => {
+    [env, t, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpCapture()]);
+    people = await createSprintPeople(t.db);
+    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
+    running = worker.run();
+    const app = buildTestApp({ db: t.db, temporal: env.client, smtp, taskQueue });
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Without the browser the test below fails (CI installs it, .ci/run); it is never skipped.
+    if (!existsSync(CHROMIUM_PATH)) return;
+    profileDir = mkdtempSync(path.join(os.tmpdir(), 'careloop-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(20_000);
+    page = context.pages()[0] ?? (await context.newPage());
+  });
+  afterAll(async () => {
+    await context?.close();
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    server?.closeAllConnections();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+    await t?.drop();
+    await smtp?.stop();
+  });
+
+  it('signs in through the emailed link, starts a sprint from the form and sees its ten tasks live', async () => {
+    if (!page) {
+      throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}. Install it with "apt-get install -y chromium" or set CHROMIUM_PATH to a Chromium binary.`);
+    }
+    // Sign in as a person does: the home page sends us to the form; the link arrives by email.
+    await page.goto(`${base}/`);
+    expect(new URL(page.url()).pathname).toBe('/signin');
+    await page.fill('#email', people.coordinator.email);
+    await page.click('button:has-text("Email me a sign-in link")');
+    await page.waitForSelector('text=Check your email');
+    const [mail] = await smtp.waitFor((m) => m.to.includes(people.coordinator.email) && m.subject === 'Your careloop sign-in link');
+    const link = mail!.text.match(/http:\/\/careloop\.test(\/signin\/[\w-]+)/)![1]!;
+    await page.goto(`${base}${link}`);
+    await page.click('button:has-text("Sign in")');
+    await page.waitForSelector('h1:has-text("Welcome, Casey Coordinator")');
+
+    await page.click('a:has-text("Start a sprint")');
+    await page.waitForSelector('h1:has-text("Start a post-discharge sprint")');
+    const localRef = `P-${randomUUID().slice(0, 8)}`;
+    await page.fill('[name="participant.localRef"]', localRef);
+    await page.fill('[name="participant.displayName"]', 'Ada Example');
+    await page.fill('[name="dischargeAt"]', instantToZonedLocal(new Date(), 'UTC'));
+    for (const [key, owner] of Object.entries(ownersByDay(people))) await page.selectOption(`[name="owners.${key}"]`, owner.id);
+    await page.click('summary:has-text("Timing (for tests, demos and pilots)")');
+    await page.fill('[name="timing.dueOffsets.0"]', 'PT2M');
+    await page.fill('[name="timing.dueOffsets.1"]', 'PT3M');
+    await page.fill('[name="timing.dueOffsets.2-3"]', 'PT4M');
+    await page.fill('[name="timing.reminderLead"]', 'PT30S');
+    await page.screenshot({ path: path.join(screenshotDir, 'sprint-form.png'), fullPage: true });
+    await page.click('button:has-text("Start the sprint")');
+
+    await page.waitForURL(/\/sprints\/sprint-[\w-]+$/);
+    const sprintId = new URL(page.url()).pathname.split('/').pop()!;
+    await page.waitForSelector(`h1:has-text("${localRef} · Ada Example")`);
+    expect(await page.locator('table.tasks tbody tr').count()).toBe(SPRINT_TEMPLATE.length);
+    for (const task of SPRINT_TEMPLATE) {
+      const row = page.locator(`tr[data-task="${task.key}"]`);
+      expect(await row.locator('td').nth(1).innerText()).toBe(task.title);
+      expect(await row.locator('.badge').innerText()).toBe('Open');
+    }
+    expect(await page.locator('tr[data-task="transport-confirmed"] td').nth(2).innerText()).toContain('Harper Homecare');
+    expect(await page.locator('svg.sprint-picture circle.mark').count()).toBe(SPRINT_TEMPLATE.length);
+    expect(await page.locator('svg.sprint-picture text.tick-label').allTextContents()).toEqual(['discharge', '+2 min', '+3 min', '+4 min · close']);
+    expect(await page.locator('#sprint-status').innerText()).toBe('Open');
+
+    // Each owner's email went out through the worker; the timeline shows it on the next refresh.
+    await smtp.waitFor((m) => m.parsed.headers.get('x-careloop-workflow') === sprintId, 3);
+    await expect.poll(async () => (await page.reload(), await page.locator('ol.timeline').innerText()), { timeout: 15_000 }).toContain('Owners emailed');
+    const livePng = path.join(screenshotDir, 'sprint-live.png');
+    await page.screenshot({ path: livePng, fullPage: true });
+    expect(statSync(livePng).size).toBeGreaterThan(20_000);
+
+    // Cancel from its own page, with a reason.
+    await page.click('a:has-text("Cancel this sprint")');
+    await page.fill('#cancel-reason', 'Readmitted to hospital');
+    await page.click('button:has-text("Cancel the sprint")');
+    await page.waitForSelector('text=The sprint is cancelled.');
+    expect(await page.locator('#sprint-status').innerText()).toBe('Cancelled');
+    expect(await page.locator('table.tasks .badge').allInnerTexts()).toEqual(SPRINT_TEMPLATE.map(() => 'Cancelled with the sprint'));
+    const final = await env.client.workflow.getHandle<typeof sprintWorkflow>(sprintId).result();
+    expect(final.status).toBe('cancelled');
+    await page.screenshot({ path: path.join(screenshotDir, 'sprint-cancelled.png'), fullPage: true });
+    console.info(`careloop browser test screenshots: ${screenshotDir}`);
+  });
+});
