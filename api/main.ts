@@ -6,10 +6,14 @@ import { createDb } from '../runtime/db';
 import { createLogger, type Logger } from '../runtime/logger';
 import { createMailer } from '../runtime/mailer';
 import { createApp } from './app';
+import { startInboundListener } from './inbound';
+import { createSprintService } from './services/sprints';
 
 export interface RunningApi {
   server: Server;
   url: string;
+  /** The SMTP port that takes email replies. */
+  inboundPort: number;
   stop(): Promise<void>;
 }
 
@@ -31,10 +35,26 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     );
   });
   logger.info({ port: config.port }, 'api listening');
+  const inbound = await startInboundListener({
+    port: config.smtp.inboundPort,
+    inboundDomain: config.smtp.inboundDomain,
+    sprints: createSprintService({ db, temporal, taskQueue: config.temporal.taskQueue }),
+    mailer,
+    db,
+    logger: logger.child({ part: 'inbound' }),
+  }).catch(async (err: unknown) => {
+    server.close();
+    await connection.close();
+    mailer.close();
+    await db.$disconnect();
+    throw err;
+  });
   return {
     server,
     url: `http://localhost:${config.port}`,
+    inboundPort: inbound.port,
     async stop() {
+      await inbound.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await connection.close();

@@ -116,6 +116,7 @@ async function main(): Promise<void> {
       'careloop is running',
       `  ${'App'.padEnd(width)}${config.publicBaseUrl}`,
       ...urls.map(([name, url]) => `  ${name.padEnd(width)}${url}`),
+      `  ${'Replies'.padEnd(width)}smtp://localhost:${api.inboundPort} (email replies to ack+...@${config.smtp.inboundDomain})`,
       '',
       ...(embeddedDb
         ? [

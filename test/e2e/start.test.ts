@@ -66,6 +66,7 @@ describe('npm start: the embedded default, stopped and started again', () => {
       EMBEDDED_TEMPORAL_UI_PORT: await freePort(),
       EMBEDDED_SMTP_PORT: await freePort(),
       EMBEDDED_INBOX_PORT: await freePort(),
+      INBOUND_SMTP_PORT: await freePort(),
     };
     const base = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL', 'SESSION_SECRET', 'PUBLIC_BASE_URL'].includes(k)),

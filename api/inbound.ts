@@ -1,0 +1,296 @@
+// The inbound email channel: partner staff act on a sprint task by replying to careloop's email.
+// Each email's Reply-To is `ack+<token>@<inbound domain>`; this SMTP listener takes the token
+// from the recipient, reads the commands in the reply and hands both, with the sender, to the
+// sprint service, which acts only for the staff member the token was issued to.
+//
+// Mail is answered with SMTP codes where the sender's own server should tell them (a wrong
+// address: 550; our trouble: 451 so it retries), and otherwise with a short email back to the
+// token's owner. Nothing is ever sent to an address we could not tie to the token: that would
+// turn forged mail into backscatter.
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { simpleParser, type HeaderValue, type ParsedMail } from 'mailparser';
+import { parseReplyCommands, type ParsedReply, type ReplyCommand } from '../domain/reply-commands';
+import { REPLY_TOKEN_PURPOSE } from '../activities/notifications';
+import type { Db } from '../runtime/db';
+import type { Logger } from '../runtime/logger';
+import type { Mailer } from '../runtime/mailer';
+import { hashToken } from '../runtime/secrets';
+import { AppError } from './errors';
+import type { SprintService } from './services/sprints';
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
+/** One notice per token in this time: someone replaying a forged reply must not flood the owner. */
+const OWNER_NOTICE_INTERVAL_MS = 15 * 60_000;
+
+export interface InboundListenerOptions {
+  port: number;
+  /** All interfaces when not given: the listener receives mail from other servers. */
+  host?: string;
+  inboundDomain: string;
+  sprints: SprintService;
+  mailer: Mailer;
+  logger: Logger;
+  maxMessageBytes?: number;
+  /** When given, the owner of a token is told that someone else replied with it. */
+  db?: Db;
+}
+
+export interface InboundListener {
+  port: number;
+  stop(): Promise<void>;
+}
+
+type SmtpError = Error & { responseCode: number };
+
+function smtpError(responseCode: number, message: string): SmtpError {
+  return Object.assign(new Error(message), { responseCode });
+}
+
+/** The token in `ack+<token>@<inboundDomain>`, or undefined for any other address. */
+export function replyTokenFromAddress(address: string, inboundDomain: string): string | undefined {
+  const m = /^ack\+([0-9a-f]{40})@([^@\s]+)$/i.exec(address.trim());
+  if (!m || m[2]!.toLowerCase() !== inboundDomain.toLowerCase()) return undefined;
+  return m[1]!.toLowerCase();
+}
+
+/** Why a message was sent by a machine (an auto-reply, a bounce, a list), if it was. */
+export function automatedBecause(mail: ParsedMail): string | undefined {
+  const header = (name: string) => headerText(mail.headers.get(name))?.trim().toLowerCase();
+  const autoSubmitted = header('auto-submitted')?.split(';')[0]?.trim();
+  if (autoSubmitted && autoSubmitted !== 'no') return `auto-submitted: ${autoSubmitted}`;
+  const precedence = header('precedence');
+  if (precedence && ['bulk', 'list', 'junk', 'auto_reply'].includes(precedence)) return `precedence: ${precedence}`;
+  if (mail.headers.has('x-autoreply') || mail.headers.has('x-autorespond')) return 'auto-reply header';
+  if (mail.headers.has('list-id')) return 'mailing list';
+  if (header('content-type') === 'multipart/report') return 'delivery or read report';
+  return undefined;
+}
+
+function headerText(value: HeaderValue | undefined): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && 'value' in value && typeof value.value === 'string') return value.value;
+  return undefined;
+}
+
+const REPLY_SYNTAX = [
+  'Write one line per task, starting with its number if the email listed several:',
+  '  1 done',
+  '  2 not applicable: <why it does not apply>',
+  '  3 refused: <why the participant refused> / managed: <how it was managed>',
+  'Or open the link in the email.',
+];
+
+type ActResult = Awaited<ReturnType<SprintService['actWithReplyToken']>>;
+
+/** The email back to the owner: what was recorded, what was not and why. */
+export function replyConfirmation(name: string, reply: ParsedReply, results: ActResult['results']): { subject: string; text: string } {
+  const label = (c: ReplyCommand | undefined) => (c?.taskIndex !== undefined ? `Task ${c.taskIndex}: ` : '');
+  const recorded = results.flatMap((r, i) => (r.ok ? [`  ${label(reply.commands[i])}${r.message}`] : []));
+  const failed = results.flatMap((r, i) => {
+    if (r.ok) return [];
+    const c = reply.commands[i];
+    // No task matched the number: say so, rather than ask for a number that was given.
+    const message = !r.taskKey && c?.taskIndex !== undefined ? 'The email has no task with that number.' : r.message;
+    return [`  ${label(c)}${message}`];
+  });
+  const unclear = reply.unrecognised.map((u) => `  "${u.line}": ${u.problem}`);
+  const subject =
+    results.length === 0
+      ? 'careloop: your reply could not be read'
+      : failed.length === 0
+        ? 'careloop: recorded from your reply'
+        : recorded.length === 0
+          ? 'careloop: nothing was recorded from your reply'
+          : 'careloop: part of your reply was not recorded';
+  const text = [
+    `Hello ${name},`,
+    '',
+    ...(results.length === 0 ? ['careloop found no command it knows in your reply, so nothing was recorded.', ''] : []),
+    ...(recorded.length ? ['Recorded:', ...recorded, ''] : []),
+    ...(failed.length ? ['Not recorded:', ...failed, ''] : []),
+    ...(unclear.length ? ['Not understood, so nothing was done with these lines:', ...unclear, ''] : []),
+    ...(failed.length || unclear.length || results.length === 0 ? [...REPLY_SYNTAX, ''] : []),
+  ].join('\n');
+  return { subject, text };
+}
+
+export async function startInboundListener(opts: InboundListenerOptions): Promise<InboundListener> {
+  const { inboundDomain, sprints, mailer, logger } = opts;
+  const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const inFlight = new Set<Promise<unknown>>();
+  const ownerNotified = new Map<string, number>();
+
+  /** What careloop does with one accepted message; throws an SmtpError to refuse it. */
+  async function receive(raw: Buffer, session: SMTPServerSession): Promise<string> {
+    const token = replyTokenFromAddress(session.envelope.rcptTo[0]?.address ?? '', inboundDomain);
+    if (!token) throw smtpError(550, 'No such mailbox here.');
+    // Logs may correlate replies to a token, never hold it.
+    const log = logger.child({ smtpSession: session.id, tokenRef: hashToken(token).slice(0, 12) });
+    const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+    if (!envelopeFrom) {
+      log.info('ignored a message with an empty envelope sender (a bounce)');
+      return 'OK: bounce received, not acted on';
+    }
+    const mail = await simpleParser(raw, { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: maxBytes });
+    const automated = automatedBecause(mail);
+    if (automated) {
+      log.info({ automated }, 'ignored an automatic message');
+      return 'OK: automatic message received, not acted on';
+    }
+    const senders = mail.from?.value.filter((a) => a.address) ?? [];
+    if (senders.length !== 1) throw smtpError(550, 'A reply needs exactly one From address.');
+    const from = senders[0]!.address!.trim();
+    if (from.toLowerCase() !== envelopeFrom.trim().toLowerCase()) {
+      await refuseForgery(token, log, { claimedFrom: from, envelopeFrom, why: 'From differs from the envelope sender' });
+      return 'OK: received';
+    }
+
+    const reply = parseReplyCommands(mail.text ?? '');
+    let outcome: ActResult;
+    try {
+      outcome = await sprints.actWithReplyToken(token, from, reply.commands);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      if (err.code === 'FORBIDDEN') {
+        await refuseForgery(token, log, { claimedFrom: from, envelopeFrom, why: 'sender is not the staff member the email went to' });
+        return 'OK: received';
+      }
+      // The token does not work (unknown, expired, spent with its sprint). The sender is not
+      // known to be its owner, so only their own server, through this code, tells them.
+      log.info({ code: err.code }, 'refused a reply to an address that does not work');
+      if (err.code === 'NOT_FOUND') throw smtpError(550, 'This reply address is not valid. Open the link in the careloop email instead.');
+      if (err.code === 'GONE') throw smtpError(550, 'This reply address no longer works: its tasks have ended or the sprint has closed.');
+      throw smtpError(550, err.userMessage);
+    }
+
+    const recorded = outcome.results.filter((r) => r.ok).length;
+    log.info(
+      { staffId: outcome.staff.id, recorded, notRecorded: outcome.results.length - recorded, notUnderstood: reply.unrecognised.length },
+      reply.commands.length ? 'acted on an email reply' : 'an email reply held no commands',
+    );
+    const answer = replyConfirmation(outcome.staff.name, reply, outcome.results);
+    // The action stands whether or not this email goes out: a failure here must not make the
+    // sender's server retry and act twice.
+    await mailer
+      .send({ to: outcome.staff.email, subject: answer.subject, text: answer.text, headers: answerHeaders(mail) })
+      .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
+    return 'OK: reply received';
+  }
+
+  /** Changes nothing; tells the token's owner, never the claimed sender. */
+  async function refuseForgery(token: string, log: Logger, seen: { claimedFrom: string; envelopeFrom: string; why: string }): Promise<void> {
+    log.warn(seen, 'did not act on an email reply: ' + seen.why);
+    if (!opts.db) return;
+    const tokenHash = hashToken(token);
+    const now = Date.now();
+    const last = ownerNotified.get(tokenHash);
+    if (last !== undefined && now - last < OWNER_NOTICE_INTERVAL_MS) return;
+    const owner = await replyTokenOwner(opts.db, tokenHash, new Date(now));
+    if (!owner) return;
+    if (ownerNotified.size > 10_000) ownerNotified.clear();
+    ownerNotified.set(tokenHash, now);
+    await mailer
+      .send({
+        to: owner.email,
+        subject: 'careloop: a reply to your email was not accepted',
+        text: [
+          `Hello ${owner.name},`,
+          '',
+          `careloop received a reply to an email it sent you, but from another address (${seen.claimedFrom}).`,
+          'Nothing was changed.',
+          '',
+          `If that was you, reply again from ${owner.email}, or open the link in the email.`,
+          'If it was not you, tell your coordinator: someone else may have a copy of that email.',
+          '',
+        ].join('\n'),
+        headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
+      })
+      .catch((err: unknown) => log.error({ err }, 'could not tell the owner about a refused email reply'));
+  }
+
+  const server = new SMTPServer({
+    banner: 'careloop replies',
+    authOptional: true,
+    // Mail arrives from other servers: no logins here. TLS is the business of the MX in front.
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    disableReverseLookup: true,
+    logger: false,
+    size: maxBytes,
+    rejectOversized: true,
+    maxClients: 50,
+    // RFC 5321's five minutes: the client waits silently while a reply is acted on.
+    socketTimeout: 5 * 60_000,
+    closeTimeout: 5_000,
+    onRcptTo(address, session, callback) {
+      if (!replyTokenFromAddress(address.address, inboundDomain)) {
+        return callback(smtpError(550, `No such mailbox: this server takes only replies to careloop emails, addressed ack+<code>@${inboundDomain}.`));
+      }
+      // One reply, one token: a second recipient is deferred and sent again on its own.
+      if (session.envelope.rcptTo.length >= 1) return callback(smtpError(452, 'One recipient per message; send the others separately.'));
+      callback();
+    },
+    onData(stream: SMTPServerDataStream, session, callback) {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      stream.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes <= maxBytes) chunks.push(chunk);
+      });
+      stream.once('error', (err) => callback(err));
+      stream.once('end', () => {
+        if (stream.sizeExceeded) return callback(smtpError(552, `Message too large: the limit is ${maxBytes} bytes.`));
+        const work = receive(Buffer.concat(chunks), session).then(
+          (message) => callback(null, message),
+          (err: unknown) => {
+            if (err instanceof Error && typeof (err as Partial<SmtpError>).responseCode === 'number') return callback(err);
+            logger.error({ err, smtpSession: session.id }, 'could not handle an email reply; asked the sender to retry');
+            callback(smtpError(451, 'A temporary problem at careloop; please try again later.'));
+          },
+        );
+        inFlight.add(work);
+        void work.finally(() => inFlight.delete(work));
+      });
+    },
+  });
+  // Socket trouble with one client must not take the API process down.
+  server.on('error', (err) => logger.warn({ err }, 'inbound SMTP connection error'));
+
+  await new Promise<void>((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`The inbound SMTP listener cannot start: port ${opts.port} is already in use. Set INBOUND_SMTP_PORT to another port.`) : err);
+    server.server.once('error', failed);
+    server.server.listen(opts.port, opts.host, () => {
+      server.server.off('error', failed);
+      resolve();
+    });
+  });
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  logger.info({ port, inboundDomain }, 'inbound SMTP listening');
+
+  return {
+    port,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Replies being acted on may finish; a hung one must not hold the process open.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+      clearTimeout(timer);
+    },
+  };
+}
+
+function answerHeaders(mail: ParsedMail): Record<string, string> {
+  const headers: Record<string, string> = { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' };
+  if (mail.messageId && /^<[^<>\s]{1,250}>$/.test(mail.messageId)) {
+    headers['In-Reply-To'] = mail.messageId;
+    headers['References'] = mail.messageId;
+  }
+  return headers;
+}
+
+async function replyTokenOwner(db: Db, tokenHash: string, now: Date): Promise<{ name: string; email: string } | undefined> {
+  const row = await db.actionToken.findUnique({ where: { tokenHash }, select: { purpose: true, usedAt: true, revokedAt: true, expiresAt: true, staff: { select: { name: true, email: true, active: true } } } });
+  if (!row || row.purpose !== REPLY_TOKEN_PURPOSE || row.usedAt || row.revokedAt || row.expiresAt <= now || !row.staff.active) return undefined;
+  return { name: row.staff.name, email: row.staff.email };
+}
