@@ -24,6 +24,8 @@ import { actionPages } from './web/actions';
 import { sprintPages } from './web/sprints';
 import { sprintRoutes } from './routes/sprints';
 import { createSprintService, type SprintService } from './services/sprints';
+import { createPlanService, type PlanService } from './services/plans';
+import { planRoutes } from './routes/plans';
 
 export interface AppDeps {
   config: Pick<Config, 'publicBaseUrl' | 'sessionSecret' | 'timeZone'> & { taskQueue: string };
@@ -38,6 +40,7 @@ export interface AppDeps {
 
 export interface AppServices {
   sprints: SprintService;
+  plans: PlanService;
 }
 
 export interface WebHelpers {
@@ -110,7 +113,10 @@ export function createApp(deps: AppDeps): express.Express {
     tokenLimiter: limiter(deps.rateLimits?.tokenPerWindow ?? 30),
   };
 
-  const services: AppServices = { sprints: createSprintService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue }) };
+  const services: AppServices = {
+    sprints: createSprintService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue }),
+    plans: createPlanService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue, now: deps.now }),
+  };
 
   app.use(healthRoutes(deps));
 
@@ -119,6 +125,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(meRoutes(deps));
   api.use(auditRoutes(deps));
   api.use(sprintRoutes(services.sprints));
+  api.use(planRoutes(services.plans));
   api.use((req) => {
     throw new AppError('NOT_FOUND', `No API route ${req.method} ${req.baseUrl}${req.path}. See the README for the API.`);
   });

@@ -10,13 +10,14 @@
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { simpleParser, type HeaderValue, type ParsedMail } from 'mailparser';
 import { parseReplyCommands, type ParsedReply, type ReplyCommand } from '../domain/reply-commands';
-import { REPLY_TOKEN_PURPOSE } from '../activities/notifications';
+import { PLAN_REPLY_TOKEN_PURPOSE, REPLY_TOKEN_PURPOSE } from '../activities/notifications';
 import type { Db } from '../runtime/db';
 import type { Logger } from '../runtime/logger';
 import type { Mailer } from '../runtime/mailer';
 import { hashToken } from '../runtime/secrets';
 import { AppError } from './errors';
 import type { SprintService } from './services/sprints';
+import type { PlanService } from './services/plans';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
 /** One notice per token in this time: someone replaying a forged reply must not flood the owner. */
@@ -33,6 +34,18 @@ export interface InboundListenerOptions {
   maxMessageBytes?: number;
   /** When given, the owner of a token is told that someone else replied with it. */
   db?: Db;
+  /** When given, replies to plan-change emails acknowledge the plan version. */
+  plans?: PlanService;
+}
+
+/** The first line of the person's own text says they acknowledge: "acknowledged", "received"... */
+export function saysAcknowledged(body: string): boolean {
+  const first = body
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l.length > 0 && !l.startsWith('>'));
+  return !!first && /^(acknowledged?|ack|received|read(?: and understood)?|confirm(?:ed)?|agreed?|yes|ok|done)\b/i.test(first.replace(/^[^A-Za-z]+/, ''));
 }
 
 export interface InboundListener {
@@ -145,6 +158,10 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
       return 'OK: received';
     }
 
+    if (opts.plans && (await opts.plans.isPlanReplyToken(token))) {
+      return acknowledgePlan(token, from, envelopeFrom, mail, log);
+    }
+
     const reply = parseReplyCommands(mail.text ?? '');
     let outcome: ActResult;
     try {
@@ -175,6 +192,43 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
       .send({ to: outcome.staff.email, subject: answer.subject, text: answer.text, headers: answerHeaders(mail) })
       .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
     return 'OK: reply received';
+  }
+
+  async function acknowledgePlan(token: string, from: string, envelopeFrom: string, mail: ParsedMail, log: Logger): Promise<string> {
+    const plans = opts.plans!;
+    if (!saysAcknowledged(mail.text ?? '')) {
+      const owner = await plans.planReplyTokenOwner(token);
+      if (owner.email.toLowerCase() !== from.toLowerCase()) {
+        await refuseForgery(token, log, { claimedFrom: from, envelopeFrom, why: 'sender is not the staff member the email went to' });
+        return 'OK: received';
+      }
+      await mailer
+        .send({ to: owner.email, subject: 'careloop: nothing was recorded from your reply', text: `Hello ${owner.name},\n\nTo acknowledge the plan change, reply with the word "acknowledged" on the first line, or open the link in the email.\n`, headers: answerHeaders(mail) })
+        .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
+      return 'OK: reply received';
+    }
+    try {
+      const outcome = await plans.acknowledgeWithPlanReply(token, from);
+      log.info({ staffId: outcome.staff.id, version: outcome.version }, 'acknowledged a plan version by email reply');
+      const when = outcome.recipient.acknowledgedAt;
+      await mailer
+        .send({
+          to: outcome.staff.email,
+          subject: 'careloop: acknowledgement recorded',
+          text: `Hello ${outcome.staff.name},\n\nYour acknowledgement of version ${outcome.version} of the plan is recorded (${when}, by ${outcome.recipient.channel}).\n`,
+          headers: answerHeaders(mail),
+        })
+        .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
+      return 'OK: reply received';
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      if (err.code === 'FORBIDDEN' && /did not come from/.test(err.userMessage)) {
+        await refuseForgery(token, log, { claimedFrom: from, envelopeFrom, why: 'sender is not the staff member the email went to' });
+        return 'OK: received';
+      }
+      log.info({ code: err.code }, 'refused a plan acknowledgement reply');
+      throw smtpError(550, err.userMessage);
+    }
   }
 
   /** Changes nothing; tells the token's owner, never the claimed sender. */
@@ -291,6 +345,6 @@ function answerHeaders(mail: ParsedMail): Record<string, string> {
 
 async function replyTokenOwner(db: Db, tokenHash: string, now: Date): Promise<{ name: string; email: string } | undefined> {
   const row = await db.actionToken.findUnique({ where: { tokenHash }, select: { purpose: true, usedAt: true, revokedAt: true, expiresAt: true, staff: { select: { name: true, email: true, active: true } } } });
-  if (!row || row.purpose !== REPLY_TOKEN_PURPOSE || row.usedAt || row.revokedAt || row.expiresAt <= now || !row.staff.active) return undefined;
+  if (!row || ![REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE].includes(row.purpose) || row.usedAt || row.revokedAt || row.expiresAt <= now || !row.staff.active) return undefined;
   return { name: row.staff.name, email: row.staff.email };
 }

@@ -8,6 +8,7 @@ import { createMailer } from '../runtime/mailer';
 import { createApp } from './app';
 import { startInboundListener } from './inbound';
 import { createSprintService } from './services/sprints';
+import { createPlanService } from './services/plans';
 
 export interface RunningApi {
   server: Server;
@@ -39,6 +40,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     port: config.smtp.inboundPort,
     inboundDomain: config.smtp.inboundDomain,
     sprints: createSprintService({ db, temporal, taskQueue: config.temporal.taskQueue }),
+    plans: createPlanService({ db, temporal, taskQueue: config.temporal.taskQueue }),
     mailer,
     db,
     logger: logger.child({ part: 'inbound' }),

@@ -1,3 +1,4 @@
 // The worker's workflowsPath: every workflow type careloop runs.
 export * from './smoke';
 export * from './sprint';
+export * from './plan-change';

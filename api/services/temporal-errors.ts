@@ -10,6 +10,9 @@ const REJECTION_CODES: Record<string, AppErrorCode> = {
   NotTaskOwner: 'FORBIDDEN',
   SameOwner: 'CONFLICT',
   InvalidInput: 'INVALID_INPUT',
+  NotRecipient: 'FORBIDDEN',
+  Superseded: 'CONFLICT',
+  NoAcknowledgementRequired: 'CONFLICT',
 };
 
 /** Rethrows a Temporal error as an AppError where it means something to the caller. */

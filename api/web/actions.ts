@@ -6,6 +6,8 @@ import { html, page, type SafeHtml } from '../html';
 import { formatInstant } from '../../activities/email-content';
 import type { TaskState } from '../../domain/sprint';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
+import { PLAN_TOKEN_PURPOSE } from '../../activities/notifications';
+import { hashToken } from '../../runtime/secrets';
 
 const ACTIONS = ['complete', 'not-applicable', 'refuse'] as const;
 type LinkAction = (typeof ACTIONS)[number];
@@ -64,13 +66,73 @@ export function actionPages(deps: AppDeps, services: AppServices, web: WebHelper
 </section>`;
   };
 
-  router.get('/a/:token', web.tokenLimiter, async (req, res) => {
+  const isPlanToken = async (token: string) => {
+    if (!/^[\w-]{20,100}$/.test(token)) return false;
+    const row = await deps.db.actionToken.findUnique({ where: { tokenHash: hashToken(token) }, select: { purpose: true } });
+    return row?.purpose === PLAN_TOKEN_PURPOSE;
+  };
+
+  const planPage = async (req: Request, res: Response, token: string) => {
+    const v = await services.plans.inspectPlanToken(token);
+    const needsAck = v.version.acknowledgementRequired && v.state?.status === 'awaiting-acknowledgements' && !v.recipient?.acknowledgedAt;
+    return page(
+      { title: `Plan version ${v.version.number}` },
+      html`<section class="card">
+  <p class="muted">Integrated plan · participant ${v.plan.participantRef}</p>
+  <h1>Version ${v.version.number}: what changed</h1>
+  <p>Published ${when(v.version.createdAt)} by ${v.version.author.name} · trigger: ${v.version.trigger.replace('_', ' ')}</p>
+  <p><strong>Why:</strong> ${v.version.reason}</p>
+  <ul class="changes">${v.changes.map((c) => html`<li>${c}</li>`)}</ul>
+  ${v.state?.rapidReviewDueAt ? html`<p class="notice">Rapid review of the whole plan due ${when(v.state.rapidReviewDueAt)}.</p>` : ''}
+</section>
+${
+  needsAck
+    ? html`<section class="card"><h2>Acknowledge</h2>
+  <p>This change alters day-to-day delivery. Acknowledge that you have read it${v.state?.ackDeadlineAt ? html` (by ${when(v.state.ackDeadlineAt)})` : ''}.</p>
+  <form method="post" action="/a/${token}">
+    <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}"><input type="hidden" name="action" value="acknowledge">
+    <button type="submit">I have read this change</button>
+  </form></section>`
+    : v.recipient?.acknowledgedAt
+      ? html`<p class="notice">You acknowledged this version ${when(v.recipient.acknowledgedAt)}.</p>`
+      : v.state?.status === 'superseded'
+        ? html`<p class="problem">A newer version (${v.state.supersededBy}) has replaced this one.</p>`
+        : ''
+}`,
+    );
+  };
+
+  router.get('/a/:token', web.tokenLimiter, async (req, res, next) => {
+    const token = String(req.params.token);
+    if (await isPlanToken(token)) {
+      res.type('html').send(await planPage(req, res, token));
+      return;
+    }
+    next();
+  });
+
+  router.post('/a/:token', web.tokenLimiter, web.csrfProtection, async (req, res, next) => {
+    const token = String(req.params.token);
+    if (!(await isPlanToken(token))) return next();
+    if ((req.body as Record<string, unknown> | undefined)?.action !== 'acknowledge') throw new AppError('INVALID_INPUT', 'Use the button on the page.');
+    const done = await services.plans.acknowledgeWithPlanToken(token);
+    res.type('html').send(
+      page(
+        { title: 'Acknowledged' },
+        html`<section class="card"><h1>Acknowledged</h1>
+<p class="notice">Your acknowledgement of version ${done.version} of the plan for ${done.participantRef} is recorded (${when(done.recipient.acknowledgedAt ?? '')}).</p></section>`,
+      ),
+    );
+  });
+
+  // Sprint task links (the rate limit and CSRF check above already ran for this request).
+  router.get('/a/:token', async (req, res) => {
     const token = String(req.params.token);
     const { state, task } = await services.sprints.inspectTaskToken(token, now());
     res.type('html').send(page({ title: task.title }, taskForm(req, res, token, task, state.participant.localRef)));
   });
 
-  router.post('/a/:token', web.tokenLimiter, web.csrfProtection, async (req, res) => {
+  router.post('/a/:token', async (req, res) => {
     const token = String(req.params.token);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const chosen = body.action as LinkAction;

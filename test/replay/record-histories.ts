@@ -24,6 +24,9 @@ import {
   refuseTaskUpdate,
   smokeWorkflow,
   sprintWorkflow,
+  planChangeWorkflow,
+  acknowledgePlanVersionUpdate,
+  supersedePlanVersionSignal,
 } from '../../workflows';
 
 const out = path.join(__dirname, '..', 'histories');
@@ -38,6 +41,10 @@ const fakeActivities: Activities = {
   async revokeActionTokens() {
     return { revoked: 1 };
   },
+  async sendPlanEmail() {
+    return { sent: true };
+  },
+  async recordPlanAcknowledgement() {},
   async recordSprintStarted() {},
   async recordSprintOutcome() {
     return { firstContactMinutes: 30, tasksOnTime: 8 };
@@ -97,6 +104,37 @@ async function main() {
       await c.executeUpdate(cancelSprintUpdate, { args: [{ actor: actor(coordinator), reason: 'readmitted' }] });
       await c.result();
       await save('sprint-cancelled', cancelled.sprintId);
+
+      // Plan change control: one acknowledgement, reminders, the escalation at the deadline,
+      // then a late acknowledgement; and a version superseded by the next.
+      const recipients = [staff('hospital', 'hospital'), staff('housing', 'housing')];
+      const planInput = (version: number) => ({
+        planId: 'plan-1',
+        participant: { id: 'participant-1', localRef: 'P-1' },
+        version,
+        versionId: `version-${version}`,
+        publishedAt: new Date().toISOString(),
+        publishedBy: coordinator,
+        reason: 'risk changed',
+        trigger: 'safeguarding' as const,
+        acknowledgementRequired: true,
+        recipients,
+        escalateTo: coordinator,
+        reminderEveryMs: 24 * HOUR_MS,
+        ackDeadlineMs: 72 * HOUR_MS,
+        rapidReviewMs: 72 * HOUR_MS,
+      });
+      const p2 = await env.client.workflow.start(planChangeWorkflow, { taskQueue, workflowId: 'plan-replay-v2', args: [planInput(2)] });
+      await p2.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'hospital', channel: 'link' }] });
+      await p2.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'hospital', channel: 'api' }] });
+      await env.sleep(73 * HOUR_MS);
+      await p2.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'housing', channel: 'email-reply' }] });
+      await p2.result();
+      await save('plan-acknowledged', 'plan-replay-v2');
+      const p3 = await env.client.workflow.start(planChangeWorkflow, { taskQueue, workflowId: 'plan-replay-v3', args: [planInput(3)] });
+      await p3.signal(supersedePlanVersionSignal, { byVersion: 4 });
+      await p3.result();
+      await save('plan-superseded', 'plan-replay-v3');
     });
   } finally {
     await env.teardown();
