@@ -441,7 +441,7 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
   <td>${t.owner.name}<br><span class="muted">${agencies.get(t.owner.agencyId) ?? ''}</span></td>
   <td>${when(t.dueAt)}</td>
   <td><span class="badge tone-${tone}">${TONE_LABEL[tone]}</span>
-    ${t.reminded ? html`<span class="flag">reminded</span>` : ''}${t.overdue ? html`<span class="flag overdue">overdue</span>` : ''}
+    ${t.reminded && tone !== 'reminded' ? html`<span class="flag">reminded</span>` : ''}${t.overdue && tone !== 'overdue' ? html`<span class="flag overdue">late</span>` : ''}
     <br><span class="muted code">${t.status}${t.statusReason ? ` · ${t.statusReason}` : ''}</span>
     ${t.reason && t.statusReason !== 'sprint-cancelled' ? html`<br><span class="muted">Why: ${t.reason}</span>` : ''}${t.managedHow ? html`<br><span class="muted">Managed: ${t.managedHow}</span>` : ''}${t.note ? html`<br><span class="muted">Note: ${t.note}</span>` : ''}
   </td>
