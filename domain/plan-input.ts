@@ -2,7 +2,7 @@
 // API's half of domain/, never in the workflow bundle.
 import { z } from 'zod';
 import { PLAN_TRIGGERS, RISK_LEVELS, SHAREABLE_ELEMENTS } from './plan';
-import { ZIsoDuration } from './sprint-input';
+import { ZIsoDuration, ZParticipantRef } from './sprint-input';
 
 const text = (max: number) => z.string().trim().min(1, 'is required').max(max, `must be at most ${max} characters`);
 const itemId = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9\-_.]{0,39}$/, 'must be a short key of letters, digits, - _ . (e.g. r1)');
@@ -52,12 +52,7 @@ export const ZCreatePlan = z
   .object({
     participant: z
       .object({
-        localRef: z
-          .string()
-          .trim()
-          .min(1, 'is required')
-          .max(64)
-          .regex(/^[A-Za-z0-9][A-Za-z0-9\-_/.]*$/, 'may contain letters, digits, - _ / . only'),
+        localRef: ZParticipantRef,
         displayName: text(120),
         consentToShare: z.boolean().optional(),
       })

@@ -18,6 +18,14 @@ export const ZIsoDuration = z
 const durationWithin = (min: number, max: number, what: string) =>
   ZIsoDuration.refine((ms) => ms >= min && ms <= max, { message: `${what} must be between ${min / 1000} seconds and ${max / 86_400_000} days` });
 
+/** The partnership's own reference for a person: never a clinical identifier. */
+export const ZParticipantRef = z
+  .string()
+  .trim()
+  .min(1, 'is required')
+  .max(64, 'must be at most 64 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9\-_/.]*$/, 'may contain letters, digits, - _ / . only');
+
 const ZId = z.string().trim().min(1, 'is required').max(64, 'is too long');
 
 export const ZOwners = z
@@ -28,12 +36,7 @@ export const ZStartSprint = z
   .object({
     participant: z
       .object({
-        localRef: z
-          .string()
-          .trim()
-          .min(1, 'is required')
-          .max(64, 'must be at most 64 characters')
-          .regex(/^[A-Za-z0-9][A-Za-z0-9\-_/.]*$/, 'may contain letters, digits, - _ / . only'),
+        localRef: ZParticipantRef,
         displayName: z.string().trim().min(1, 'is required').max(120, 'must be at most 120 characters'),
       })
       .strict(),

@@ -23,15 +23,11 @@ import { createTestWorker } from '../support/worker';
 import { testLogger } from '../support/quiet-logger';
 import { createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
 import { newLocalRef, planContent } from '../support/plan-fixture';
+import { csrfFrom } from '../support/html';
 
 const bearer = (p: { token: string }) => ({ Authorization: `Bearer ${p.token}` });
 const HOUR = 3600_000;
 
-function csrfFrom(html: string): string {
-  const m = html.match(/name="_csrf" value="([^"]+)"/);
-  if (!m) throw new Error('no CSRF field on the page');
-  return m[1]!;
-}
 
 describe('integrated plan and plan change control (real Temporal, PostgreSQL, SMTP in and out)', () => {
   let env: TestWorkflowEnvironment;

@@ -4,13 +4,8 @@ import type { Express } from 'express';
 import { buildTestApp, createAgency, createStaff, unreachableTemporal } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
+import { csrfFrom } from '../support/html';
 
-/** Reads the hidden CSRF field of a rendered form. */
-function csrfFrom(html: string): string {
-  const m = html.match(/name="_csrf" value="([^"]+)"/);
-  if (!m) throw new Error('no CSRF field on the page');
-  return m[1]!;
-}
 
 function linkIn(text: string): string {
   const m = text.match(/http:\/\/careloop\.test(\/signin\/[\w-]+)/);

@@ -17,14 +17,10 @@ import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
 import { createTimeSkippingEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
 import { createSprintPeople, ownersByDay, type SprintPeople } from '../support/sprint-fixture';
+import { csrfFrom } from '../support/html';
 
 type Agent = ReturnType<typeof request.agent>;
 
-function csrfFrom(html: string): string {
-  const m = html.match(/name="_csrf" value="([^"]+)"/);
-  if (!m) throw new Error('no CSRF field on the page');
-  return m[1]!;
-}
 
 describe('datetime-local values read in the partnership time zone', () => {
   it('turns wall-clock times into instants, across clock changes', () => {

@@ -15,14 +15,10 @@ import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
 import { createTimeSkippingEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
 import { createSprintPeople, ownersByDay, type SprintPeople } from '../support/sprint-fixture';
+import { csrfFrom } from '../support/html';
 
 const bearer = (p: { token: string }) => ({ Authorization: `Bearer ${p.token}` });
 
-function csrfFrom(html: string): string {
-  const m = html.match(/name="_csrf" value="([^"]+)"/);
-  if (!m) throw new Error('no CSRF field on the page');
-  return m[1]!;
-}
 
 describe('sprint API and action links (real Temporal, PostgreSQL and SMTP)', () => {
   let env: TestWorkflowEnvironment;
