@@ -2,16 +2,18 @@
 # careloop: one image for the api, the worker and the migrations.
 #
 #   docker build -t careloop .
-#   docker run --env-file prod.env careloop                                 # api (tsx api/main.ts)
-#   docker run --env-file prod.env careloop tsx worker/main.ts              # worker
+#   docker run --env-file prod.env careloop                                          # api
+#   docker run --env-file prod.env careloop node --import tsx worker/main.ts          # worker
 #   docker run --env-file prod.env careloop npx prisma migrate deploy       # migrations
 #   docker run --env-file prod.env careloop npm run careloop -- staff list  # admin CLI
 #
 # The application runs its TypeScript through tsx (a runtime dependency): there is no build step.
-# Long-running processes start as `tsx <file>` (what `npm run api` / `npm run worker` run), not
-# through npm: npm runs scripts under `sh -c`, which does not pass SIGTERM on, so `docker stop`
-# would kill the worker without its graceful shutdown. tsx relays SIGTERM to the app and exits
-# with its status.
+# Long-running processes start as `node --import tsx <file>` (what `npm run api` / `npm run
+# worker` run), not through npm: npm runs scripts under `sh -c`, which does not pass SIGTERM on,
+# so `docker stop` would kill the worker without its graceful shutdown. tsx is loaded into the
+# node process rather than run as a wrapper: the `tsx` command relays a signal only if the app
+# acknowledges it within 30 ms and otherwise SIGKILLs it, which happens while the worker is busy
+# bundling its workflows.
 # Prisma runs on its bundled WebAssembly engines (see prisma.config.ts): nothing is downloaded at
 # run time, and `prisma generate` needs no database.
 
@@ -50,7 +52,7 @@ RUN npx prisma generate --no-hints
 
 # ---- runtime ---------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
-# tini: PID 1 that forwards signals to the process (tsx) and reaps zombies.
+# tini: PID 1 that forwards signals to the node process and reaps zombies.
 # openssl: Prisma's CLI probes the system libssl at start-up; the slim image has none.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini openssl \
@@ -76,4 +78,4 @@ USER node
 # 3000: HTTP (api). 2525: inbound SMTP listener for email replies.
 EXPOSE 3000 2525
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["tsx", "api/main.ts"]
+CMD ["node", "--import", "tsx", "api/main.ts"]

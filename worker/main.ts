@@ -20,11 +20,9 @@ export async function runWorker(config: Config, logger: Logger, signal?: AbortSi
       taskQueue: config.temporal.taskQueue,
       deps: { db, mailer, links: { publicBaseUrl: config.publicBaseUrl, inboundDomain: config.smtp.inboundDomain, timeZone: config.timeZone } },
     });
-    const stop = () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-    };
-    if (signal?.aborted) stop();
-    signal?.addEventListener('abort', stop, { once: true });
+    // Stopped while the worker was still being created (bundling takes seconds): never run it.
+    if (signal?.aborted) return;
+    signal?.addEventListener('abort', () => worker.getState() === 'RUNNING' && worker.shutdown(), { once: true });
     logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker polling');
     await worker.run();
     logger.info('worker stopped');

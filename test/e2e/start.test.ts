@@ -17,7 +17,7 @@ interface Started {
 }
 
 function startCareloop(env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['runtime/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -119,12 +119,19 @@ describe('npm start: the embedded default, stopped and started again', () => {
     expect(processesUsing(dataDir)).toEqual([]);
   }, 300_000);
 
+  it('stops cleanly when Ctrl-C comes while the worker is still starting', async () => {
+    const started = await startCareloop(env);
+    // The banner appears while the worker may still be bundling its workflows.
+    expect(await stop(started)).toBe(0);
+    expect(processesUsing(dataDir)).toEqual([]);
+  }, 120_000);
+
   it('says clearly when an embedded port is taken', async () => {
     const net = await import('node:net');
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(ports.EMBEDDED_PG_PORT, '127.0.0.1', () => r()));
     try {
-      const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['runtime/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       const code = await new Promise<number | null>((r) => child.once('exit', r));
