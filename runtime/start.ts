@@ -12,6 +12,7 @@ import { startEmbeddedInbox, startEmbeddedPostgres, startEmbeddedTemporal, type 
 import { createLogger } from './logger';
 import { migrateDeploy } from './migrate';
 import { installTemporalRuntime } from './temporal';
+import { ensureTemporalBinaries } from './temporal-binaries';
 import { DEMO_STAFF, seedDemo } from './seed';
 
 const projectRoot = path.resolve(__dirname, '..');
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
       urls.push(['Database', pg.url]);
     }
     if (!env.TEMPORAL_ADDRESS) {
+      await ensureTemporalBinaries((line) => logger.info(line));
       const port = portFrom(env, 'EMBEDDED_TEMPORAL_PORT', 7233);
       const uiPort = portFrom(env, 'EMBEDDED_TEMPORAL_UI_PORT', 8233);
       logger.info({ port, uiPort }, 'starting Temporal dev server');

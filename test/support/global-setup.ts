@@ -9,6 +9,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../runtime/embedded';
 import { migrateDeploy } from '../../runtime/migrate';
+import { ensureTemporalBinaries } from '../../runtime/temporal-binaries';
 import { freePort } from './ports';
 
 declare module 'vitest' {
@@ -23,6 +24,7 @@ let embedded: EmbeddedPostgresHandle | undefined;
 let tmp: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  await ensureTemporalBinaries((line) => console.log(`global setup: ${line}`));
   tmp = mkdtempSync(path.join(os.tmpdir(), 'careloop-test-'));
   // Run as root, embedded PostgreSQL runs as the `postgres` user and must reach its data directory.
   chmodSync(tmp, 0o755);
