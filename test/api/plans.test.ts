@@ -1,57 +1,48 @@
 // The integrated plan and its change control, through the real app, on the time-skipping
 // Temporal server with careloop's worker, real PostgreSQL, a real SMTP listener for outgoing
 // mail and careloop's real inbound listener for replies.
-import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { planChangeStateQuery } from '../../workflows';
 import { planChangeWorkflowId } from '../../domain/plan';
 import { startInboundListener, type InboundListener } from '../../api/inbound';
 import { createPlanService } from '../../api/services/plans';
 import { createSprintService } from '../../api/services/sprints';
-import { buildTestApp } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import type { TestDatabase } from '../support/db';
 import { mailerFor, TEST_LINKS } from '../support/mailer';
 import { freePort } from '../support/ports';
-import { startSmtpCapture, type CapturedMail, type SmtpCapture } from '../support/smtp';
-import { createTimeSkippingEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
+import { type CapturedMail, type SmtpCapture } from '../support/smtp';
 import { testLogger } from '../support/quiet-logger';
-import { createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
+import type { SprintPeople } from '../support/sprint-fixture';
 import { newLocalRef, planContent } from '../support/plan-fixture';
 import { csrfFrom } from '../support/html';
+import { startRealStack, type RealStack } from '../support/stack';
 
 const bearer = (p: { token: string }) => ({ Authorization: `Bearer ${p.token}` });
 const HOUR = 3600_000;
 
 
 describe('integrated plan and plan change control (real Temporal, PostgreSQL, SMTP in and out)', () => {
+  let stack: RealStack;
   let env: TestWorkflowEnvironment;
   let t: TestDatabase;
   let smtp: SmtpCapture;
   let people: SprintPeople;
   let app: Express;
-  let worker: Worker;
-  let running: Promise<void>;
   let inbound: InboundListener;
-  const taskQueue = `plans-${randomUUID()}`;
 
   beforeAll(async () => {
-    [env, t, smtp] = await Promise.all([createTimeSkippingEnv(), createTestDatabase(), startSmtpCapture()]);
-    people = await createSprintPeople(t.db);
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
-    running = worker.run();
-    app = buildTestApp({ db: t.db, temporal: env.client, smtp, taskQueue, rateLimits: { tokenPerWindow: 1000 } });
+    stack = await startRealStack({ name: 'plans' });
+    ({ env, t, smtp, people, app } = stack);
     inbound = await startInboundListener({
       port: await freePort(),
       host: '127.0.0.1',
       inboundDomain: TEST_LINKS.inboundDomain,
-      sprints: createSprintService({ db: t.db, temporal: env.client, taskQueue }),
-      plans: createPlanService({ db: t.db, temporal: env.client, taskQueue }),
+      sprints: createSprintService({ db: t.db, temporal: env.client, taskQueue: stack.taskQueue }),
+      plans: createPlanService({ db: t.db, temporal: env.client, taskQueue: stack.taskQueue }),
       mailer: mailerFor(smtp),
       db: t.db,
       logger: testLogger,
@@ -59,11 +50,7 @@ describe('integrated plan and plan change control (real Temporal, PostgreSQL, SM
   });
   afterAll(async () => {
     await inbound?.stop();
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await t?.drop();
-    await smtp?.stop();
+    await stack?.stop();
   });
 
   async function createPlan(over: Record<string, unknown> = {}) {

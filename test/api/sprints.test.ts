@@ -5,45 +5,30 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { SPRINT_TEMPLATE } from '../../domain/sprint';
 import { sprintStateQuery } from '../../workflows';
-import { buildTestApp } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { mailerFor, TEST_LINKS } from '../support/mailer';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
-import { createTimeSkippingEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
-import { createSprintPeople, ownersByDay, type SprintPeople } from '../support/sprint-fixture';
+import type { TestDatabase } from '../support/db';
+import type { SmtpCapture } from '../support/smtp';
+import { ownersByDay, type SprintPeople } from '../support/sprint-fixture';
 import { csrfFrom } from '../support/html';
+import { startRealStack, type RealStack } from '../support/stack';
 
 const bearer = (p: { token: string }) => ({ Authorization: `Bearer ${p.token}` });
 
 
 describe('sprint API and action links (real Temporal, PostgreSQL and SMTP)', () => {
+  let stack: RealStack;
   let env: TestWorkflowEnvironment;
   let t: TestDatabase;
   let smtp: SmtpCapture;
   let people: SprintPeople;
   let app: Express;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = `api-${randomUUID()}`;
 
   beforeAll(async () => {
-    [env, t, smtp] = await Promise.all([createTimeSkippingEnv(), createTestDatabase(), startSmtpCapture()]);
-    people = await createSprintPeople(t.db);
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
-    running = worker.run();
-    app = buildTestApp({ db: t.db, temporal: env.client, smtp, taskQueue, rateLimits: { tokenPerWindow: 1000 } });
+    stack = await startRealStack({ name: 'api' });
+    ({ env, t, smtp, people, app } = stack);
   });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await t?.drop();
-    await smtp?.stop();
-  });
+  afterAll(() => stack?.stop());
 
   const owners = () => Object.fromEntries(Object.entries(ownersByDay(people)).map(([k, s]) => [k, s.id]));
   const body = (over: Record<string, unknown> = {}) => ({

@@ -1,0 +1,49 @@
+// The real parts most API tests run against, started together: the time-skipping Temporal
+// server with careloop's worker on a task queue of its own, a database of the file's own, a
+// real SMTP listener, the people of a sprint, and the real app.
+import { randomUUID } from 'node:crypto';
+import type { Express } from 'express';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { AppDeps } from '../../api/app';
+import { buildTestApp } from './app';
+import { createTestDatabase, type TestDatabase } from './db';
+import { mailerFor, TEST_LINKS } from './mailer';
+import { startSmtpCapture, type SmtpCapture } from './smtp';
+import { createTimeSkippingEnv } from './temporal';
+import { createTestWorker } from './worker';
+import { createSprintPeople, type SprintPeople } from './sprint-fixture';
+
+export interface RealStack {
+  env: TestWorkflowEnvironment;
+  t: TestDatabase;
+  smtp: SmtpCapture;
+  people: SprintPeople;
+  app: Express;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+export async function startRealStack(opts: { name: string; rateLimits?: AppDeps['rateLimits'] }): Promise<RealStack> {
+  const taskQueue = `${opts.name}-${randomUUID()}`;
+  const [env, t, smtp] = await Promise.all([createTimeSkippingEnv(), createTestDatabase(), startSmtpCapture()]);
+  const people = await createSprintPeople(t.db);
+  const worker: Worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
+  const running = worker.run();
+  const app = buildTestApp({ db: t.db, temporal: env.client, smtp, taskQueue, rateLimits: { tokenPerWindow: 1000, ...opts.rateLimits } });
+  return {
+    env,
+    t,
+    smtp,
+    people,
+    app,
+    taskQueue,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await env.teardown();
+      await t.drop();
+      await smtp.stop();
+    },
+  };
+}
