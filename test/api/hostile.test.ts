@@ -44,6 +44,8 @@ describe('hostile input (real app, PostgreSQL and Temporal)', () => {
     const p = await request(app).post('/api/plans').set('Authorization', `Bearer ${people.coordinator.token}`).send({ participant: { localRef: 'H-2', displayName: 'H' }, content: {} });
     planId = p.body.planId;
     expect([s.status, p.status]).toEqual([201, 201]);
+    // Let the sprint's first email (and its tokens) land before counting rows.
+    await expect.poll(() => stack.t.db.notification.count({ where: { workflowId: sprintId, status: 'sent' } }), { timeout: 20_000 }).toBe(1);
   });
   afterAll(async () => {
     await request(app).post(`/api/sprints/${sprintId}/cancel`).set('Authorization', `Bearer ${people.coordinator.token}`).send({ reason: 'done' });
