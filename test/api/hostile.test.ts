@@ -45,7 +45,10 @@ describe('hostile input (real app, PostgreSQL and Temporal)', () => {
     planId = p.body.planId;
     expect([s.status, p.status]).toEqual([201, 201]);
     // Let the sprint's first email (and its tokens) land before counting rows.
-    await expect.poll(() => stack.t.db.notification.count({ where: { workflowId: sprintId, status: 'sent' } }), { timeout: 20_000 }).toBe(1);
+    await stack.smtp.waitFor((m) => m.parsed.headers.get('x-careloop-workflow') === sprintId);
+    for (let i = 0; i < 100 && (await stack.t.db.notification.count({ where: { workflowId: sprintId, status: 'sent' } })) < 1; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
   });
   afterAll(async () => {
     await request(app).post(`/api/sprints/${sprintId}/cancel`).set('Authorization', `Bearer ${people.coordinator.token}`).send({ reason: 'done' });
