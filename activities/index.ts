@@ -3,6 +3,8 @@
 import type { Db } from '../runtime/db';
 import type { Mailer } from '../runtime/mailer';
 import { recordAuditEvent, type AuditEventInput } from './audit';
+import { createDisputeActivities } from './dispute';
+import { createEscalationActivities } from './escalation';
 import { createNotificationActivities } from './notifications';
 import { createSprintActivities } from './sprint';
 
@@ -29,6 +31,8 @@ export function createActivities(deps: ActivityDeps) {
     },
     ...createNotificationActivities(deps),
     ...createSprintActivities(deps),
+    ...createEscalationActivities(deps),
+    ...createDisputeActivities(deps),
   };
 }
 

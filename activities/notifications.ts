@@ -13,6 +13,9 @@ export const TASK_TOKEN_PURPOSE = 'sprint-task';
 export const REPLY_TOKEN_PURPOSE = 'sprint-reply';
 export const PLAN_TOKEN_PURPOSE = 'plan-version';
 export const PLAN_REPLY_TOKEN_PURPOSE = 'plan-reply';
+export const ESCALATION_TOKEN_PURPOSE = 'escalation';
+export const DISPUTE_POSITION_TOKEN_PURPOSE = 'dispute-position';
+export const DISPUTE_ACCEPT_TOKEN_PURPOSE = 'dispute-accept';
 
 /** Reply tokens travel in an address (`ack+<token>@domain`): lowercase hex, 160 bits, fits a local part. */
 export function newReplyToken(): string {
@@ -29,7 +32,7 @@ export interface SendSprintEmailInput {
   tokensExpireAt: string;
 }
 
-interface Delivery {
+export interface Delivery {
   key: string;
   kind: string;
   process: string;
@@ -50,7 +53,7 @@ interface Delivery {
  * that never went out), sends it with a Message-ID derived from the key, then records it sent
  * and audited in one transaction.
  */
-async function deliver(deps: ActivityDeps, d: Delivery): Promise<{ sent: boolean }> {
+export async function deliver(deps: ActivityDeps, d: Delivery): Promise<{ sent: boolean }> {
   const now = deps.now ?? (() => new Date());
   const existing = await deps.db.notification.findUnique({ where: { idempotencyKey: d.key }, select: { status: true } });
   if (existing?.status === 'sent') return { sent: false };

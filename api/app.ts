@@ -26,6 +26,10 @@ import { sprintRoutes } from './routes/sprints';
 import { createSprintService, type SprintService } from './services/sprints';
 import { createPlanService, type PlanService } from './services/plans';
 import { planRoutes } from './routes/plans';
+import { createEscalationService, type EscalationService } from './services/escalations';
+import { escalationRoutes } from './routes/escalations';
+import { createDisputeService, type DisputeService } from './services/disputes';
+import { disputeRoutes } from './routes/disputes';
 
 export interface AppDeps {
   config: Pick<Config, 'publicBaseUrl' | 'sessionSecret' | 'timeZone'> & { taskQueue: string };
@@ -41,6 +45,8 @@ export interface AppDeps {
 export interface AppServices {
   sprints: SprintService;
   plans: PlanService;
+  escalations: EscalationService;
+  disputes: DisputeService;
 }
 
 export interface WebHelpers {
@@ -116,6 +122,8 @@ export function createApp(deps: AppDeps): express.Express {
   const services: AppServices = {
     sprints: createSprintService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue }),
     plans: createPlanService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue, now: deps.now }),
+    escalations: createEscalationService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue, now: deps.now }),
+    disputes: createDisputeService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue, now: deps.now }),
   };
 
   app.use(healthRoutes(deps));
@@ -126,6 +134,8 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(auditRoutes(deps));
   api.use(sprintRoutes(services.sprints));
   api.use(planRoutes(services.plans));
+  api.use(escalationRoutes(services.escalations));
+  api.use(disputeRoutes(services.disputes));
   api.use((req) => {
     throw new AppError('NOT_FOUND', `No API route ${req.method} ${req.baseUrl}${req.path}. See the README for the API.`);
   });

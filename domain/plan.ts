@@ -72,7 +72,8 @@ export interface PlanChangeState {
   supersededBy?: number;
   completedAt?: string;
   recipients: RecipientState[];
-  escalations: { raisedAt: string; missing: string[]; status: 'recorded' }[];
+  /** 'recorded' before escalations ran as their own workflow; 'raised' with the escalation's `workflowId` after. */
+  escalations: { raisedAt: string; missing: string[]; status: 'recorded' | 'raised'; workflowId?: string }[];
 }
 
 export function planChangeWorkflowId(planId: string, version: number): string {

@@ -98,8 +98,12 @@ export interface SprintEscalation {
   taskKey: string;
   raisedAt: string;
   reason: string;
-  /** Recorded until escalations run as their own workflow (the escalation issue). */
-  status: 'recorded';
+  /**
+   * 'recorded': the placeholder of sprints started before escalations ran as their own workflow;
+   * 'raised': an escalation workflow (a child, `workflowId`) owns it; ask it for its live status.
+   */
+  status: 'recorded' | 'raised';
+  workflowId?: string;
 }
 
 export interface TimelineEntry {

@@ -2,3 +2,5 @@
 export * from './smoke';
 export * from './sprint';
 export * from './plan-change';
+export * from './escalation';
+export * from './dispute';

@@ -8,16 +8,23 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  patched,
   proxyActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { AckChannel, PlanChangeInput, PlanChangeState, RecipientState } from '../domain/plan';
+import { planChangeWorkflowId, type AckChannel, type PlanChangeInput, type PlanChangeState, type RecipientState } from '../domain/plan';
 import { CareloopAgencies, CareloopParticipant, CareloopProcess, CareloopStatus } from '../domain/search-attributes';
+import { childEscalationId, ESCALATION_POLICY, type RiskLevel } from '../domain/escalation';
 import { workflowNow, workflowNowIso } from './clock';
+import { escalationWorkflow } from './escalation';
 import { waitUntil } from './owned-step';
+
+/** Staff not acknowledging a change to day-to-day delivery: a moderate risk, reviewed within its window. */
+const MISSING_ACKNOWLEDGEMENT_RISK: RiskLevel = 'moderate';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -142,7 +149,33 @@ export async function planChangeWorkflow(input: PlanChangeInput): Promise<PlanCh
     if (isOpen() && workflowNow() >= deadline) {
       const missing = pending();
       missing.forEach((r) => (r.escalated = true));
-      state.escalations.push({ raisedAt: workflowNowIso(), missing: missing.map((r) => r.staff.id), status: 'recorded' });
+      // Versions published before escalations ran as a workflow keep the recorded placeholder.
+      if (patched('escalation-child-workflow')) {
+        // From the input, not workflowInfo(): replay of a recorded history runs under another id.
+        const childId = childEscalationId(planChangeWorkflowId(input.planId, input.version), 'acknowledgements-missing');
+        state.escalations.push({ raisedAt: workflowNowIso(), missing: missing.map((r) => r.staff.id), status: 'raised', workflowId: childId });
+        // A deterministic id: a retried workflow task cannot raise a second escalation.
+        await startChild(escalationWorkflow, {
+          workflowId: childId,
+          parentClosePolicy: 'ABANDON',
+          args: [
+            {
+              escalationId: childId,
+              participant: input.participant,
+              riskLevel: MISSING_ACKNOWLEDGEMENT_RISK,
+              trigger: 'plan-acknowledgements-missing',
+              description: `${missing.length} acknowledgement(s) of plan version ${input.version} missing at the deadline`,
+              source: { process: 'plan-change', workflowId, item: `v${input.version}` },
+              agencyId: input.escalateTo.agencyId,
+              preferredChair: input.escalateTo,
+              responders: missing.map((r) => r.staff),
+              policy: ESCALATION_POLICY,
+            },
+          ],
+        });
+      } else {
+        state.escalations.push({ raisedAt: workflowNowIso(), missing: missing.map((r) => r.staff.id), status: 'recorded' });
+      }
       await email('plan-ack-escalation', input.escalateTo, 'escalation', missing.map((r) => r.staff.name));
       await audit('escalation.raised', { reason: `${missing.length} acknowledgement(s) missing at the deadline`, data: { missing: missing.map((r) => r.staff.id) } });
       await condition(() => !isOpen());

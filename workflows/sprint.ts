@@ -9,6 +9,8 @@ import {
   defineUpdate,
   proxyActivities,
   setHandler,
+  patched,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -18,6 +20,7 @@ import {
   type Actor,
   type SprintInput,
   type SprintState,
+  type SprintEscalation,
   type SprintStatus,
   type StaffRef,
   type TaskState,
@@ -25,8 +28,13 @@ import {
   type TaskStatusReason,
 } from '../domain/sprint';
 import { CareloopAgencies, CareloopOverdueCount, CareloopParticipant, CareloopProcess, CareloopStatus } from '../domain/search-attributes';
+import { childEscalationId, ESCALATION_POLICY, type RiskLevel } from '../domain/escalation';
 import { workflowNowIso } from './clock';
+import { escalationWorkflow } from './escalation';
 import { superviseOwnedStep, waitUntil } from './owned-step';
+
+/** An overdue sprint task is a moderate risk: a review within the tier's window, climbing if missed. */
+const OVERDUE_TASK_RISK: RiskLevel = 'moderate';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -261,8 +269,36 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
       onOverdue: () => inFlight(async () => {
         task.overdue = true;
         publishSearchAttributes();
-        const escalation = { id: `${workflowId}:${task.key}:overdue`, taskKey: task.key, raisedAt: workflowNowIso(), reason: `"${task.title}" passed its deadline without ending`, status: 'recorded' as const };
+        // Sprints recorded before escalations ran as a workflow keep the recorded placeholder.
+        const asChild = patched('escalation-child-workflow');
+        // From the input, not workflowInfo(): replay of a recorded history runs under another id.
+        const childId = childEscalationId(input.sprintId, task.key);
+        const escalation: SprintEscalation = asChild
+          ? { id: childId, taskKey: task.key, raisedAt: workflowNowIso(), reason: `"${task.title}" passed its deadline without ending`, status: 'raised', workflowId: childId }
+          : { id: `${workflowId}:${task.key}:overdue`, taskKey: task.key, raisedAt: workflowNowIso(), reason: `"${task.title}" passed its deadline without ending`, status: 'recorded' };
         state.escalations.push(escalation);
+        if (asChild) {
+          // The id is derived from the sprint and task, so a retried workflow task cannot raise a
+          // second one; ABANDON lets the escalation outlive the sprint's 72 hours.
+          await startChild(escalationWorkflow, {
+            workflowId: childId,
+            parentClosePolicy: 'ABANDON',
+            args: [
+              {
+                escalationId: childId,
+                participant: { id: input.participant.id, localRef: input.participant.localRef },
+                riskLevel: OVERDUE_TASK_RISK,
+                trigger: 'sprint-task-overdue',
+                description: escalation.reason,
+                source: { process: 'sprint', workflowId, item: task.key },
+                agencyId: input.coordinator.agencyId,
+                preferredChair: input.coordinator,
+                responders: [task.owner],
+                policy: ESCALATION_POLICY,
+              },
+            ],
+          });
+        }
         await Promise.all([
           acts.sendSprintEmail({
             kind: 'overdue',
@@ -284,7 +320,7 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
           }),
         ]);
         await record({ type: 'task.overdue', taskKey: task.key, detail: `owner ${task.owner.name} and coordinator notified` });
-        await record({ type: 'escalation.raised', taskKey: task.key, reason: escalation.reason, data: { escalationId: escalation.id } });
+        await record({ type: 'escalation.raised', taskKey: task.key, reason: escalation.reason, data: { escalationId: escalation.id, ...(asChild ? { workflowId: childId } : {}) } });
       }),
     });
   const supervisors = state.tasks.map(superviseTask);

@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../../runtime/db';
 import { AppError, parseInput, type FieldProblem } from '../errors';
 import { translateTemporalError } from './temporal-errors';
+import { withLiveEscalations } from './escalations';
 import type { Caller } from './sprints';
 import { appendAuditEvent } from '../../activities/audit';
 import { PLAN_REPLY_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE } from '../../activities/notifications';
@@ -268,7 +269,7 @@ export function createPlanService(deps: PlanServiceDeps) {
       if (!plan.versions.some((v) => v.number === number)) throw new AppError('NOT_FOUND', `This plan has no version ${number}.`);
       const state = await changeState(planId, number);
       if (!state) return { planId, version: number, status: 'no-change-control', recipients: [] };
-      return state;
+      return withLiveEscalations(deps.temporal, state);
     },
 
     async acknowledge(caller: Caller, planId: string, number: number, channel: AckChannel) {

@@ -5,6 +5,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { Principal } from '../auth';
 import { AppError, parseInput } from '../errors';
 import { translateTemporalError } from './temporal-errors';
+import { withLiveEscalations } from './escalations';
 import {
   isEnded,
   sprintWorkflowId,
@@ -156,7 +157,7 @@ export function createSprintService(deps: SprintServiceDeps) {
       const state = await loadState(sprintId);
       // Someone with no part in the sprint learns nothing, not even that it exists.
       if (!(await mayView(caller, state))) throw new AppError('NOT_FOUND', 'No sprint with that id.');
-      return state;
+      return withLiveEscalations(deps.temporal, state);
     },
 
     async act(caller: Caller, sprintId: string, taskKey: string, action: TaskAction, channel: ActionChannel): Promise<TaskState> {

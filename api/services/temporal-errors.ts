@@ -13,6 +13,15 @@ const REJECTION_CODES: Record<string, AppErrorCode> = {
   NotRecipient: 'FORBIDDEN',
   Superseded: 'CONFLICT',
   NoAcknowledgementRequired: 'CONFLICT',
+  NotEscalationChair: 'FORBIDDEN',
+  EscalationResolved: 'CONFLICT',
+  EscalationStepOutOfOrder: 'CONFLICT',
+  NotDisputeParty: 'FORBIDDEN',
+  NotDisputeRaiser: 'FORBIDDEN',
+  NotGovernance: 'FORBIDDEN',
+  NotAtGovernanceStage: 'CONFLICT',
+  DisputeClosed: 'CONFLICT',
+  UnknownProposal: 'NOT_FOUND',
 };
 
 /** Rethrows a Temporal error as an AppError where it means something to the caller. */

@@ -6,8 +6,9 @@ import { html, page, type SafeHtml } from '../html';
 import { formatInstant } from '../../activities/email-content';
 import type { TaskState } from '../../domain/sprint';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
-import { PLAN_TOKEN_PURPOSE } from '../../activities/notifications';
+import { ESCALATION_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE } from '../../activities/notifications';
 import { hashToken } from '../../runtime/secrets';
+import { isDisputeToken } from '../services/disputes';
 
 const ACTIONS = ['complete', 'not-applicable', 'refuse'] as const;
 type LinkAction = (typeof ACTIONS)[number];
@@ -72,6 +73,36 @@ export function actionPages(deps: AppDeps, services: AppServices, web: WebHelper
     return row?.purpose === PLAN_TOKEN_PURPOSE;
   };
 
+  const isEscalationToken = async (token: string) => {
+    if (!/^[\w-]{20,100}$/.test(token)) return false;
+    const row = await deps.db.actionToken.findUnique({ where: { tokenHash: hashToken(token) }, select: { purpose: true } });
+    return row?.purpose === ESCALATION_TOKEN_PURPOSE;
+  };
+
+  const escalationPage = async (req: Request, res: Response, token: string) => {
+    const { row, state } = await services.escalations.inspectEscalationToken(token);
+    const mayAcknowledge = state.status === 'open' && state.chair.id === row.staff.id;
+    return page(
+      { title: 'Escalation' },
+      html`<section class="card">
+  <p class="muted">Escalation · participant ${state.participant.localRef}</p>
+  <h1>${state.tier} risk: ${state.trigger}</h1>
+  <p>Chair: ${state.chair.name} · acknowledge by ${when(state.acknowledgeDueAt)} · respond by ${when(state.respondDueAt)}</p>
+  ${state.tiers.length > 1 ? html`<p class="notice">Promoted from ${state.tiers[0]!.tier} after a missed window.</p>` : ''}
+</section>
+${
+  mayAcknowledge
+    ? html`<section class="card"><h2>Take ownership</h2>
+  <p>Acknowledge that you chair this escalation. Record the response action and the outcome through careloop afterwards.</p>
+  <form method="post" action="/a/${token}">
+    <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}"><input type="hidden" name="action" value="acknowledge">
+    <button type="submit">I take ownership</button>
+  </form></section>`
+    : html`<p class="notice">This escalation is ${state.status}${state.acknowledgement ? html` (acknowledged by ${state.acknowledgement.by.name})` : ''}.</p>`
+}`,
+    );
+  };
+
   const planPage = async (req: Request, res: Response, token: string) => {
     const v = await services.plans.inspectPlanToken(token);
     const needsAck = v.version.acknowledgementRequired && v.state?.status === 'awaiting-acknowledgements' && !v.recipient?.acknowledgedAt;
@@ -104,6 +135,10 @@ ${
 
   router.get('/a/:token', web.tokenLimiter, async (req, res, next) => {
     const token = String(req.params.token);
+    if (await isEscalationToken(token)) {
+      res.type('html').send(await escalationPage(req, res, token));
+      return;
+    }
     if (await isPlanToken(token)) {
       res.type('html').send(await planPage(req, res, token));
       return;
@@ -113,6 +148,18 @@ ${
 
   router.post('/a/:token', web.tokenLimiter, web.csrfProtection, async (req, res, next) => {
     const token = String(req.params.token);
+    if (await isEscalationToken(token)) {
+      if ((req.body as Record<string, unknown> | undefined)?.action !== 'acknowledge') throw new AppError('INVALID_INPUT', 'Use the button on the page.');
+      const state = await services.escalations.acknowledgeWithEscalationToken(token);
+      res.type('html').send(
+        page(
+          { title: 'Acknowledged' },
+          html`<section class="card"><h1>Acknowledged</h1>
+<p class="notice">You chair the ${state.tier} escalation for ${state.participant.localRef} (acknowledged ${when(state.acknowledgement?.at ?? '')}). Record the response action by ${when(state.respondDueAt)}.</p></section>`,
+        ),
+      );
+      return;
+    }
     if (!(await isPlanToken(token))) return next();
     if ((req.body as Record<string, unknown> | undefined)?.action !== 'acknowledge') throw new AppError('INVALID_INPUT', 'Use the button on the page.');
     const done = await services.plans.acknowledgeWithPlanToken(token);
@@ -123,6 +170,70 @@ ${
 <p class="notice">Your acknowledgement of version ${done.version} of the plan for ${done.participantRef} is recorded (${when(done.recipient.acknowledgedAt ?? '')}).</p></section>`,
       ),
     );
+  });
+
+  // Dispute links: state your agency's position, or accept a proposed resolution.
+  const disputePage = async (req: Request, res: Response, token: string, problem?: string, statement = '') => {
+    const v = await services.disputes.inspectDisputeToken(token);
+    const s = v.state;
+    const stage = s.stages[s.stages.length - 1];
+    const form =
+      s.status !== 'open'
+        ? html`<p class="notice">This dispute is ${s.status}.</p>`
+        : v.purpose === 'dispute-position'
+          ? html`<section class="card"><h2>Your agency's position</h2>
+  <form method="post" action="/a/${token}">
+    <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}"><input type="hidden" name="action" value="position">
+    <label for="statement">Position</label>
+    <textarea id="statement" name="statement" rows="4">${statement}</textarea>
+    ${problem ? html`<p class="field-error" id="statement-error">${problem}</p>` : ''}
+    <p><button type="submit">Record our position</button></p>
+  </form></section>`
+          : v.proposal
+            ? html`<section class="card"><h2>Proposed resolution ${v.proposal.id}</h2>
+  <p>Proposed by ${v.proposal.by.name} ${when(v.proposal.at)}:</p>
+  <blockquote>${v.proposal.terms}</blockquote>
+  <form method="post" action="/a/${token}">
+    <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}"><input type="hidden" name="action" value="accept">
+    <button type="submit">Accept for my agency</button>
+  </form></section>`
+            : html`<p class="problem">That proposal is no longer on this dispute.</p>`;
+    return page(
+      { title: `Dispute: ${s.subject}` },
+      html`<section class="card">
+  <p class="muted">Inter-agency dispute · participant ${s.participant.localRef}</p>
+  <h1>${s.subject}</h1>
+  <p><strong>Step in dispute:</strong> ${s.step} · interim owner: ${s.interimOwner.name}</p>
+  <p><strong>Outcome sought:</strong> ${s.outcomeSought}</p>
+  ${stage ? html`<p>Stage ${stage.stage} (${stage.label.toLowerCase()}), due ${when(stage.dueAt)}</p>` : ''}
+</section>
+${form}`,
+    );
+  };
+
+  router.get('/a/:token', async (req, res, next) => {
+    const token = String(req.params.token);
+    if (!(await isDisputeToken(deps.db, token))) return next();
+    res.type('html').send(await disputePage(req, res, token));
+  });
+
+  router.post('/a/:token', async (req, res, next) => {
+    const token = String(req.params.token);
+    if (!(await isDisputeToken(deps.db, token))) return next();
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (body.action !== 'position' && body.action !== 'accept') throw new AppError('INVALID_INPUT', 'Use the button on the page.');
+    const statement = typeof body.statement === 'string' ? body.statement : '';
+    try {
+      const s = await services.disputes.actWithDisputeToken(token, { statement });
+      const what = body.action === 'position' ? "Your agency's position is recorded." : s.status === 'resolved' ? 'Your acceptance is recorded: every party has accepted, and the dispute is resolved.' : 'Your acceptance is recorded.';
+      res.type('html').send(page({ title: 'Recorded' }, html`<section class="card"><h1>Recorded</h1><p class="notice">${what}</p><p class="muted">This link has now been used.</p></section>`));
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'INVALID_INPUT' && err.details?.fields) {
+        res.status(400).type('html').send(await disputePage(req, res, token, err.details.fields[0]?.message, statement));
+        return;
+      }
+      throw err;
+    }
   });
 
   // Sprint task links (the rate limit and CSRF check above already ran for this request).

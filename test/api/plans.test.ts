@@ -205,7 +205,21 @@ describe('integrated plan and plan change control (real Temporal, PostgreSQL, SM
     const s73 = await state(planId, 2);
     expect(s73.status).toBe('awaiting-acknowledgements');
     expect(s73.recipients.find((r) => r.staff.id === people.housing.id)).toMatchObject({ escalated: true });
-    expect(s73.escalations).toEqual([expect.objectContaining({ missing: [people.housing.id], status: 'recorded' })]);
+    expect(s73.escalations).toEqual([expect.objectContaining({ missing: [people.housing.id], status: 'raised', workflowId: `escalation-${planChangeWorkflowId(planId, 2)}-acknowledgements-missing` })]);
+    // A real escalation, chaired by the plan-holder, with the missing acknowledger as responder.
+    const raised = await request(app).get(`/api/escalations/${s73.escalations[0]!.workflowId}`).set(bearer(people.coordinator));
+    expect(raised.status).toBe(200);
+    expect(raised.body).toMatchObject({ status: 'open', tier: 'moderate', trigger: 'plan-acknowledgements-missing', chair: { id: people.coordinator.id }, source: { process: 'plan-change', workflowId: planChangeWorkflowId(planId, 2) } });
+    expect(raised.body.responders.map((r: { id: string }) => r.id)).toContain(people.housing.id);
+    const statusView = await request(app).get(`/api/plans/${planId}/versions/2/status`).set(bearer(people.coordinator));
+    expect(statusView.body.escalations[0].live).toMatchObject({ status: 'open', tier: 'moderate', chair: { id: people.coordinator.id } });
+    // The plan-holder chairs it to its end, before the version completes (the time-skipping server
+    // copes badly with a parent closing while its child waits on and later tests need the clock).
+    const escId = s73.escalations[0]!.workflowId!;
+    expect((await request(app).post(`/api/escalations/${escId}/acknowledge`).set(bearer(people.coordinator)).send({})).status).toBe(200);
+    expect((await request(app).post(`/api/escalations/${escId}/respond`).set(bearer(people.coordinator)).send({ responseAction: 'Called Hollis to go through the change' })).status).toBe(200);
+    const resolvedEsc = await request(app).post(`/api/escalations/${escId}/resolve`).set(bearer(people.coordinator)).send({ outcome: 'Acknowledgement promised today' });
+    expect(resolvedEsc.body).toMatchObject({ status: 'resolved', outcome: { onTime: true } });
     const escalation = await waitMail(planId, 2, people.coordinator.email, /ESCALATION/);
     expect(escalation.text).toContain(people.housing.name);
 

@@ -5,7 +5,7 @@
 // Uses the time-skipping server and FAKE activities: a history records what activities
 // returned, not how, so replay needs no database or SMTP.
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
@@ -27,6 +27,20 @@ import {
   planChangeWorkflow,
   acknowledgePlanVersionUpdate,
   supersedePlanVersionSignal,
+  escalationWorkflow,
+  acknowledgeEscalationUpdate,
+  respondEscalationUpdate,
+  resolveEscalationUpdate,
+} from '../../workflows';
+import { ESCALATION_POLICY } from '../../domain/escalation';
+import { DISPUTE_AGREEMENT, type DisputeState } from '../../domain/dispute';
+import {
+  acceptDisputeProposalUpdate,
+  decideDisputeUpdate,
+  disputeStateQuery,
+  disputeWorkflow,
+  proposeDisputeResolutionUpdate,
+  stateDisputePositionUpdate,
 } from '../../workflows';
 
 const out = path.join(__dirname, '..', 'histories');
@@ -49,6 +63,22 @@ const fakeActivities: Activities = {
   async recordSprintOutcome() {
     return { firstContactMinutes: 30, tasksOnTime: 8 };
   },
+  async findEscalationPeople(input) {
+    const chair = input.tier.chairRole === 'manager' ? { id: 'manager', name: 'Staff manager', email: 'manager@example.org', agencyId: 'county' } : (input.preferredChair ?? { id: 'coordinator', name: 'Staff coordinator', email: 'coordinator@example.org', agencyId: 'county' });
+    return { chair, responders: input.named };
+  },
+  async sendEscalationEmail() {
+    return { sent: true };
+  },
+  async recordEscalation() {},
+  async findDisputeRepresentatives(input) {
+    if (input.governance) return [{ id: 'governance', name: 'Staff governance', email: 'governance@example.org', agencyId: 'county' }];
+    return input.agencyIds.map((agencyId) => ({ id: `${input.roles[0]}-${agencyId}`, name: `Staff ${agencyId}`, email: `${agencyId}@example.org`, agencyId }));
+  },
+  async sendDisputeEmail() {
+    return { sent: true };
+  },
+  async recordDispute() {},
 };
 
 const staff = (id: string, agencyId: string): StaffRef => ({ id, name: `Staff ${id}`, email: `${id}@example.org`, agencyId });
@@ -64,7 +94,13 @@ async function main() {
   await registerSearchAttributes(env.connection, 'default');
   const taskQueue = `record-${randomUUID()}`;
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities: fakeActivities });
+  // A committed history is the record of the code that ran then: never overwrite one. Record a
+  // changed path under a new name (RECORD_OVERWRITE=1 only when deliberately re-recording all).
   const save = async (name: string, workflowId: string) => {
+    if (existsSync(path.join(out, `${name}.json`)) && process.env.RECORD_OVERWRITE !== '1') {
+      console.log(`kept ${name}: already recorded`);
+      return;
+    }
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
     // protobufjs JSON (enum names, 64-bit numbers as strings), which historyFromJSON reads back.
     const json = temporal.api.history.v1.History.fromObject(history).toJSON();
@@ -97,7 +133,8 @@ async function main() {
       await h.signal(addTaskNoteSignal, { taskKey: 'services-active', actor: actor(coordinator), text: 'note' });
       await env.sleep(25 * HOUR_MS);
       await h.result();
-      await save('sprint-full', full.sprintId);
+      // Since patched('escalation-child-workflow'): the overdue task starts an escalation workflow.
+      await save('sprint-full-escalation-child', full.sprintId);
 
       const cancelled = planSprint({ ...{ sprintId: 'sprint-replay-cancelled', participant: { id: 'participant-2', localRef: 'P-2', displayName: 'Person Two' }, coordinator, requestedBy: coordinator, owners }, dischargeAt: new Date(await env.currentTimeMs()), timing: { dueOffsetsMs: { '0': 24 * HOUR_MS, '1': 48 * HOUR_MS, '2-3': 72 * HOUR_MS } } });
       const c = await env.client.workflow.start(sprintWorkflow, { taskQueue, workflowId: cancelled.sprintId, args: [cancelled] });
@@ -130,11 +167,89 @@ async function main() {
       await env.sleep(73 * HOUR_MS);
       await p2.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'housing', channel: 'email-reply' }] });
       await p2.result();
-      await save('plan-acknowledged', 'plan-replay-v2');
+      await save('plan-acknowledged-escalation-child', 'plan-replay-v2');
       const p3 = await env.client.workflow.start(planChangeWorkflow, { taskQueue, workflowId: 'plan-replay-v3', args: [planInput(3)] });
       await p3.signal(supersedePlanVersionSignal, { byVersion: 4 });
       await p3.result();
       await save('plan-superseded', 'plan-replay-v3');
+
+      // An escalation raised at high: the acknowledgement window passes (promoted to acute), the
+      // acute windows pass too (no higher tier), then a late acknowledgement, response and outcome.
+      const manager = staff('manager', 'county');
+      const e = await env.client.workflow.start(escalationWorkflow, {
+        taskQueue,
+        workflowId: 'escalation-replay',
+        args: [
+          {
+            escalationId: 'escalation-replay',
+            participant: { id: 'participant-1', localRef: 'P-1' },
+            riskLevel: 'high',
+            trigger: 'two missed visits',
+            description: 'Two missed visits this week',
+            source: { process: 'manual' },
+            raisedBy: coordinator,
+            agencyId: 'county',
+            preferredChair: coordinator,
+            responders: [staff('hospital', 'hospital')],
+            policy: ESCALATION_POLICY,
+          },
+        ],
+      });
+      // Lands clear of every timer: the test server strands a workflow task that cancels a timer
+      // which fired meanwhile (temporalio/sdk-java#3088).
+      await env.sleep(3 * HOUR_MS);
+      await e.executeUpdate(acknowledgeEscalationUpdate, { args: [{ actor: actor(manager) }] });
+      await e.executeUpdate(respondEscalationUpdate, { args: [{ actor: actor(manager), responseAction: 'Clinical review booked for today' }] });
+      await e.executeUpdate(resolveEscalationUpdate, { args: [{ actor: actor(manager), outcome: 'Visits restored; risk back to moderate' }] });
+      await e.result();
+      await save('escalation-promoted-resolved', 'escalation-replay');
+
+      // A dispute: positions and a proposal at stage 1, its deadline passes (stage 2), the
+      // managers agree; and another that reaches the stage-3 governance decision.
+      const disputeInput = (disputeId: string) => ({
+        disputeId,
+        participant: { id: 'participant-1', localRef: 'P-1' },
+        subject: 'Who arranges the first visit',
+        description: 'Ward and home care each say the other',
+        outcomeSought: 'Home care arranges it',
+        step: 'First visit confirmed',
+        raisedBy: staff('hospital', 'hospital'),
+        interimOwner: staff('homecare', 'homecare'),
+        partyAgencyIds: ['hospital', 'homecare'],
+        namedContacts: [],
+        agreement: DISPUTE_AGREEMENT,
+      });
+      const party = (id: string, agencyId: string, role: string) => ({ staffId: id, name: `Staff ${id}`, agencyId, roles: [role], channel: 'api' as const });
+      const pastStage = async (handle: { query: (q: typeof disputeStateQuery) => Promise<DisputeState> }, stage: number) => {
+        let s = await handle.query(disputeStateQuery);
+        while (s.stages.length < stage) {
+          await new Promise((r) => setTimeout(r, 50));
+          s = await handle.query(disputeStateQuery);
+        }
+        // An hour past the deadline: clear of every timer (temporalio/sdk-java#3088, above).
+        await env.sleep(Date.parse(s.stages[stage - 1]!.dueAt) - (await env.currentTimeMs()) + HOUR_MS);
+      };
+      // Only when not yet recorded: the time-skipping server now and then stalls on these long
+      // working-day waits, and a stalled run should not stop the others' re-recording.
+      const wanted = (name: string) => process.env.RECORD_OVERWRITE === '1' || !existsSync(path.join(out, `${name}.json`));
+      if (wanted('dispute-escalated-resolved')) {
+        const d1 = await env.client.workflow.start(disputeWorkflow, { taskQueue, workflowId: 'dispute-replay-1', args: [disputeInput('dispute-replay-1')] });
+        await d1.executeUpdate(stateDisputePositionUpdate, { args: [{ actor: party('homecare', 'homecare', 'staff'), statement: 'The ward books it' }] });
+        await d1.executeUpdate(proposeDisputeResolutionUpdate, { args: [{ actor: party('hospital', 'hospital', 'staff'), terms: 'Home care books it' }] });
+        await pastStage(d1, 1);
+        await d1.executeUpdate(proposeDisputeResolutionUpdate, { args: [{ actor: party('manager-homecare', 'homecare', 'manager'), terms: 'Joint visit, then home care' }] });
+        await d1.executeUpdate(acceptDisputeProposalUpdate, { args: [{ actor: party('manager-hospital', 'hospital', 'manager'), proposalId: 'p2' }] });
+        await d1.result();
+        await save('dispute-escalated-resolved', 'dispute-replay-1');
+      }
+      if (wanted('dispute-governance-decided')) {
+        const d2 = await env.client.workflow.start(disputeWorkflow, { taskQueue, workflowId: 'dispute-replay-2', args: [disputeInput('dispute-replay-2')] });
+        await pastStage(d2, 1);
+        await pastStage(d2, 2);
+        await d2.executeUpdate(decideDisputeUpdate, { args: [{ actor: party('governance', 'county', 'admin'), decision: 'Home care arranges it', rationale: 'In the package' }] });
+        await d2.result();
+        await save('dispute-governance-decided', 'dispute-replay-2');
+      }
     });
   } finally {
     await env.teardown();

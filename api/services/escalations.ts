@@ -1,0 +1,214 @@
+// The escalation service: raising an escalation by hand, reading its live state, and the chair's
+// three steps (acknowledge, respond, resolve) by API or emailed link. The workflow has the last
+// word on state; the rules about who may see what live here.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../../runtime/db';
+import { AppError, parseInput } from '../errors';
+import { translateTemporalError } from './temporal-errors';
+import type { Caller } from './sprints';
+import { hashToken } from '../../runtime/secrets';
+import { ESCALATION_TOKEN_PURPOSE } from '../../activities/notifications';
+import { ESCALATION_POLICY, policyWith, RISK_LEVELS, type EscalationState } from '../../domain/escalation';
+import { windowOverrides, ZAcknowledgeEscalation, ZRaiseEscalation, ZResolveEscalation, ZRespondEscalation } from '../../domain/escalation-input';
+import type { ActionChannel } from '../../domain/sprint';
+import { acknowledgeEscalationUpdate, escalationStateQuery, escalationWorkflow, resolveEscalationUpdate, respondEscalationUpdate } from '../../workflows/escalation';
+
+export interface EscalationServiceDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  now?: () => Date;
+}
+
+const ID_PATTERN = /^escalation-[\w.:-]{1,200}$/;
+
+/** What another process's state shows of an escalation it raised. */
+export interface LiveEscalation {
+  status: EscalationState['status'] | 'unavailable';
+  tier?: EscalationState['tier'];
+  chair?: { id: string; name: string };
+  acknowledgeDueAt?: string;
+  respondDueAt?: string;
+  link: string;
+}
+
+const isoDuration = (ms: number) => {
+  const h = Math.floor(ms / 3600_000);
+  const m = Math.floor((ms % 3600_000) / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return `PT${h ? `${h}H` : ''}${m ? `${m}M` : ''}${s || (!h && !m) ? `${s}S` : ''}`;
+};
+
+/** The policy in force, readable: windows as ISO-8601 durations as well as milliseconds. */
+export function describeEscalationPolicy() {
+  return {
+    version: ESCALATION_POLICY.version,
+    tiers: RISK_LEVELS.map((level) => {
+      const t = ESCALATION_POLICY.tiers[level];
+      return { riskLevel: level, ...t, acknowledgeWithin: isoDuration(t.acknowledgeWithinMs), respondWithin: isoDuration(t.respondWithinMs), next: t.next ?? null };
+    }),
+    requiredFields: ['riskLevel', 'trigger', 'responseAction', 'outcome'],
+  };
+}
+
+/** The live status of an escalation another process raised, for that process's state. */
+export async function liveEscalation(temporal: Client, id: string): Promise<LiveEscalation> {
+  const link = `/api/escalations/${id}`;
+  try {
+    const s = await temporal.workflow.getHandle(id).query(escalationStateQuery);
+    return { status: s.status, tier: s.tier, chair: { id: s.chair.id, name: s.chair.name }, acknowledgeDueAt: s.acknowledgeDueAt, respondDueAt: s.respondDueAt, link };
+  } catch {
+    // Not started yet, or the server is away: the raising process's state still reads.
+    return { status: 'unavailable', link };
+  }
+}
+
+/** Adds the live status to each escalation a process raised as a workflow. */
+export async function withLiveEscalations<E extends { workflowId?: string }, S extends { escalations: E[] }>(temporal: Client, state: S): Promise<S> {
+  const escalations = await Promise.all(state.escalations.map(async (e) => (e.workflowId ? { ...e, live: await liveEscalation(temporal, e.workflowId) } : e)));
+  return { ...state, escalations };
+}
+
+export function createEscalationService(deps: EscalationServiceDeps) {
+  const now = deps.now ?? (() => new Date());
+  const handleOf = (id: string) => deps.temporal.workflow.getHandle<typeof escalationWorkflow>(id);
+
+  async function loadState(id: string): Promise<EscalationState> {
+    if (!ID_PATTERN.test(id)) throw new AppError('NOT_FOUND', 'No escalation with that id.');
+    try {
+      return await handleOf(id).query(escalationStateQuery);
+    } catch (err) {
+      translateTemporalError(err, 'escalation');
+    }
+  }
+
+  /** The raiser, every chair it has had, its responders, admins, and managers of the agencies involved. */
+  function mayView(c: Caller, s: EscalationState): boolean {
+    if (c.roles.includes('admin') || s.raisedBy?.id === c.staffId) return true;
+    if (s.tiers.some((t) => t.chair.id === c.staffId) || s.responders.some((r) => r.id === c.staffId)) return true;
+    return c.roles.includes('manager') && new Set([s.agencyId, ...s.tiers.map((t) => t.chair.agencyId)]).has(c.agencyId);
+  }
+
+  async function viewable(c: Caller, id: string): Promise<EscalationState> {
+    const state = await loadState(id);
+    // Someone with no part in the escalation learns nothing, not even that it exists.
+    if (!mayView(c, state)) throw new AppError('NOT_FOUND', 'No escalation with that id.');
+    return state;
+  }
+
+  const withLinks = (s: EscalationState) => ({ ...s, links: { self: `/api/escalations/${s.escalationId}` } });
+
+  async function step(caller: Caller, id: string, channel: ActionChannel, run: (base: { actor: { staffId: string; name: string; channel: ActionChannel }; actsForChair: boolean }) => Promise<EscalationState>) {
+    const state = await viewable(caller, id);
+    // A resolved escalation's workflow has ended: say so rather than send it an update.
+    if (state.status === 'resolved') throw new AppError('CONFLICT', 'This escalation has been resolved; it can no longer change.');
+    const actsForChair = caller.roles.includes('admin');
+    if (!actsForChair && state.chair.id !== caller.staffId) throw new AppError('FORBIDDEN', `${state.chair.name} chairs this escalation at the ${state.tier} tier; only they may act on it.`);
+    try {
+      return withLinks(await run({ actor: { staffId: caller.staffId, name: caller.name, channel }, actsForChair }));
+    } catch (err) {
+      translateTemporalError(err, 'escalation');
+    }
+  }
+
+  return {
+    async raise(caller: Caller, body: unknown): Promise<{ escalationId: string }> {
+      const input = parseInput(ZRaiseEscalation, body, 'escalation');
+      const participant = await deps.db.participant.findFirst({
+        where: input.participantId ? { id: input.participantId } : { localRef: input.participantLocalRef },
+        select: { id: true, localRef: true },
+      });
+      if (!participant) {
+        const field = input.participantId ? 'participantId' : 'participantLocalRef';
+        throw new AppError('INVALID_INPUT', 'The escalation has invalid fields.', { fields: [{ field, message: 'is not a participant careloop knows' }] });
+      }
+      const policy = policyWith(windowOverrides(input.timing));
+      // A tier's acknowledgement must fall due no later than its response.
+      const inverted = RISK_LEVELS.filter((l) => policy.tiers[l].acknowledgeWithinMs > policy.tiers[l].respondWithinMs);
+      if (inverted.length) {
+        throw new AppError('INVALID_INPUT', 'The escalation has invalid fields.', { fields: inverted.map((l) => ({ field: `timing.${l}.acknowledgeWithin`, message: 'must not be longer than the response window' })) });
+      }
+      const raiser = await deps.db.staff.findUniqueOrThrow({ where: { id: caller.staffId }, select: { id: true, name: true, email: true, agencyId: true } });
+      const escalationId = `escalation-${randomUUID()}`;
+      await deps.temporal.workflow.start(escalationWorkflow, {
+        taskQueue: deps.taskQueue,
+        workflowId: escalationId,
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        args: [
+          {
+            escalationId,
+            participant,
+            riskLevel: input.riskLevel,
+            trigger: input.trigger,
+            description: input.description,
+            source: input.source ?? { process: 'manual' },
+            raisedBy: raiser,
+            agencyId: raiser.agencyId,
+            // The raiser chairs when they hold the tier's chair role; otherwise their agency's holder does.
+            preferredChair: raiser,
+            responders: [],
+            policy,
+          },
+        ],
+      });
+      return { escalationId };
+    },
+
+    async get(caller: Caller, id: string) {
+      return withLinks(await viewable(caller, id));
+    },
+
+    async acknowledge(caller: Caller, id: string, body: unknown, channel: ActionChannel = 'api') {
+      parseInput(ZAcknowledgeEscalation, body ?? {}, 'acknowledgement');
+      return step(caller, id, channel, (base) => handleOf(id).executeUpdate(acknowledgeEscalationUpdate, { args: [base] }));
+    },
+
+    async respond(caller: Caller, id: string, body: unknown) {
+      const { responseAction } = parseInput(ZRespondEscalation, body, 'response');
+      return step(caller, id, 'api', (base) => handleOf(id).executeUpdate(respondEscalationUpdate, { args: [{ ...base, responseAction }] }));
+    },
+
+    async resolve(caller: Caller, id: string, body: unknown) {
+      const { outcome } = parseInput(ZResolveEscalation, body, 'outcome record');
+      return step(caller, id, 'api', (base) => handleOf(id).executeUpdate(resolveEscalationUpdate, { args: [{ ...base, outcome }] }));
+    },
+
+    /** What an emailed escalation link is for, checked but not spent. */
+    async inspectEscalationToken(token: string) {
+      const row = await findEscalationToken(deps.db, token, now());
+      const state = await loadState(row.workflowId!);
+      return { row, state };
+    },
+
+    /** Acknowledges through an emailed link: spends it, once, and only if the acknowledgement happens. */
+    async acknowledgeWithEscalationToken(token: string) {
+      const { row } = await this.inspectEscalationToken(token);
+      const claimed = await deps.db.actionToken.updateMany({ where: { id: row.id, usedAt: null, revokedAt: null }, data: { usedAt: now() } });
+      if (claimed.count !== 1) throw new AppError('GONE', 'This link has already been used.');
+      try {
+        // A link acts for the person it was sent to, never with their wider roles.
+        const caller: Caller = { staffId: row.staff.id, name: row.staff.name, agencyId: row.staff.agencyId, roles: row.staff.roles.filter((r) => r !== 'admin') };
+        return await this.acknowledge(caller, row.workflowId!, {}, 'link');
+      } catch (err) {
+        await deps.db.actionToken.update({ where: { id: row.id }, data: { usedAt: null } });
+        throw err;
+      }
+    },
+  };
+}
+
+export type EscalationService = ReturnType<typeof createEscalationService>;
+
+async function findEscalationToken(db: Db, token: string, now: Date) {
+  if (!/^[\w-]{20,100}$/.test(token)) throw new AppError('NOT_FOUND', 'This link is not valid. Check that the whole link was copied.');
+  const row = await db.actionToken.findUnique({
+    where: { tokenHash: hashToken(token) },
+    include: { staff: { select: { id: true, name: true, email: true, agencyId: true, roles: true, active: true } } },
+  });
+  if (!row || row.purpose !== ESCALATION_TOKEN_PURPOSE || !row.workflowId || !row.staff.active) throw new AppError('NOT_FOUND', 'This link is not valid. Check that the whole link was copied.');
+  if (row.usedAt) throw new AppError('GONE', 'This link has already been used.');
+  if (row.revokedAt) throw new AppError('GONE', 'This link no longer works: the escalation has moved to another chair or been resolved.');
+  if (row.expiresAt <= now) throw new AppError('GONE', 'This link has expired.');
+  return row;
+}
