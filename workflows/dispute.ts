@@ -9,12 +9,11 @@ import {
   condition,
   defineQuery,
   defineUpdate,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { acts } from './activities';
 import { addWorkingDays, workingDaysBetween } from '../domain/calendar';
 import { disputeSearchStatus, type DisputeActor, type DisputeInput, type DisputeProposal, type DisputeStageNumber, type DisputeState } from '../domain/dispute';
 import type { StaffRef } from '../domain/sprint';
@@ -22,10 +21,6 @@ import { CareloopAgencies, CareloopParticipant, CareloopProcess, CareloopStatus 
 import { workflowNow, workflowNowIso } from './clock';
 import { waitUntil } from './owned-step';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
 
 /** Links stay usable this long after the stage deadline they were sent for. */
 const LINK_GRACE_MS = 30 * 86_400_000;

@@ -7,22 +7,17 @@ import {
   condition,
   defineQuery,
   defineUpdate,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { acts } from './activities';
 import { TIER_RANK, type EscalationInput, type EscalationState, type EscalationStatus, type RiskLevel, type StepRecord, type TierRecord } from '../domain/escalation';
 import type { Actor } from '../domain/sprint';
 import { CareloopAgencies, CareloopEscalationTier, CareloopParticipant, CareloopProcess, CareloopStatus } from '../domain/search-attributes';
 import { workflowNow, workflowNowIso } from './clock';
 import { waitUntil } from './owned-step';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
 
 // Message names are part of the stored history: never rename them.
 export interface EscalationActionBase {

@@ -9,13 +9,12 @@ import {
   defineSignal,
   defineUpdate,
   patched,
-  proxyActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { acts } from './activities';
 import { planChangeWorkflowId, type AckChannel, type PlanChangeInput, type PlanChangeState, type RecipientState } from '../domain/plan';
 import { CareloopAgencies, CareloopParticipant, CareloopProcess, CareloopStatus } from '../domain/search-attributes';
 import { childEscalationId, ESCALATION_POLICY, type RiskLevel } from '../domain/escalation';
@@ -26,10 +25,6 @@ import { waitUntil } from './owned-step';
 /** Staff not acknowledging a change to day-to-day delivery: a moderate risk, reviewed within its window. */
 const MISSING_ACKNOWLEDGEMENT_RISK: RiskLevel = 'moderate';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
 
 // Message names are part of the stored history: never rename them.
 export const acknowledgePlanVersionUpdate = defineUpdate<RecipientState, [{ staffId: string; channel: AckChannel }]>('acknowledgePlanVersion');

@@ -7,14 +7,13 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
-  proxyActivities,
   setHandler,
   patched,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { acts } from './activities';
 import {
   isEnded,
   type Actor,
@@ -36,10 +35,6 @@ import { superviseOwnedStep, waitUntil } from './owned-step';
 /** An overdue sprint task is a moderate risk: a review within the tier's window, climbing if missed. */
 const OVERDUE_TASK_RISK: RiskLevel = 'moderate';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
 
 // Message names are part of the stored history: never rename them.
 export interface TaskActionBase {
