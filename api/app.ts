@@ -26,6 +26,8 @@ import { sprintRoutes } from './routes/sprints';
 import { createSprintService, type SprintService } from './services/sprints';
 import { createPlanService, type PlanService } from './services/plans';
 import { planRoutes } from './routes/plans';
+import { workflowListRoutes } from './routes/workflows';
+import { createWorkflowListService } from './services/workflow-list';
 import { createEscalationService, type EscalationService } from './services/escalations';
 import { escalationRoutes } from './routes/escalations';
 import { createDisputeService, type DisputeService } from './services/disputes';
@@ -133,6 +135,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(meRoutes(deps));
   api.use(auditRoutes(deps));
   api.use(sprintRoutes(services.sprints));
+  api.use(workflowListRoutes(createWorkflowListService({ temporal: deps.temporal })));
   api.use(planRoutes(services.plans));
   api.use(escalationRoutes(services.escalations));
   api.use(disputeRoutes(services.disputes));

@@ -1,0 +1,13 @@
+// GET /api/workflows: the live list of coordination processes, from Temporal visibility.
+import { Router } from 'express';
+import { allow, requirePrincipal } from '../auth';
+import { callerOf } from '../services/sprints';
+import type { WorkflowListService } from '../services/workflow-list';
+
+export function workflowListRoutes(list: WorkflowListService): Router {
+  const router = Router();
+  router.get('/workflows', allow('manager', 'admin'), async (req, res) => {
+    res.json(await list.list(callerOf(requirePrincipal(req)), req.query));
+  });
+  return router;
+}
