@@ -44,7 +44,7 @@ function parseDate(key: string): LocalDate {
 }
 
 /** The wall-clock fields of an instant in a zone. */
-function wallClock(ms: number, timeZone: string): LocalDate & { h: number; min: number; s: number } {
+export function wallClock(ms: number, timeZone: string): LocalDate & { h: number; min: number; s: number } {
   const parts = new Intl.DateTimeFormat('en-GB', {
     timeZone,
     hourCycle: 'h23',

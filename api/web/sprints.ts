@@ -9,6 +9,7 @@ import { callerOf } from '../services/sprints';
 import { formatInstant } from '../../activities/email-content';
 import { SPRINT_TEMPLATE, type SprintState, type SprintStatus, type TaskState } from '../../domain/sprint';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
+import { wallClock } from '../../domain/calendar';
 
 /** Seconds between refreshes of an open sprint's page: live without any script. */
 const REFRESH_SECONDS = 15;
@@ -29,18 +30,8 @@ const fieldId = (name: string) => `f-${name.replace(/[^A-Za-z0-9]+/g, '-')}`;
 // the partnership's zone (config TIME_ZONE). Intl knows the zone's rules, including DST.
 
 function wallClockMs(instantMs: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(instantMs));
-  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
+  const w = wallClock(instantMs, timeZone);
+  return Date.UTC(w.y, w.m - 1, w.d, w.h, w.min, w.s);
 }
 
 /**
