@@ -111,16 +111,9 @@ export interface DisputeProposal {
   acceptances: { agencyId: string; by: { id: string; name: string }; at: string; channel: ActionChannel }[];
 }
 
-export interface DisputeState {
-  disputeId: string;
-  participant: { id: string; localRef: string };
-  subject: string;
-  description: string;
-  outcomeSought: string;
-  step: string;
-  raisedBy: StaffRef;
-  interimOwner: StaffRef;
-  partyAgencyIds: string[];
+/** What the dispute is about, as raised; the live state adds how it stands. */
+export interface DisputeState
+  extends Pick<DisputeInput, 'disputeId' | 'participant' | 'subject' | 'description' | 'outcomeSought' | 'step' | 'raisedBy' | 'interimOwner' | 'partyAgencyIds'> {
   agreementVersion: string;
   status: DisputeStatus;
   stage: DisputeStageNumber;
