@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Prisma } from '../runtime/db';
 import { hashToken, newToken } from '../runtime/secrets';
 import type { StaffRef } from '../domain/sprint';
-import { appendAuditEvent } from './audit';
+import { recordAuditEvent } from './audit';
 import { formatInstant, planEmail, sprintEmail, type EmailTask, type PlanEmailKind, type SprintEmailKind } from './email-content';
 import type { ActivityDeps } from './index';
 
@@ -50,13 +50,26 @@ export interface Delivery {
 
 /**
  * Sends one email at most once per key: mints its tokens (replacing those of an earlier attempt
- * that never went out), sends it with a Message-ID derived from the key, then records it sent
- * and audited in one transaction.
+ * that never went out), sends it with a Message-ID derived from the key, records it sent at once,
+ * then audits it.
  */
 export async function deliver(deps: ActivityDeps, d: Delivery): Promise<{ sent: boolean }> {
   const now = deps.now ?? (() => new Date());
+  const sentEvent = {
+    actor: 'careloop',
+    action: 'notification.sent',
+    process: d.process,
+    workflowId: d.workflowId,
+    item: d.auditItem,
+    data: { kind: d.kind, to: d.to.id, ...d.auditData },
+    idempotencyKey: `notification:${d.key}`,
+  };
   const existing = await deps.db.notification.findUnique({ where: { idempotencyKey: d.key }, select: { status: true } });
-  if (existing?.status === 'sent') return { sent: false };
+  if (existing?.status === 'sent') {
+    // Sent by an earlier attempt that failed before its audit event was written: write it now.
+    await recordAuditEvent(deps.db, sentEvent);
+    return { sent: false };
+  }
 
   const minted = d.links.map((l) => ({ ...l, token: newToken('cla') }));
   const replyToken = d.reply ? newReplyToken() : undefined;
@@ -97,18 +110,10 @@ export async function deliver(deps: ActivityDeps, d: Delivery): Promise<{ sent: 
     headers: { 'X-Careloop-Workflow': d.workflowId, 'Auto-Submitted': 'auto-generated' },
   });
 
-  await deps.db.$transaction(async (tx) => {
-    await tx.notification.update({ where: { idempotencyKey: d.key }, data: { status: 'sent', sentAt: now(), messageId } });
-    await appendAuditEvent(tx, {
-      actor: 'careloop',
-      action: 'notification.sent',
-      process: d.process,
-      workflowId: d.workflowId,
-      item: d.auditItem,
-      data: { kind: d.kind, to: d.to.id, ...d.auditData },
-      idempotencyKey: `notification:${d.key}`,
-    });
-  });
+  // Recorded sent in one statement, outside the audit chain's lock: under load an append can
+  // wait on that lock until its transaction times out, and the retry must not send again.
+  await deps.db.notification.update({ where: { idempotencyKey: d.key }, data: { status: 'sent', sentAt: now(), messageId } });
+  await recordAuditEvent(deps.db, sentEvent);
   return { sent: true };
 }
 

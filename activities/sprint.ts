@@ -33,6 +33,7 @@ export function createSprintActivities(deps: ActivityDeps) {
             dueAt: new Date(t.dueAt),
             status: t.status,
             statusReason: t.statusReason ?? null,
+            reason: t.reason ?? null,
             managedHow: t.managedHow ?? null,
             endedAt: t.endedAt ? new Date(t.endedAt) : null,
             endedById: t.endedBy?.staffId ?? null,

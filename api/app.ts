@@ -22,16 +22,21 @@ import { homeRoutes } from './web/home';
 import { signinRoutes } from './web/signin';
 import { actionPages } from './web/actions';
 import { sprintPages } from './web/sprints';
+import { dashboardPages } from './web/dashboard';
 import { sprintRoutes } from './routes/sprints';
 import { createSprintService, type SprintService } from './services/sprints';
 import { createPlanService, type PlanService } from './services/plans';
 import { planRoutes } from './routes/plans';
 import { workflowListRoutes } from './routes/workflows';
-import { createWorkflowListService } from './services/workflow-list';
 import { createEscalationService, type EscalationService } from './services/escalations';
 import { escalationRoutes } from './routes/escalations';
 import { createDisputeService, type DisputeService } from './services/disputes';
 import { disputeRoutes } from './routes/disputes';
+import { evidenceRoutes } from './routes/evidence';
+import { createRosterService, type RosterService } from './services/roster';
+import { createReportService, type ReportService } from './services/reports';
+import { createParticipantAuditService, type ParticipantAuditService } from './services/participant-audit';
+import { createWorkflowListService, type WorkflowListService } from './services/workflow-list';
 
 export interface AppDeps {
   config: Pick<Config, 'publicBaseUrl' | 'sessionSecret' | 'timeZone'> & { taskQueue: string };
@@ -49,6 +54,10 @@ export interface AppServices {
   plans: PlanService;
   escalations: EscalationService;
   disputes: DisputeService;
+  workflows: WorkflowListService;
+  roster: RosterService;
+  reports: ReportService;
+  audit: ParticipantAuditService;
 }
 
 export interface WebHelpers {
@@ -126,6 +135,10 @@ export function createApp(deps: AppDeps): express.Express {
     plans: createPlanService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue, now: deps.now }),
     escalations: createEscalationService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue, now: deps.now }),
     disputes: createDisputeService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue, now: deps.now }),
+    workflows: createWorkflowListService({ temporal: deps.temporal }),
+    roster: createRosterService({ db: deps.db, temporal: deps.temporal, now: deps.now }),
+    reports: createReportService({ db: deps.db, timeZone: deps.config.timeZone, now: deps.now }),
+    audit: createParticipantAuditService({ db: deps.db, temporal: deps.temporal, now: deps.now }),
   };
 
   app.use(healthRoutes(deps));
@@ -135,7 +148,8 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(meRoutes(deps));
   api.use(auditRoutes(deps));
   api.use(sprintRoutes(services.sprints));
-  api.use(workflowListRoutes(createWorkflowListService({ temporal: deps.temporal })));
+  api.use(workflowListRoutes(services.workflows));
+  api.use(evidenceRoutes(services));
   api.use(planRoutes(services.plans));
   api.use(escalationRoutes(services.escalations));
   api.use(disputeRoutes(services.disputes));
@@ -149,6 +163,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(homeRoutes(deps, web));
   app.use(actionPages(deps, services, web));
   app.use(sprintPages(deps, services, web));
+  app.use(dashboardPages(deps, services, web));
   app.use((req) => {
     throw new AppError('NOT_FOUND', `There is no page at ${req.path}.`);
   });

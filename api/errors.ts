@@ -87,8 +87,29 @@ export function toAppError(err: unknown): AppError | undefined {
     if (e.code === 'EBADCSRFTOKEN') {
       return new AppError('FORBIDDEN', 'This form has expired or was not sent from careloop. Reload the page and try again.');
     }
+    if (isTemporalUnavailable(err)) return new AppError('UNAVAILABLE', 'The workflow engine is not answering right now. Try again in a minute.');
+    if (isDatabaseUnavailable(err)) return new AppError('UNAVAILABLE', 'The care record database is not answering right now. Try again in a minute.');
   }
   return undefined;
+}
+
+/** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) from the Temporal client, however wrapped. */
+function isTemporalUnavailable(err: object): boolean {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth += 1) {
+    const code = (e as { code?: unknown }).code;
+    const name = (e as { name?: unknown }).name;
+    if ((name === 'ServiceError' || name === 'TransportError' || typeof code === 'number') && (code === 14 || code === 4 || name === 'TransportError')) return true;
+  }
+  return false;
+}
+
+/** Prisma's "cannot reach the database" errors, and the pg driver's refused or dropped connection. */
+function isDatabaseUnavailable(err: object): boolean {
+  const e = err as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+  if (e.name === 'PrismaClientInitializationError') return true;
+  if (typeof e.code === 'string' && ['P1001', 'P1002', 'P1017', 'ECONNREFUSED', 'ECONNRESET', '57P01'].includes(e.code)) return true;
+  const text = `${String(e.message ?? '')} ${String((e.cause as { message?: unknown } | undefined)?.message ?? '')}`;
+  return /ECONNREFUSED|Connection terminated|DatabaseNotReachable|Can't reach database server/.test(text);
 }
 
 export interface ErrorReply {

@@ -29,6 +29,8 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
 export interface PageOptions {
   title: string;
   signedInAs?: { name: string; email: string; csrfToken: string };
+  /** Tables of many columns (the dashboard) get the whole width of the screen. */
+  wide?: boolean;
 }
 
 export function page(opts: PageOptions, body: SafeHtml): string {
@@ -53,7 +55,7 @@ export function page(opts: PageOptions, body: SafeHtml): string {
       : ''
   }
 </header>
-<main>
+<main${opts.wide ? html` class="wide"` : ''}>
 ${body}
 </main>
 </body>

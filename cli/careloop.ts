@@ -8,7 +8,10 @@ import { isRole, ROLES, type Role } from '../domain/roles';
 import { createDb, type Db } from '../runtime/db';
 import { hashToken, newToken } from '../runtime/secrets';
 import { Client, Connection } from '@temporalio/client';
-import { createSprintService } from '../api/services/sprints';
+import { createSprintService, type Caller } from '../api/services/sprints';
+import { createPlanService } from '../api/services/plans';
+import { createEscalationService } from '../api/services/escalations';
+import { createDisputeService } from '../api/services/disputes';
 import { SPRINT_TEMPLATE } from '../domain/sprint';
 import { AppError } from '../api/errors';
 
@@ -25,6 +28,10 @@ Usage: npm run careloop -- <command> [options]
   audit verify                                      check the audit trail's hash chain
   sprint demo [--minutes N] [--participant REF]     start a post-discharge sprint for the demo staff
                                                     whose days fall due N, 2N and 3N minutes after now
+  huddle demo                                       open work of every kind for the demo staff, to see on
+                                                    /dashboard: a sprint overdue within a minute, a fresh
+                                                    sprint, a plan change to acknowledge, a high
+                                                    escalation and a dispute
 
 Roles: ${ROLES.join(', ')}. The database is DATABASE_URL, or the embedded one of a running
 \`npm start\` (127.0.0.1:\${EMBEDDED_PG_PORT:-5433}) when DATABASE_URL is not set.`;
@@ -130,31 +137,94 @@ export async function runCli(argv: string[], db: Db, out: Out, deps: CliDeps = {
     case 'sprint demo': {
       const minutes = values.minutes === undefined ? 1 : need(z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(1440, 'must be at most 1440'), values.minutes, 'minutes');
       if (!deps.temporal) throw new UsageError('sprint demo needs Temporal (TEMPORAL_ADDRESS)');
-      const emails = { coordinator: 'coordinator@careloop.test', '0': 'ward.nurse@careloop.test', '1': 'homecare.lead@careloop.test', '2-3': 'housing.officer@careloop.test' };
-      const staff = await db.staff.findMany({ where: { email: { in: Object.values(emails) } }, select: { id: true, email: true, name: true, agencyId: true, roles: true } });
-      const byEmail = new Map(staff.map((s) => [s.email, s]));
-      const coordinator = byEmail.get(emails.coordinator);
-      if (!coordinator || staff.length < 4) throw new UsageError('the demo staff are missing: `npm start` seeds them into its embedded database');
+      const demo = await demoStaff(db);
       const { client, taskQueue } = await deps.temporal();
-      const sprints = createSprintService({ db, temporal: client, taskQueue });
-      const iso = (m: number) => `PT${Math.round(m * 60)}S`;
       const ref = values.participant ?? `DEMO-${new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '')}`;
-      const { sprintId, created } = await sprints.start(
-        { staffId: coordinator.id, name: coordinator.name, agencyId: coordinator.agencyId, roles: coordinator.roles },
-        {
-          participant: { localRef: ref, displayName: `Demo participant ${ref}` },
-          dischargeAt: new Date().toISOString(),
-          owners: Object.fromEntries(SPRINT_TEMPLATE.map((t) => [t.key, byEmail.get(emails[t.day])!.id])),
-          timing: { dueOffsets: { '0': iso(minutes), '1': iso(2 * minutes), '2-3': iso(3 * minutes) }, reminderLead: iso(minutes / 3) },
-        },
-      );
+      const { sprintId, created } = await startDemoSprint(createSprintService({ db, temporal: client, taskQueue }), demo, ref, minutes);
       out(`${created ? 'started' : 'found existing'} sprint ${sprintId} for ${ref}: days due in ${minutes}, ${2 * minutes} and ${3 * minutes} minutes`);
-      out(`watch it: ${process.env.PUBLIC_BASE_URL || `http://localhost:${process.env.PORT || 3000}`}/sprints/${sprintId} (signed in as ${emails.coordinator})`);
+      out(`watch it: ${baseUrl()}/sprints/${sprintId} (signed in as ${DEMO_EMAILS.coordinator})`);
+      return;
+    }
+    case 'huddle demo': {
+      if (!deps.temporal) throw new UsageError('huddle demo needs Temporal (TEMPORAL_ADDRESS)');
+      const demo = await demoStaff(db);
+      const { client, taskQueue } = await deps.temporal();
+      const tag = new Date().toISOString().slice(5, 16).replace(/[-:T]/g, '');
+      const sprints = createSprintService({ db, temporal: client, taskQueue });
+      const overdue = await startDemoSprint(sprints, demo, `HUDDLE-${tag}-A`, 1);
+      out(`sprint ${overdue.sprintId}: day-0 tasks fall due in 1 minute, then overdue`);
+      const fresh = await startDemoSprint(sprints, demo, `HUDDLE-${tag}-B`, 60);
+      out(`sprint ${fresh.sprintId}: day-0 tasks due in an hour`);
+      const plans = createPlanService({ db, temporal: client, taskQueue });
+      const content = {
+        goals: [{ id: 'g1', text: 'Stay safely at home' }],
+        risks: [{ id: 'r1', description: 'Falls at night', level: 'high' }],
+        controls: [
+          { id: 'c1', description: 'Night-time check call', ownerAgencyId: demo.homecare.agencyId, ownerStaffId: demo.homecare.staffId },
+          { id: 'c2', description: 'Medication review', ownerAgencyId: demo.ward.agencyId, ownerStaffId: demo.ward.staffId },
+        ],
+      };
+      const plan = await plans.create(demo.coordinator, { participant: { localRef: `HUDDLE-${tag}-C`, displayName: `Demo participant HUDDLE-${tag}-C` }, content });
+      await plans.publish(demo.coordinator, plan.planId, {
+        baseVersion: 1,
+        content: { ...content, crisisTriggers: ['Refuses medication two days running'] },
+        reason: 'Medication changed after a fall',
+        trigger: 'incident',
+        acknowledgementRequired: true,
+      });
+      out(`plan ${plan.planId} version 2: home care and the ward must acknowledge it`);
+      const escalations = createEscalationService({ db, temporal: client, taskQueue });
+      // Escalations and disputes are raised about a participant the record already knows.
+      for (const ref of [`HUDDLE-${tag}-D`, `HUDDLE-${tag}-E`]) {
+        await db.participant.upsert({ where: { localRef: ref }, update: {}, create: { localRef: ref, displayName: `Demo participant ${ref}` } });
+      }
+      const escalation = await escalations.raise(demo.coordinator, { participantLocalRef: `HUDDLE-${tag}-D`, riskLevel: 'high', trigger: 'Eviction notice served', description: 'Housing at risk this week' });
+      out(`escalation ${escalation.escalationId}: high, the chair acknowledges within the hour`);
+      // Raised by the county team, so the county's manager sees it on their roster.
+      const dispute = await createDisputeService({ db, temporal: client, taskQueue }).raise(demo.coordinator, {
+        participantLocalRef: `HUDDLE-${tag}-E`,
+        subject: 'Who arranges transport home',
+        description: 'The county team says home care books it; home care says the ward does.',
+        outcomeSought: 'Home care books transport for discharges it accepts.',
+        step: 'Transport confirmed',
+        interimOwnerId: demo.homecare.staffId,
+        respondentAgencyIds: [demo.homecare.agencyId],
+      });
+      out(`dispute ${dispute.disputeId}: stage 1, home care carries on with transport meanwhile`);
+      out(`see it: ${baseUrl()}/dashboard (signed in as manager@careloop.test)`);
       return;
     }
     default:
       throw new UsageError(area ? `unknown command "${[area, action].filter(Boolean).join(' ')}"\n\n${HELP}` : HELP);
   }
+}
+
+const DEMO_EMAILS = { coordinator: 'coordinator@careloop.test', ward: 'ward.nurse@careloop.test', homecare: 'homecare.lead@careloop.test', housing: 'housing.officer@careloop.test' } as const;
+
+const baseUrl = () => process.env.PUBLIC_BASE_URL || `http://localhost:${process.env.PORT || 3000}`;
+
+/** The seeded demo staff of `npm start`, as callers of the services. */
+async function demoStaff(db: Db): Promise<Record<keyof typeof DEMO_EMAILS, Caller>> {
+  const staff = await db.staff.findMany({ where: { email: { in: Object.values(DEMO_EMAILS) } }, select: { id: true, email: true, name: true, agencyId: true, roles: true } });
+  const byEmail = new Map(staff.map((s) => [s.email, { staffId: s.id, name: s.name, agencyId: s.agencyId, roles: s.roles }]));
+  const pick = (email: string) => {
+    const s = byEmail.get(email);
+    if (!s) throw new UsageError('the demo staff are missing: `npm start` seeds them into its embedded database');
+    return s;
+  };
+  return { coordinator: pick(DEMO_EMAILS.coordinator), ward: pick(DEMO_EMAILS.ward), homecare: pick(DEMO_EMAILS.homecare), housing: pick(DEMO_EMAILS.housing) };
+}
+
+/** A sprint for the demo staff: day 0 to the ward, day 1 to home care, days 2-3 to housing. */
+function startDemoSprint(sprints: ReturnType<typeof createSprintService>, demo: Record<keyof typeof DEMO_EMAILS, Caller>, ref: string, minutes: number) {
+  const ownerByDay = { '0': demo.ward, '1': demo.homecare, '2-3': demo.housing } as const;
+  const iso = (m: number) => `PT${Math.round(m * 60)}S`;
+  return sprints.start(demo.coordinator, {
+    participant: { localRef: ref, displayName: `Demo participant ${ref}` },
+    dischargeAt: new Date().toISOString(),
+    owners: Object.fromEntries(SPRINT_TEMPLATE.map((t) => [t.key, ownerByDay[t.day].staffId])),
+    timing: { dueOffsets: { '0': iso(minutes), '1': iso(2 * minutes), '2-3': iso(3 * minutes) }, reminderLead: iso(minutes / 3) },
+  });
 }
 
 async function main(): Promise<void> {

@@ -9,6 +9,10 @@ export const CareloopStatus = defineSearchAttributeKey('CareloopStatus', SearchA
 export const CareloopAgencies = defineSearchAttributeKey('CareloopAgencies', SearchAttributeType.KEYWORD_LIST);
 export const CareloopOverdueCount = defineSearchAttributeKey('CareloopOverdueCount', SearchAttributeType.INT);
 export const CareloopEscalationTier = defineSearchAttributeKey('CareloopEscalationTier', SearchAttributeType.INT);
+/** Who owes what next (domain/next-action.ts): the huddle roster reads these. */
+export const CareloopNextAction = defineSearchAttributeKey('CareloopNextAction', SearchAttributeType.KEYWORD);
+export const CareloopNextOwner = defineSearchAttributeKey('CareloopNextOwner', SearchAttributeType.KEYWORD);
+export const CareloopNextDue = defineSearchAttributeKey('CareloopNextDue', SearchAttributeType.DATETIME);
 
 export const SEARCH_ATTRIBUTE_KEYS = [
   CareloopProcess,
@@ -17,4 +21,7 @@ export const SEARCH_ATTRIBUTE_KEYS = [
   CareloopAgencies,
   CareloopOverdueCount,
   CareloopEscalationTier,
+  CareloopNextAction,
+  CareloopNextOwner,
+  CareloopNextDue,
 ];

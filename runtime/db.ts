@@ -10,5 +10,7 @@ export function createDb(databaseUrl: string, options: { max?: number } = {}): D
     max: options.max ?? 10,
     connectionTimeoutMillis: 5_000,
   });
-  return new PrismaClient({ adapter });
+  // Audit events append under one lock (a gap-free hash chain): under load, transactions queue
+  // for it and for a pooled connection. Waiting a little longer beats failing and retrying work.
+  return new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000, timeout: 20_000 } });
 }

@@ -57,7 +57,7 @@ const INDEXED_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
  * Registers careloop's search attributes on a namespace that lacks them (a self-hosted cluster,
  * the time-skipping test server). Attributes already there are left alone.
  */
-export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+export async function registerSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<string[]> {
   let known = new Set<string>();
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });

@@ -4,7 +4,8 @@ import { loadConfigOrExit } from '../runtime/config';
 import { createDb } from '../runtime/db';
 import { createLogger } from '../runtime/logger';
 import { createMailer } from '../runtime/mailer';
-import { connectWorker, installTemporalRuntime } from '../runtime/temporal';
+import { connectWorker, installTemporalRuntime, registerSearchAttributes } from '../runtime/temporal';
+import { SEARCH_ATTRIBUTE_KEYS } from '../domain/search-attributes';
 import { createWorker } from './worker';
 import type { Config } from '../runtime/config';
 import type { Logger } from '../runtime/logger';
@@ -14,6 +15,14 @@ export async function runWorker(config: Config, logger: Logger, signal?: AbortSi
   const mailer = createMailer(config.smtp.url, config.smtp.from);
   const connection = await connectWorker(config.temporal);
   try {
+    // Workflows upsert careloop's search attributes: a namespace without them fails their tasks.
+    try {
+      const added = await registerSearchAttributes(connection, config.temporal.namespace);
+      if (added.length) logger.info({ added }, 'registered search attributes');
+    } catch (err) {
+      // Temporal Cloud registers search attributes through its own console or tcld, not this API.
+      logger.warn({ err, needed: SEARCH_ATTRIBUTE_KEYS.map((k) => `${k.name}:${k.type}`) }, 'could not register search attributes; make sure the namespace has them');
+    }
     const worker = await createWorker({
       connection,
       namespace: config.temporal.namespace,

@@ -1,6 +1,8 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 
+const MAX_CONCURRENT_ACTIVITIES = 20;
+
 export interface CareloopWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -17,6 +19,9 @@ export function createWorker(opts: CareloopWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     activities: createActivities(opts.deps),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    // Activities mostly wait on the database pool (10 connections) and the audit chain's lock:
+    // running more at once than that only queues them inside the worker and times them out.
+    maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
     // Stop taking new work on shutdown, let running activities finish for this long.
     shutdownGraceTime: '10 seconds',
   });

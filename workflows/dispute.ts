@@ -12,6 +12,7 @@ import {
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
+  patched,
 } from '@temporalio/workflow';
 import { acts } from './activities';
 import { addWorkingDays, workingDaysBetween } from '../domain/calendar';
@@ -20,6 +21,8 @@ import type { StaffRef } from '../domain/sprint';
 import { CareloopAgencies, CareloopParticipant, CareloopProcess, CareloopStatus } from '../domain/search-attributes';
 import { workflowNow, workflowNowIso } from './clock';
 import { waitUntil } from './owned-step';
+import { disputeNextAction, nextActionAttributes } from '../domain/next-action';
+import { ROSTER_PATCH } from './patches';
 
 
 /** Links stay usable this long after the stage deadline they were sent for. */
@@ -89,6 +92,8 @@ export async function disputeWorkflow(input: DisputeInput): Promise<DisputeState
       { key: CareloopParticipant, value: input.participant.id },
       { key: CareloopStatus, value: disputeSearchStatus(state) },
       { key: CareloopAgencies, value: input.partyAgencyIds },
+      // Disputes recorded before the huddle roster publish no next action.
+      ...(patched(ROSTER_PATCH) ? nextActionAttributes(disputeNextAction(state)) : []),
     ]);
   const email = (kind: 'dispute-interim-owner' | 'dispute-stage' | 'dispute-proposal' | 'dispute-decision-overdue', to: StaffRef, key: string, proposal?: DisputeProposal) =>
     acts.sendDisputeEmail({

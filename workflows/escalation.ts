@@ -10,6 +10,7 @@ import {
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
+  patched,
 } from '@temporalio/workflow';
 import { acts } from './activities';
 import { TIER_RANK, type EscalationInput, type EscalationState, type EscalationStatus, type RiskLevel, type StepRecord, type TierRecord } from '../domain/escalation';
@@ -17,6 +18,8 @@ import type { Actor } from '../domain/sprint';
 import { CareloopAgencies, CareloopEscalationTier, CareloopParticipant, CareloopProcess, CareloopStatus } from '../domain/search-attributes';
 import { workflowNow, workflowNowIso } from './clock';
 import { waitUntil } from './owned-step';
+import { escalationNextAction, nextActionAttributes } from '../domain/next-action';
+import { ROSTER_PATCH } from './patches';
 
 
 // Message names are part of the stored history: never rename them.
@@ -104,6 +107,8 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
       { key: CareloopStatus, value: state.status },
       { key: CareloopAgencies, value: [...new Set([input.agencyId, state.chair.agencyId])] },
       { key: CareloopEscalationTier, value: TIER_RANK[state.tier] },
+      // Escalations recorded before the huddle roster publish no next action.
+      ...(patched(ROSTER_PATCH) ? nextActionAttributes(escalationNextAction(state)) : []),
     ]);
   const saveRecord = () => acts.recordEscalation({ workflowId, state });
 
@@ -197,6 +202,8 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
   Object.assign(state, { chair: found.chair, responders: found.responders });
   currentTier().chair = found.chair;
   promoting = false;
+  // The roster names the chair found, not the stand-in.
+  if (patched(ROSTER_PATCH)) publish();
   await audit('escalation.raised', {
     actor: input.raisedBy ? { staffId: input.raisedBy.id, name: input.raisedBy.name, channel: 'api' } : undefined,
     reason: input.trigger,

@@ -16,11 +16,13 @@ import {
 } from '@temporalio/workflow';
 import { acts } from './activities';
 import { planChangeWorkflowId, type AckChannel, type PlanChangeInput, type PlanChangeState, type RecipientState } from '../domain/plan';
-import { CareloopAgencies, CareloopParticipant, CareloopProcess, CareloopStatus } from '../domain/search-attributes';
+import { CareloopAgencies, CareloopOverdueCount, CareloopParticipant, CareloopProcess, CareloopStatus } from '../domain/search-attributes';
 import { childEscalationId, ESCALATION_POLICY, type RiskLevel } from '../domain/escalation';
 import { workflowNow, workflowNowIso } from './clock';
 import { escalationWorkflow } from './escalation';
 import { waitUntil } from './owned-step';
+import { nextActionAttributes, planChangeNextAction } from '../domain/next-action';
+import { ROSTER_PATCH } from './patches';
 
 /** Staff not acknowledging a change to day-to-day delivery: a moderate risk, reviewed within its window. */
 const MISSING_ACKNOWLEDGEMENT_RISK: RiskLevel = 'moderate';
@@ -66,13 +68,20 @@ export async function planChangeWorkflow(input: PlanChangeInput): Promise<PlanCh
     });
   };
   const pending = () => state.recipients.filter((r) => !r.acknowledgedAt);
-  const publish = () =>
+  const publish = () => {
+    // Versions recorded before the huddle roster publish no next action or overdue count, and
+    // list only the recipients' agencies (not the publisher's and plan-holder's).
+    const roster = patched(ROSTER_PATCH);
+    const agencies = new Set(input.recipients.map((r) => r.agencyId));
+    if (roster) [input.publishedBy.agencyId, input.escalateTo.agencyId].forEach((a) => agencies.add(a));
     upsertSearchAttributes([
       { key: CareloopProcess, value: 'plan-change' },
       { key: CareloopParticipant, value: input.participant.id },
       { key: CareloopStatus, value: state.status },
-      { key: CareloopAgencies, value: [...new Set(input.recipients.map((r) => r.agencyId))] },
+      { key: CareloopAgencies, value: [...agencies] },
+      ...(roster ? [{ key: CareloopOverdueCount, value: pending().filter((r) => r.escalated).length }, ...nextActionAttributes(planChangeNextAction(state))] : []),
     ]);
+  };
   const isOpen = () => state.status === 'awaiting-acknowledgements';
 
   setHandler(planChangeStateQuery, () => state);
@@ -93,6 +102,8 @@ export async function planChangeWorkflow(input: PlanChangeInput): Promise<PlanCh
       await acts.recordPlanAcknowledgement({ versionId: input.versionId, staffId, acknowledgedAt: recipient.acknowledgedAt, channel, workflowId });
       await audit('plan.acknowledged', { actorId: staffId, actor: recipient.staff.name, data: { channel } });
       if (pending().length === 0 && isOpen()) state.status = 'acknowledged';
+      // The roster's next owner moves on to the next recipient still to acknowledge.
+      if (patched(ROSTER_PATCH)) publish();
       return recipient;
     },
     {
@@ -173,6 +184,7 @@ export async function planChangeWorkflow(input: PlanChangeInput): Promise<PlanCh
       }
       await email('plan-ack-escalation', input.escalateTo, 'escalation', missing.map((r) => r.staff.name));
       await audit('escalation.raised', { reason: `${missing.length} acknowledgement(s) missing at the deadline`, data: { missing: missing.map((r) => r.staff.id) } });
+      if (patched(ROSTER_PATCH)) publish();
       await condition(() => !isOpen());
     }
   }

@@ -31,6 +31,8 @@ import { childEscalationId, ESCALATION_POLICY, type RiskLevel } from '../domain/
 import { workflowNowIso } from './clock';
 import { escalationWorkflow } from './escalation';
 import { superviseOwnedStep, waitUntil } from './owned-step';
+import { nextActionAttributes, sprintNextAction } from '../domain/next-action';
+import { ROSTER_PATCH } from './patches';
 
 /** An overdue sprint task is a moderate risk: a review within the tier's window, climbing if missed. */
 const OVERDUE_TASK_RISK: RiskLevel = 'moderate';
@@ -89,6 +91,8 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
       { key: CareloopStatus, value: state.status },
       { key: CareloopAgencies, value: agencies() },
       { key: CareloopOverdueCount, value: overdueOpen() },
+      // Sprints recorded before the huddle roster publish no next action.
+      ...(patched(ROSTER_PATCH) ? nextActionAttributes(sprintNextAction(state)) : []),
     ]);
 
   /** One timeline entry and one audit event, written once however often the activity retries. */

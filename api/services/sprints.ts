@@ -110,12 +110,18 @@ export function createSprintService(deps: SprintServiceDeps) {
       const input = parseInput(ZStartSprint, body, 'sprint');
       const timing = resolveTiming(input.timing);
       if ('problem' in timing) throw new AppError('INVALID_INPUT', 'The sprint has invalid fields.', { fields: [timing.problem] });
-      const coordinator = await staffRef(input.coordinatorId ?? caller.staffId, 'coordinatorId');
+      // One query for everyone the sprint names: the coordinator, the owners and the requester.
+      const coordinatorId = input.coordinatorId ?? caller.staffId;
+      const ownerIds = [...new Set(Object.values(input.owners))];
+      const found = await deps.db.staff.findMany({ where: { id: { in: [...new Set([...ownerIds, coordinatorId, caller.staffId])] }, active: true }, select: staffRefSelect });
+      const people = new Map(found.map((s) => [s.id, s]));
+      const coordinator = people.get(coordinatorId);
+      if (!coordinator) throw new AppError('INVALID_INPUT', 'The sprint has invalid fields.', { fields: [{ field: 'coordinatorId', message: 'is not an active staff member' }] });
       if (!coordinator.roles.includes('coordinator')) {
         throw new AppError('INVALID_INPUT', 'The sprint has invalid fields.', { fields: [{ field: 'coordinatorId', message: 'must be a staff member with the coordinator role' }] });
       }
-      const ownerIds = [...new Set(Object.values(input.owners))];
-      const found = await deps.db.staff.findMany({ where: { id: { in: ownerIds }, active: true }, select: staffRefSelect });
+      const requester = people.get(caller.staffId);
+      if (!requester) throw new AppError('INVALID_INPUT', 'The sprint has invalid fields.', { fields: [{ field: 'caller', message: 'is not an active staff member' }] });
       const byId = new Map(found.map((s) => [s.id, { id: s.id, name: s.name, email: s.email, agencyId: s.agencyId }]));
       const missing = Object.entries(input.owners).filter(([, id]) => !byId.has(id));
       if (missing.length) {
@@ -128,7 +134,6 @@ export function createSprintService(deps: SprintServiceDeps) {
       });
       const dischargeAt = new Date(input.dischargeAt);
       const sprintId = sprintWorkflowId(participant.id, dischargeAt);
-      const requester = await staffRef(caller.staffId, 'caller');
       const plan = planSprint({
         sprintId,
         participant: { id: participant.id, localRef: participant.localRef, displayName: participant.displayName },

@@ -124,7 +124,7 @@ function sinceDischarge(ms: number): string {
  * One row per task on a line from discharge to close: a bar up to its due time, a dot at the due
  * time coloured by status, a tick when it ended, and a line for now (or for an early close).
  */
-function sprintPicture(state: SprintState, now: Date, when: (iso: string) => string): SafeHtml {
+export function sprintPicture(state: SprintState, now: Date, when: (iso: string) => string): SafeHtml {
   const W = 920;
   const left = 300;
   const right = 30;

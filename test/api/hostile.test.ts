@@ -1,8 +1,12 @@
-// A corpus of bad requests against the sprint and plan routes and the action pages: every
+// A corpus of bad requests against the sprint, plan, escalation, dispute and managers' routes and
+// the action pages: every
 // answer is a 4xx with a clear message, never a 5xx or a stack trace, and nothing changes.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
+import { hashToken, newToken } from '../../runtime/secrets';
+import { TASK_TOKEN_PURPOSE } from '../../activities/notifications';
+import { buildTestApp } from '../support/app';
 import { startRealStack, type RealStack } from '../support/stack';
 import type { SprintPeople } from '../support/sprint-fixture';
 
@@ -14,6 +18,7 @@ const BODIES: [string, unknown][] = [
   ['string', 'hello'],
   ['number', 42],
   ['null', null],
+  ['extra fields', { reason: 'a reason', note: 'a note', text: 'a note', managedHow: 'by phone', isAdmin: true, role: 'admin', staffId: 'someone-else' }],
   ['wrong types', { participant: 7, dischargeAt: true, owners: 'everyone', content: [], baseVersion: 'one' }],
   ['__proto__ key', JSON.parse('{"__proto__": {"admin": true}, "constructor": {"prototype": {"x": 1}}}')],
   ['deep nesting', deep(200)],
@@ -30,7 +35,16 @@ describe('hostile input (real app, PostgreSQL and Temporal)', () => {
   let planId: string;
   const counts = async () => {
     const db = stack.t.db;
-    return [await db.staff.count(), await db.participant.count(), await db.carePlan.count(), await db.planVersion.count(), await db.actionToken.count(), await db.session.count()];
+    return [
+      await db.staff.count(),
+      await db.participant.count(),
+      await db.carePlan.count(),
+      await db.planVersion.count(),
+      await db.actionToken.count(),
+      await db.session.count(),
+      await db.escalation.count(),
+      await db.dispute.count(),
+    ];
   };
 
   beforeAll(async () => {
@@ -66,6 +80,8 @@ describe('hostile input (real app, PostgreSQL and Temporal)', () => {
     ['POST', '/api/plans'],
     ['POST', `/api/plans/${planId}/versions`],
     ['POST', `/api/plans/${planId}/versions/1/acknowledge`],
+    ['POST', '/api/escalations'],
+    ['POST', '/api/disputes'],
   ];
 
   it.each(BODIES)('answers %s with a 4xx JSON error on every write route, and changes nothing', async (name, body) => {
@@ -116,12 +132,107 @@ describe('hostile input (real app, PostgreSQL and Temporal)', () => {
     }
   });
 
+  it("answers hostile query strings on the managers' read routes with a 400 naming the field", async () => {
+    const auth = { Authorization: `Bearer ${people.manager.token}` };
+    const participant = await stack.t.db.participant.findUniqueOrThrow({ where: { localRef: 'H-1' } });
+    const queries = [
+      `agency=${encodeURIComponent("' OR 1=1 --")}`,
+      'agency[]=a&agency[]=b',
+      '__proto__[admin]=true',
+      `from=${encodeURIComponent('<script>alert(1)</script>')}`,
+      'to=2026-02-30',
+      `from=${encodeURIComponent('\u202e2026-01-01')}`,
+      'format=..%2F..%2Fetc%2Fpasswd',
+      'pageSize=1e9',
+      'page=%00%00',
+      `participant=${'x'.repeat(5000)}`,
+      'process=sprint&process=dispute',
+    ];
+    for (const route of ['/api/roster', '/api/reports/timeliness', '/api/workflows', `/api/participants/${participant.id}/audit`]) {
+      for (const q of queries) {
+        const res = await request(app).get(`${route}?${q}`).set(auth);
+        expect(res.status, `${route}?${q}`).toBe(400);
+        expect(res.body.error.message, `${route}?${q}`).toMatch(/has invalid fields/);
+        expect(res.body.error.fields.length, `${route}?${q}`).toBeGreaterThan(0);
+        expect(res.text).not.toContain('<script>');
+        expect(res.text).not.toMatch(/at .*\.ts:\d+/);
+      }
+    }
+    for (const id of [encodeURIComponent("x' OR 1=1 --"), 'x'.repeat(500), encodeURIComponent('<script>')]) {
+      const res = await request(app).get(`/api/participants/${id}/audit`).set(auth);
+      expect(res.status, id).toBe(400);
+    }
+  });
+
   it("never shows another agency's data to an outsider", async () => {
     const auth = { Authorization: `Bearer ${people.outsider.token}` };
-    for (const path of [`/api/sprints/${sprintId}`, `/api/plans/${planId}`, `/api/plans/${planId}/versions/1`, `/api/plans/${planId}/versions/1/status`]) {
+    const participant = await stack.t.db.participant.findUniqueOrThrow({ where: { localRef: 'H-1' } });
+    for (const path of [`/api/sprints/${sprintId}`, `/api/plans/${planId}`, `/api/plans/${planId}/versions/1`, `/api/plans/${planId}/versions/1/status`, `/api/participants/${participant.id}/audit`]) {
       const res = await request(app).get(path).set(auth);
       expect(res.status, path).toBe(404);
       expect(res.text).not.toContain(people.hospital.name);
     }
+  });
+
+  it("refuses an outsider's writes on another agency's sprint and plan, and changes nothing", async () => {
+    const before = await counts();
+    const auth = { Authorization: `Bearer ${people.outsider.token}` };
+    for (const [path, body] of [
+      [`/api/sprints/${sprintId}/tasks/services-active/complete`, { note: 'not mine' }],
+      [`/api/sprints/${sprintId}/tasks/services-active/not-applicable`, { reason: 'not mine' }],
+      [`/api/sprints/${sprintId}/cancel`, { reason: 'not mine' }],
+      [`/api/plans/${planId}/versions`, { baseVersion: 1, content: {}, reason: 'not mine', trigger: 'risk_change', acknowledgementRequired: false }],
+      [`/api/plans/${planId}/versions/1/acknowledge`, {}],
+    ] as const) {
+      const res = await request(app).post(path).set(auth).send(body);
+      expect([403, 404], `${path} -> ${res.status}`).toContain(res.status);
+      expect(res.text).not.toContain(people.hospital.name);
+    }
+    expect(await counts()).toEqual(before);
+    const state = await request(app).get(`/api/sprints/${sprintId}`).set('Authorization', `Bearer ${people.coordinator.token}`);
+    expect(state.body.status).toBe('open');
+    expect(state.body.tasks.find((x: { key: string }) => x.key === 'services-active').status).toBe('requested');
+  });
+
+  it('answers expired, spent and revoked action tokens with a 4xx page, and the task stays open', async () => {
+    const db = stack.t.db;
+    const make = async (over: { expiresAt?: Date; usedAt?: Date; revokedAt?: Date }) => {
+      const token = newToken('cla');
+      await db.actionToken.create({
+        data: { tokenHash: hashToken(token), purpose: TASK_TOKEN_PURPOSE, staffId: people.hospital.id, workflowId: sprintId, scope: { task: 'services-active' }, expiresAt: new Date(Date.now() + 3600_000), ...over },
+      });
+      return token;
+    };
+    const tokens = {
+      expired: await make({ expiresAt: new Date(Date.now() - 60_000) }),
+      spent: await make({ usedAt: new Date(Date.now() - 60_000) }),
+      revoked: await make({ revokedAt: new Date(Date.now() - 60_000) }),
+    };
+    const before = await counts();
+    for (const [kind, token] of Object.entries(tokens)) {
+      const res = await request(app).get(`/a/${token}`).set('Accept', 'text/html');
+      expect(res.status, kind).toBeGreaterThanOrEqual(400);
+      expect(res.status, kind).toBeLessThan(500);
+      expect(res.text, kind).not.toContain('Mark as done');
+      // A POST without the page's CSRF token is refused before the token is even looked at.
+      const post = await request(app).post(`/a/${token}`).type('form').send({ action: 'complete', note: '<script>alert(1)</script>' });
+      expect(post.status, kind).toBeGreaterThanOrEqual(400);
+      expect(post.status, kind).toBeLessThan(500);
+      expect(post.text).not.toContain('<script>alert(1)</script>');
+    }
+    expect(await counts()).toEqual(before);
+    const state = await request(app).get(`/api/sprints/${sprintId}`).set('Authorization', `Bearer ${people.coordinator.token}`);
+    expect(state.body.tasks.find((x: { key: string }) => x.key === 'services-active').status).toBe('requested');
+  });
+
+  it('rate-limits repeated action-token and sign-in-link guesses', async () => {
+    const limited = buildTestApp({ db: stack.t.db, temporal: stack.env.client, smtp: stack.smtp, taskQueue: stack.taskQueue, rateLimits: { tokenPerWindow: 3 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await request(limited).get(`/a/cla_guess${i}`).set('Accept', 'text/html')).status);
+    expect(statuses.slice(0, 3).every((s) => s >= 400 && s < 500 && s !== 429)).toBe(true);
+    expect(statuses.slice(3)).toEqual([429, 429]);
+    const signin: number[] = [];
+    for (let i = 0; i < 5; i++) signin.push((await request(limited).get(`/signin/cls_guess${i}`).set('Accept', 'text/html')).status);
+    expect(signin.slice(3)).toEqual([429, 429]);
   });
 });

@@ -87,4 +87,21 @@ describe('admin CLI (real PostgreSQL)', () => {
   it('reports the audit chain', async () => {
     expect(await run('audit', 'verify')).toEqual(['audit trail verified: 0 events, chain intact']);
   });
+
+  it('sets up open work of every kind for the dashboard with huddle demo (time-skipping Temporal)', async () => {
+    await seedDemo(t.db);
+    const env = await createTimeSkippingEnv();
+    try {
+      const lines: string[] = [];
+      await runCli(['huddle', 'demo'], t.db, (l) => lines.push(l), { temporal: async () => ({ client: env.client, taskQueue: 'no-worker-here' }) });
+      const ids = lines.flatMap((l) => /^(?:sprint|escalation|dispute) (\S+):/.exec(l)?.slice(1) ?? []);
+      expect(lines.map((l) => l.split(' ')[0])).toEqual(['sprint', 'sprint', 'plan', 'escalation', 'dispute', 'see']);
+      const planId = /^plan (\S+) version 2/.exec(lines[2]!)![1]!;
+      const types = await Promise.all([...ids, `plan-${planId}-v2`].map(async (id) => (await env.client.workflow.getHandle(id).describe()).type));
+      expect(types).toEqual(['sprintWorkflow', 'sprintWorkflow', 'escalationWorkflow', 'disputeWorkflow', 'planChangeWorkflow']);
+      expect(lines[5]).toMatch(/\/dashboard \(signed in as manager@careloop\.test\)$/);
+    } finally {
+      await env.teardown();
+    }
+  });
 });

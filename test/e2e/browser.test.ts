@@ -1,7 +1,8 @@
 // A coordinator in a real browser: headless Chromium (Debian's, driven by playwright-core) against
 // the real app on a real port, with the Temporal dev server, careloop's worker, real PostgreSQL
-// and a real SMTP listener. Signs in by the emailed link, starts a sprint from the form, watches
-// the live page, cancels it. Screenshots go to a temporary folder (printed) for people to look at.
+// and a real SMTP listener. A coordinator signs in by the emailed link, starts a sprint from the
+// form, watches the live page, cancels it; a manager opens the dashboard and finds the overdue
+// sprint at the top. Screenshots go to a temporary folder (printed) for people to look at.
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -22,6 +23,8 @@ import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
 import { createDevServerEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
 import { createSprintPeople, ownersByDay, type SprintPeople } from '../support/sprint-fixture';
+import request from 'supertest';
+import type { Express } from 'express';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Without the background-networking flags Chromium keeps dialling Google from a closed network.
@@ -50,6 +53,8 @@ describe('a coordinator in Chromium: sign in, start a sprint, watch it, cancel i
   let profileDir: string;
   const screenshotDir = mkdtempSync(path.join(os.tmpdir(), 'careloop-screenshots-'));
   const taskQueue = `browser-${randomUUID()}`;
+  let appForApi: Express;
+  const dashboardSprints: { localRef: string; sprintId: string }[] = [];
 
   beforeAll(async () => {
     [env, t, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpCapture()]);
@@ -57,6 +62,19 @@ describe('a coordinator in Chromium: sign in, start a sprint, watch it, cancel i
     worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
     running = worker.run();
     const app = buildTestApp({ db: t.db, temporal: env.client, smtp, taskQueue });
+    appForApi = app;
+    // Two sprints for the manager's dashboard, started now so the first is overdue by the time
+    // the coordinator's test is done: its day-0 tasks fall due after 30 seconds, the other's in an hour.
+    const owners = Object.fromEntries(Object.entries(ownersByDay(people)).map(([k, s]) => [k, s.id]));
+    for (const [i, seconds] of [30, 3600].entries()) {
+      const localRef = `D${i}-${randomUUID().slice(0, 6)}`;
+      const res = await request(app)
+        .post('/api/sprints')
+        .set('Authorization', `Bearer ${people.coordinator.token}`)
+        .send({ participant: { localRef, displayName: i === 0 ? 'Olive Overdue' : 'Otto Ontime' }, dischargeAt: new Date().toISOString(), owners, timing: { dueOffsets: { '0': `PT${seconds}S`, '1': `PT${seconds * 2}S`, '2-3': `PT${seconds * 3}S` }, reminderLead: 'PT5S' } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      dashboardSprints.push({ localRef, sprintId: res.body.sprintId });
+    }
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -144,4 +162,56 @@ describe('a coordinator in Chromium: sign in, start a sprint, watch it, cancel i
     await page.screenshot({ path: path.join(screenshotDir, 'sprint-cancelled.png'), fullPage: true });
     console.info(`careloop browser test screenshots: ${screenshotDir}`);
   });
+
+  it('shows a manager the overdue sprint at the top of the dashboard, with its timeline', async () => {
+    if (!page) throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}.`);
+    const [overdue, onTime] = dashboardSprints as [{ localRef: string; sprintId: string }, { localRef: string; sprintId: string }];
+    // Until the first sprint's day-0 tasks pass their due time, there is nothing to find.
+    await expect
+      .poll(async () => (await request(appForApi).get('/api/roster').set('Authorization', `Bearer ${people.manager.token}`)).body.rows?.[0]?.flags.overdue ?? 0, { timeout: 70_000, interval: 1000 })
+      .toBeGreaterThanOrEqual(3);
+
+    // A coordinator is not a manager: the dashboard says so.
+    await page.goto(`${base}/dashboard`);
+    await page.waitForSelector('text=These pages are for managers and admins.');
+
+    await page.context().clearCookies();
+    await page.goto(`${base}/signin`);
+    await page.fill('#email', people.manager.email);
+    await page.click('button:has-text("Email me a sign-in link")');
+    await page.waitForSelector('text=Check your email');
+    const [mail] = await smtp.waitFor((m) => m.to.includes(people.manager.email) && m.subject === 'Your careloop sign-in link');
+    await page.goto(`${base}${mail!.text.match(/http:\/\/careloop\.test(\/signin\/[\w-]+)/)![1]!}`);
+    await page.click('button:has-text("Sign in")');
+    await page.waitForSelector('h1:has-text("Welcome, Morgan Manager")');
+    await page.click('a:has-text("Dashboard")');
+    await page.waitForSelector('h1:has-text("Who owes what next")');
+
+    const rows = page.locator('#roster tbody tr');
+    expect(await rows.first().getAttribute('data-participant')).toBe(overdue.localRef);
+    expect(await rows.first().getAttribute('class')).toContain('is-overdue');
+    const top = await rows.first().innerText();
+    expect(top).toContain('Olive Overdue');
+    expect(top).toMatch(/3 moderate escalations/);
+    expect(top).toMatch(/overdue by/);
+    expect(top).toContain(people.hospital.name);
+    expect(await rows.nth(1).getAttribute('data-participant')).toBe(onTime.localRef);
+
+    // One picture per open sprint, the overdue one first, its three day-0 tasks marked overdue.
+    const timelines = page.locator('#timelines article.timeline');
+    expect(await timelines.first().getAttribute('data-sprint')).toBe(overdue.sprintId);
+    expect(await timelines.first().locator('svg.sprint-picture g.tone-overdue').count()).toBe(3);
+    expect(await timelines.nth(1).getAttribute('data-sprint')).toBe(onTime.sprintId);
+    expect(await page.locator('#live tbody tr').count()).toBeGreaterThanOrEqual(2);
+    const png = path.join(screenshotDir, 'dashboard.png');
+    await page.screenshot({ path: png, fullPage: true });
+    expect(statSync(png).size).toBeGreaterThan(20_000);
+
+    // The evidence report opens from the dashboard.
+    await page.click('a:has-text("Evidence report")');
+    await page.waitForSelector('h1:has-text("Timeliness evidence")');
+    for (const s of dashboardSprints) {
+      await request(appForApi).post(`/api/sprints/${s.sprintId}/cancel`).set('Authorization', `Bearer ${people.coordinator.token}`).send({ reason: 'test done' });
+    }
+  }, 120_000);
 });

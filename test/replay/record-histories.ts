@@ -107,148 +107,162 @@ async function main() {
     writeFileSync(path.join(out, `${name}.json`), `${JSON.stringify(json, null, 1)}\n`);
     console.log(`recorded ${name}: ${history.events?.length} events`);
   };
+  // RECORD_ONLY=dispute,plan records only those processes, each run from a clean server clock
+  // (a long time-skip after others' open timers can stall the test server).
+  const only = process.env.RECORD_ONLY?.split(',');
+  const run = (kind: 'smoke' | 'sprint' | 'plan' | 'escalation' | 'dispute') => !only || only.includes(kind);
   try {
     await worker.runUntil(async () => {
-      const smokeId = 'smoke-replay';
-      await env.client.workflow.execute(smokeWorkflow, { taskQueue, workflowId: smokeId, args: [{ label: 'replay', wait: '1 hour' }] });
-      await save('smoke', smokeId);
-
-      // Every path of the sprint: actions on all channels' messages, a reminder, an overdue task
-      // with its escalation, and the close with gaps at +72 h.
-      const discharge = new Date(await env.currentTimeMs());
-      const full = planSprint({
-        sprintId: 'sprint-replay-full',
-        participant: { id: 'participant-1', localRef: 'P-1', displayName: 'Person One' },
-        coordinator,
-        requestedBy: coordinator,
-        dischargeAt: discharge,
-        owners,
-        timing: { dueOffsetsMs: { '0': 24 * HOUR_MS, '1': 48 * HOUR_MS, '2-3': 72 * HOUR_MS } },
-      });
-      const h = await env.client.workflow.start(sprintWorkflow, { taskQueue, workflowId: full.sprintId, args: [full] });
-      await h.executeUpdate(completeTaskUpdate, { args: [{ taskKey: 'discharge-summary-received', actor: actor(owners['discharge-summary-received']!), note: 'ok' }] });
-      await h.executeUpdate(refuseTaskUpdate, { args: [{ taskKey: 'participant-understands-plan', actor: actor(owners['participant-understands-plan']!), reason: 'declined', managedHow: 'family briefed' }] });
-      await h.executeUpdate(markTaskNotApplicableUpdate, { args: [{ taskKey: 'transport-confirmed', actor: actor(owners['transport-confirmed']!), reason: 'family drives' }] });
-      await h.executeUpdate(reassignTaskUpdate, { args: [{ taskKey: 'services-active', actor: actor(coordinator), actsForSprint: true, newOwner: staff('homecare', 'homecare'), reason: 'home care leads' }] });
-      await h.signal(addTaskNoteSignal, { taskKey: 'services-active', actor: actor(coordinator), text: 'note' });
-      await env.sleep(25 * HOUR_MS);
-      await h.result();
-      // Since patched('escalation-child-workflow'): the overdue task starts an escalation workflow.
-      await save('sprint-full-escalation-child', full.sprintId);
-
-      const cancelled = planSprint({ ...{ sprintId: 'sprint-replay-cancelled', participant: { id: 'participant-2', localRef: 'P-2', displayName: 'Person Two' }, coordinator, requestedBy: coordinator, owners }, dischargeAt: new Date(await env.currentTimeMs()), timing: { dueOffsetsMs: { '0': 24 * HOUR_MS, '1': 48 * HOUR_MS, '2-3': 72 * HOUR_MS } } });
-      const c = await env.client.workflow.start(sprintWorkflow, { taskQueue, workflowId: cancelled.sprintId, args: [cancelled] });
-      await c.executeUpdate(cancelSprintUpdate, { args: [{ actor: actor(coordinator), reason: 'readmitted' }] });
-      await c.result();
-      await save('sprint-cancelled', cancelled.sprintId);
-
-      // Plan change control: one acknowledgement, reminders, the escalation at the deadline,
-      // then a late acknowledgement; and a version superseded by the next.
-      const recipients = [staff('hospital', 'hospital'), staff('housing', 'housing')];
-      const planInput = (version: number) => ({
-        planId: 'plan-1',
-        participant: { id: 'participant-1', localRef: 'P-1' },
-        version,
-        versionId: `version-${version}`,
-        publishedAt: new Date().toISOString(),
-        publishedBy: coordinator,
-        reason: 'risk changed',
-        trigger: 'safeguarding' as const,
-        acknowledgementRequired: true,
-        recipients,
-        escalateTo: coordinator,
-        reminderEveryMs: 24 * HOUR_MS,
-        ackDeadlineMs: 72 * HOUR_MS,
-        rapidReviewMs: 72 * HOUR_MS,
-      });
-      const p2 = await env.client.workflow.start(planChangeWorkflow, { taskQueue, workflowId: 'plan-replay-v2', args: [planInput(2)] });
-      await p2.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'hospital', channel: 'link' }] });
-      await p2.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'hospital', channel: 'api' }] });
-      await env.sleep(73 * HOUR_MS);
-      await p2.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'housing', channel: 'email-reply' }] });
-      await p2.result();
-      await save('plan-acknowledged-escalation-child', 'plan-replay-v2');
-      const p3 = await env.client.workflow.start(planChangeWorkflow, { taskQueue, workflowId: 'plan-replay-v3', args: [planInput(3)] });
-      await p3.signal(supersedePlanVersionSignal, { byVersion: 4 });
-      await p3.result();
-      await save('plan-superseded', 'plan-replay-v3');
-
-      // An escalation raised at high: the acknowledgement window passes (promoted to acute), the
-      // acute windows pass too (no higher tier), then a late acknowledgement, response and outcome.
-      const manager = staff('manager', 'county');
-      const e = await env.client.workflow.start(escalationWorkflow, {
-        taskQueue,
-        workflowId: 'escalation-replay',
-        args: [
-          {
-            escalationId: 'escalation-replay',
-            participant: { id: 'participant-1', localRef: 'P-1' },
-            riskLevel: 'high',
-            trigger: 'two missed visits',
-            description: 'Two missed visits this week',
-            source: { process: 'manual' },
-            raisedBy: coordinator,
-            agencyId: 'county',
-            preferredChair: coordinator,
-            responders: [staff('hospital', 'hospital')],
-            policy: ESCALATION_POLICY,
-          },
-        ],
-      });
-      // Lands clear of every timer: the test server strands a workflow task that cancels a timer
-      // which fired meanwhile (temporalio/sdk-java#3088).
-      await env.sleep(3 * HOUR_MS);
-      await e.executeUpdate(acknowledgeEscalationUpdate, { args: [{ actor: actor(manager) }] });
-      await e.executeUpdate(respondEscalationUpdate, { args: [{ actor: actor(manager), responseAction: 'Clinical review booked for today' }] });
-      await e.executeUpdate(resolveEscalationUpdate, { args: [{ actor: actor(manager), outcome: 'Visits restored; risk back to moderate' }] });
-      await e.result();
-      await save('escalation-promoted-resolved', 'escalation-replay');
-
-      // A dispute: positions and a proposal at stage 1, its deadline passes (stage 2), the
-      // managers agree; and another that reaches the stage-3 governance decision.
-      const disputeInput = (disputeId: string) => ({
-        disputeId,
-        participant: { id: 'participant-1', localRef: 'P-1' },
-        subject: 'Who arranges the first visit',
-        description: 'Ward and home care each say the other',
-        outcomeSought: 'Home care arranges it',
-        step: 'First visit confirmed',
-        raisedBy: staff('hospital', 'hospital'),
-        interimOwner: staff('homecare', 'homecare'),
-        partyAgencyIds: ['hospital', 'homecare'],
-        namedContacts: [],
-        agreement: DISPUTE_AGREEMENT,
-      });
-      const party = (id: string, agencyId: string, role: string) => ({ staffId: id, name: `Staff ${id}`, agencyId, roles: [role], channel: 'api' as const });
-      const pastStage = async (handle: { query: (q: typeof disputeStateQuery) => Promise<DisputeState> }, stage: number) => {
-        let s = await handle.query(disputeStateQuery);
-        while (s.stages.length < stage) {
-          await new Promise((r) => setTimeout(r, 50));
-          s = await handle.query(disputeStateQuery);
-        }
-        // An hour past the deadline: clear of every timer (temporalio/sdk-java#3088, above).
-        await env.sleep(Date.parse(s.stages[stage - 1]!.dueAt) - (await env.currentTimeMs()) + HOUR_MS);
-      };
-      // Only when not yet recorded: the time-skipping server now and then stalls on these long
-      // working-day waits, and a stalled run should not stop the others' re-recording.
-      const wanted = (name: string) => process.env.RECORD_OVERWRITE === '1' || !existsSync(path.join(out, `${name}.json`));
-      if (wanted('dispute-escalated-resolved')) {
-        const d1 = await env.client.workflow.start(disputeWorkflow, { taskQueue, workflowId: 'dispute-replay-1', args: [disputeInput('dispute-replay-1')] });
-        await d1.executeUpdate(stateDisputePositionUpdate, { args: [{ actor: party('homecare', 'homecare', 'staff'), statement: 'The ward books it' }] });
-        await d1.executeUpdate(proposeDisputeResolutionUpdate, { args: [{ actor: party('hospital', 'hospital', 'staff'), terms: 'Home care books it' }] });
-        await pastStage(d1, 1);
-        await d1.executeUpdate(proposeDisputeResolutionUpdate, { args: [{ actor: party('manager-homecare', 'homecare', 'manager'), terms: 'Joint visit, then home care' }] });
-        await d1.executeUpdate(acceptDisputeProposalUpdate, { args: [{ actor: party('manager-hospital', 'hospital', 'manager'), proposalId: 'p2' }] });
-        await d1.result();
-        await save('dispute-escalated-resolved', 'dispute-replay-1');
+      if (run('smoke')) {
+        const smokeId = 'smoke-replay';
+        await env.client.workflow.execute(smokeWorkflow, { taskQueue, workflowId: smokeId, args: [{ label: 'replay', wait: '1 hour' }] });
+        await save('smoke', smokeId);
       }
-      if (wanted('dispute-governance-decided')) {
-        const d2 = await env.client.workflow.start(disputeWorkflow, { taskQueue, workflowId: 'dispute-replay-2', args: [disputeInput('dispute-replay-2')] });
-        await pastStage(d2, 1);
-        await pastStage(d2, 2);
-        await d2.executeUpdate(decideDisputeUpdate, { args: [{ actor: party('governance', 'county', 'admin'), decision: 'Home care arranges it', rationale: 'In the package' }] });
-        await d2.result();
-        await save('dispute-governance-decided', 'dispute-replay-2');
+
+      if (run('sprint')) {
+        // Every path of the sprint: actions on all channels' messages, a reminder, an overdue task
+        // with its escalation, and the close with gaps at +72 h.
+        const discharge = new Date(await env.currentTimeMs());
+        const full = planSprint({
+          sprintId: 'sprint-replay-full',
+          participant: { id: 'participant-1', localRef: 'P-1', displayName: 'Person One' },
+          coordinator,
+          requestedBy: coordinator,
+          dischargeAt: discharge,
+          owners,
+          timing: { dueOffsetsMs: { '0': 24 * HOUR_MS, '1': 48 * HOUR_MS, '2-3': 72 * HOUR_MS } },
+        });
+        const h = await env.client.workflow.start(sprintWorkflow, { taskQueue, workflowId: full.sprintId, args: [full] });
+        await h.executeUpdate(completeTaskUpdate, { args: [{ taskKey: 'discharge-summary-received', actor: actor(owners['discharge-summary-received']!), note: 'ok' }] });
+        await h.executeUpdate(refuseTaskUpdate, { args: [{ taskKey: 'participant-understands-plan', actor: actor(owners['participant-understands-plan']!), reason: 'declined', managedHow: 'family briefed' }] });
+        await h.executeUpdate(markTaskNotApplicableUpdate, { args: [{ taskKey: 'transport-confirmed', actor: actor(owners['transport-confirmed']!), reason: 'family drives' }] });
+        await h.executeUpdate(reassignTaskUpdate, { args: [{ taskKey: 'services-active', actor: actor(coordinator), actsForSprint: true, newOwner: staff('homecare', 'homecare'), reason: 'home care leads' }] });
+        await h.signal(addTaskNoteSignal, { taskKey: 'services-active', actor: actor(coordinator), text: 'note' });
+        await env.sleep(25 * HOUR_MS);
+        await h.result();
+        // Since patched('escalation-child-workflow'): the overdue task starts an escalation workflow.
+        await save('sprint-full-roster', full.sprintId);
+
+        const cancelled = planSprint({ ...{ sprintId: 'sprint-replay-cancelled', participant: { id: 'participant-2', localRef: 'P-2', displayName: 'Person Two' }, coordinator, requestedBy: coordinator, owners }, dischargeAt: new Date(await env.currentTimeMs()), timing: { dueOffsetsMs: { '0': 24 * HOUR_MS, '1': 48 * HOUR_MS, '2-3': 72 * HOUR_MS } } });
+        const c = await env.client.workflow.start(sprintWorkflow, { taskQueue, workflowId: cancelled.sprintId, args: [cancelled] });
+        await c.executeUpdate(cancelSprintUpdate, { args: [{ actor: actor(coordinator), reason: 'readmitted' }] });
+        await c.result();
+        await save('sprint-cancelled-roster', cancelled.sprintId);
+      }
+
+      if (run('plan')) {
+        // Plan change control: one acknowledgement, reminders, the escalation at the deadline,
+        // then a late acknowledgement; and a version superseded by the next.
+        const recipients = [staff('hospital', 'hospital'), staff('housing', 'housing')];
+        const planInput = (version: number) => ({
+          planId: 'plan-1',
+          participant: { id: 'participant-1', localRef: 'P-1' },
+          version,
+          versionId: `version-${version}`,
+          publishedAt: new Date().toISOString(),
+          publishedBy: coordinator,
+          reason: 'risk changed',
+          trigger: 'safeguarding' as const,
+          acknowledgementRequired: true,
+          recipients,
+          escalateTo: coordinator,
+          reminderEveryMs: 24 * HOUR_MS,
+          ackDeadlineMs: 72 * HOUR_MS,
+          rapidReviewMs: 72 * HOUR_MS,
+        });
+        const p2 = await env.client.workflow.start(planChangeWorkflow, { taskQueue, workflowId: 'plan-replay-v2', args: [planInput(2)] });
+        await p2.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'hospital', channel: 'link' }] });
+        await p2.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'hospital', channel: 'api' }] });
+        await env.sleep(73 * HOUR_MS);
+        await p2.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'housing', channel: 'email-reply' }] });
+        await p2.result();
+        await save('plan-acknowledged-roster', 'plan-replay-v2');
+        const p3 = await env.client.workflow.start(planChangeWorkflow, { taskQueue, workflowId: 'plan-replay-v3', args: [planInput(3)] });
+        await p3.signal(supersedePlanVersionSignal, { byVersion: 4 });
+        await p3.result();
+        await save('plan-superseded-roster', 'plan-replay-v3');
+      }
+
+      if (run('escalation')) {
+        // An escalation raised at high: the acknowledgement window passes (promoted to acute), the
+        // acute windows pass too (no higher tier), then a late acknowledgement, response and outcome.
+        const manager = staff('manager', 'county');
+        const e = await env.client.workflow.start(escalationWorkflow, {
+          taskQueue,
+          workflowId: 'escalation-replay',
+          args: [
+            {
+              escalationId: 'escalation-replay',
+              participant: { id: 'participant-1', localRef: 'P-1' },
+              riskLevel: 'high',
+              trigger: 'two missed visits',
+              description: 'Two missed visits this week',
+              source: { process: 'manual' },
+              raisedBy: coordinator,
+              agencyId: 'county',
+              preferredChair: coordinator,
+              responders: [staff('hospital', 'hospital')],
+              policy: ESCALATION_POLICY,
+            },
+          ],
+        });
+        // Lands clear of every timer: the test server strands a workflow task that cancels a timer
+        // which fired meanwhile (temporalio/sdk-java#3088).
+        await env.sleep(3 * HOUR_MS);
+        await e.executeUpdate(acknowledgeEscalationUpdate, { args: [{ actor: actor(manager) }] });
+        await e.executeUpdate(respondEscalationUpdate, { args: [{ actor: actor(manager), responseAction: 'Clinical review booked for today' }] });
+        await e.executeUpdate(resolveEscalationUpdate, { args: [{ actor: actor(manager), outcome: 'Visits restored; risk back to moderate' }] });
+        await e.result();
+        await save('escalation-promoted-resolved-roster', 'escalation-replay');
+      }
+
+      if (run('dispute')) {
+        // A dispute: positions and a proposal at stage 1, its deadline passes (stage 2), the
+        // managers agree; and another that reaches the stage-3 governance decision.
+        const disputeInput = (disputeId: string) => ({
+          disputeId,
+          participant: { id: 'participant-1', localRef: 'P-1' },
+          subject: 'Who arranges the first visit',
+          description: 'Ward and home care each say the other',
+          outcomeSought: 'Home care arranges it',
+          step: 'First visit confirmed',
+          raisedBy: staff('hospital', 'hospital'),
+          interimOwner: staff('homecare', 'homecare'),
+          partyAgencyIds: ['hospital', 'homecare'],
+          namedContacts: [],
+          agreement: DISPUTE_AGREEMENT,
+        });
+        const party = (id: string, agencyId: string, role: string) => ({ staffId: id, name: `Staff ${id}`, agencyId, roles: [role], channel: 'api' as const });
+        const pastStage = async (handle: { query: (q: typeof disputeStateQuery) => Promise<DisputeState> }, stage: number) => {
+          let s = await handle.query(disputeStateQuery);
+          while (s.stages.length < stage) {
+            await new Promise((r) => setTimeout(r, 50));
+            s = await handle.query(disputeStateQuery);
+          }
+          // An hour past the deadline: clear of every timer (temporalio/sdk-java#3088, above).
+          await env.sleep(Date.parse(s.stages[stage - 1]!.dueAt) - (await env.currentTimeMs()) + HOUR_MS);
+        };
+        // Only when not yet recorded: the time-skipping server now and then stalls on these long
+        // working-day waits, and a stalled run should not stop the others' re-recording.
+        const wanted = (name: string) => process.env.RECORD_OVERWRITE === '1' || !existsSync(path.join(out, `${name}.json`));
+        if (wanted('dispute-escalated-resolved-roster')) {
+          const d1 = await env.client.workflow.start(disputeWorkflow, { taskQueue, workflowId: 'dispute-replay-1', args: [disputeInput('dispute-replay-1')] });
+          await d1.executeUpdate(stateDisputePositionUpdate, { args: [{ actor: party('homecare', 'homecare', 'staff'), statement: 'The ward books it' }] });
+          await d1.executeUpdate(proposeDisputeResolutionUpdate, { args: [{ actor: party('hospital', 'hospital', 'staff'), terms: 'Home care books it' }] });
+          await pastStage(d1, 1);
+          await d1.executeUpdate(proposeDisputeResolutionUpdate, { args: [{ actor: party('manager-homecare', 'homecare', 'manager'), terms: 'Joint visit, then home care' }] });
+          await d1.executeUpdate(acceptDisputeProposalUpdate, { args: [{ actor: party('manager-hospital', 'hospital', 'manager'), proposalId: 'p2' }] });
+          await d1.result();
+          await save('dispute-escalated-resolved-roster', 'dispute-replay-1');
+        }
+        if (wanted('dispute-governance-decided-roster')) {
+          const d2 = await env.client.workflow.start(disputeWorkflow, { taskQueue, workflowId: 'dispute-replay-2', args: [disputeInput('dispute-replay-2')] });
+          await pastStage(d2, 1);
+          await pastStage(d2, 2);
+          await d2.executeUpdate(decideDisputeUpdate, { args: [{ actor: party('governance', 'county', 'admin'), decision: 'Home care arranges it', rationale: 'In the package' }] });
+          await d2.result();
+          await save('dispute-governance-decided-roster', 'dispute-replay-2');
+        }
       }
     });
   } finally {

@@ -9,9 +9,9 @@ import { testLogger } from './quiet-logger';
 
 export const TEST_SESSION_SECRET = 'test-session-secret-that-is-long-enough-0123456789';
 
-export function buildTestApp(opts: { db: Db; temporal: Client; smtp: SmtpCapture; rateLimits?: AppDeps['rateLimits']; now?: () => Date; taskQueue?: string }) {
+export function buildTestApp(opts: { db: Db; temporal: Client; smtp: SmtpCapture; rateLimits?: AppDeps['rateLimits']; now?: () => Date; taskQueue?: string; timeZone?: string }) {
   return createApp({
-    config: { publicBaseUrl: 'http://careloop.test', sessionSecret: TEST_SESSION_SECRET, timeZone: 'UTC', taskQueue: opts.taskQueue ?? 'careloop' },
+    config: { publicBaseUrl: 'http://careloop.test', sessionSecret: TEST_SESSION_SECRET, timeZone: opts.timeZone ?? 'UTC', taskQueue: opts.taskQueue ?? 'careloop' },
     db: opts.db,
     temporal: opts.temporal,
     mailer: mailerFor(opts.smtp),

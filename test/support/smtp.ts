@@ -20,13 +20,16 @@ export interface SmtpCapture {
   messages: CapturedMail[];
   /** Resolves when `count` messages matching `filter` have arrived. */
   waitFor(filter: (m: CapturedMail) => boolean, count?: number, timeoutMs?: number): Promise<CapturedMail[]>;
+  /** Stops listening; connections in progress may finish. The port stays this capture's. */
   stop(): Promise<void>;
+  /** Listens again on the same port after `stop()` (an outage drill), keeping what arrived. */
+  start(): Promise<void>;
 }
 
 export async function startSmtpCapture(): Promise<SmtpCapture> {
   const messages: CapturedMail[] = [];
   const waiters = new Set<() => void>();
-  const server = new SMTPServer({
+  const createServer = () => new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
@@ -50,8 +53,31 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
         .catch(callback);
     },
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  // A closed SMTPServer cannot listen again: each start gets a fresh one on the same port.
+  let server: SMTPServer | undefined;
+  const listen = async (on: number) => {
+    const next = createServer();
+    await new Promise<void>((resolve, reject) => {
+      // SMTPServer re-emits its socket's errors; without a listener EADDRINUSE would be thrown.
+      next.once('error', reject);
+      next.listen(on, '127.0.0.1', () => {
+        next.off('error', reject);
+        resolve();
+      });
+    });
+    server = next;
+  };
+  let port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await listen(port);
+      break;
+    } catch (err) {
+      // Another process took the port between freePort() and listen(): pick another.
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 5) throw err;
+      port = await freePort();
+    }
+  }
   return {
     url: `smtp://127.0.0.1:${port}`,
     port,
@@ -74,6 +100,11 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
         check();
       });
     },
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () => {
+      const closing = server;
+      server = undefined;
+      return closing ? new Promise<void>((resolve) => closing.close(() => resolve())) : Promise.resolve();
+    },
+    start: () => (server ? Promise.resolve() : listen(port)),
   };
 }

@@ -1,0 +1,226 @@
+// The evidence commissioners ask for (seed 001, "What to evidence"): timeliness after discharge,
+// tasks done on time, acknowledgement times, escalations handled within their tier's timeframe,
+// disputes resolved per stage, and refusals with how they were managed. Computed from the care
+// record the workflows write as they go (Sprint, SprintTask, PlanAcknowledgement, Escalation,
+// Dispute); figures are defined in docs/evidence-report.md and domain/stats.ts.
+import { stringify } from 'csv-stringify/sync';
+import { z } from 'zod';
+import { RISK_LEVELS, type RiskLevel } from '../../domain/escalation';
+import { median, minutesBetween, percentile, share } from '../../domain/stats';
+import type { Db } from '../../runtime/db';
+import { AppError, parseInput } from '../errors';
+import { zonedLocalToInstant } from '../web/sprints';
+import type { Caller } from './sprints';
+
+const DAY_MS = 86_400_000;
+const MAX_PERIOD_DAYS = 400;
+
+/** A partnership-local day (`2026-11-01`) or an instant with its offset. */
+const ZWhen = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { message: 'must be a date such as 2026-11-01 or a date and time such as 2026-11-01T09:00:00Z' });
+
+export const ZTimelinessQuery = z
+  .object({
+    from: ZWhen.optional(),
+    to: ZWhen.optional(),
+    agency: z.string().regex(/^[\w-]{1,64}$/, 'must be an agency id').optional(),
+    format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).optional(),
+    /** The CSV holds either the figures or the list of refusals. */
+    part: z.enum(['figures', 'refusals'], { message: 'must be figures or refusals' }).optional(),
+  })
+  .strict();
+
+type Counts<K extends string> = Record<K, number>;
+
+export interface TimelinessReport {
+  period: { from: string; to: string; timeZone: string };
+  scope: { agencyId: string | null };
+  sprints: { discharged: number; open: number; cancelled: number; closed: number };
+  firstContact: { sprintsClosed: number; withContact: number; withoutContact: number; medianMinutes?: number; p90Minutes?: number };
+  sprintTasks: { tasks: number; notApplicable: number; applicable: number; doneOnTime: number; doneLate: number; refused: number; notDone: number; onTimeShare?: number };
+  acknowledgements: { versionsRequiringAcknowledgement: number; acknowledged: number; medianMinutes?: number; p90Minutes?: number; byChannel: Record<string, number> };
+  escalations: {
+    raised: number;
+    open: number;
+    resolved: number;
+    promoted: number;
+    withinTimeframe: number;
+    withinTimeframeShare?: number;
+    byTier: Record<RiskLevel, { raised: number; resolved: number; withinTimeframe: number; acknowledgedOnTime: number; respondedOnTime: number; resolvedOnTime: number }>;
+  };
+  disputes: { raised: number; open: number; byStage: Record<'1' | '2' | '3', Counts<'resolved' | 'decided' | 'withdrawn' | 'open'>>; medianWorkingDaysToClose?: number };
+  refusals: { sprintId: string; participantRef: string; taskKey: string; task: string; owner: string; endedAt: string | null; reason: string | null; managedHow: string | null }[];
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A day means local midnight in the partnership's zone; a `to` day includes that whole day. */
+function instantOf(value: string, timeZone: string, endOfDay: boolean, field: string): Date {
+  if (!DAY.test(value)) return new Date(value);
+  const day = endOfDay ? new Date(Date.parse(`${value}T00:00Z`) + DAY_MS).toISOString().slice(0, 10) : value;
+  const r = zonedLocalToInstant(`${day}T00:00`, timeZone);
+  if ('problem' in r) throw new AppError('INVALID_INPUT', 'The query has invalid fields.', { fields: [{ field, message: r.problem }] });
+  return r.instant;
+}
+
+const zeroTier = () => ({ raised: 0, resolved: 0, withinTimeframe: 0, acknowledgedOnTime: 0, respondedOnTime: 0, resolvedOnTime: 0 });
+const zeroStage = () => ({ resolved: 0, decided: 0, withdrawn: 0, open: 0 });
+
+export function createReportService(deps: { db: Db; timeZone: string; now?: () => Date }) {
+  const now = () => deps.now?.() ?? new Date();
+
+  return {
+    async timeliness(caller: Caller, rawQuery: unknown): Promise<TimelinessReport> {
+      const q = parseInput(ZTimelinessQuery, rawQuery, 'query');
+      const isAdmin = caller.roles.includes('admin');
+      if (!isAdmin && !caller.roles.includes('manager')) throw new AppError('FORBIDDEN', 'The evidence report is for managers and admins.');
+      if (!isAdmin && q.agency && q.agency !== caller.agencyId) throw new AppError('FORBIDDEN', "Managers report on their own agency's work only.");
+      const agencyId = isAdmin ? (q.agency ?? null) : caller.agencyId;
+      const to = q.to ? instantOf(q.to, deps.timeZone, true, 'to') : now();
+      const from = q.from ? instantOf(q.from, deps.timeZone, false, 'from') : new Date(to.getTime() - 30 * DAY_MS);
+      if (from >= to) throw new AppError('INVALID_INPUT', 'The query has invalid fields.', { fields: [{ field: 'from', message: 'must be before to' }] });
+      if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * DAY_MS) {
+        throw new AppError('INVALID_INPUT', 'The query has invalid fields.', { fields: [{ field: 'to', message: `the period may be at most ${MAX_PERIOD_DAYS} days` }] });
+      }
+      const period = { gte: from, lt: to };
+      const db = deps.db;
+
+      // A process is in a manager's scope when their agency takes part in it.
+      const agencyStaff = agencyId ? (await db.staff.findMany({ where: { agencyId }, select: { id: true } })).map((s) => s.id) : [];
+      const sprintScope = agencyId ? { OR: [{ coordinator: { agencyId } }, { tasks: { some: { owner: { agencyId } } } }] } : {};
+      const versionScope = agencyId ? { OR: [{ plan: { planHolder: { agencyId } } }, { acknowledgements: { some: { staff: { agencyId } } } }] } : {};
+
+      const [sprints, versions, escalations, disputes] = await Promise.all([
+        db.sprint.findMany({
+          where: { dischargeAt: period, ...sprintScope },
+          select: { id: true, status: true, firstContactMinutes: true, participant: { select: { localRef: true } }, tasks: { include: { owner: { select: { name: true } } }, orderBy: { dueAt: 'asc' } } },
+          orderBy: { dischargeAt: 'asc' },
+        }),
+        db.planVersion.findMany({ where: { createdAt: period, acknowledgementRequired: true, ...versionScope }, select: { createdAt: true, acknowledgements: { select: { acknowledgedAt: true, channel: true } } } }),
+        db.escalation.findMany({ where: { raisedAt: period, ...(agencyId ? { chairId: { in: agencyStaff } } : {}) } }),
+        db.dispute.findMany({ where: { raisedAt: period, ...(agencyId ? { partyAgencyIds: { has: agencyId } } : {}) } }),
+      ]);
+
+      // Sprints: closed ones carry the figures; open ones have not reported yet.
+      const closed = sprints.filter((s) => s.status === 'completed' || s.status === 'completed-with-gaps');
+      const contacts = closed.flatMap((s) => (s.firstContactMinutes === null ? [] : [s.firstContactMinutes]));
+      const tasks = closed.flatMap((s) => s.tasks.map((t) => ({ ...t, participantRef: s.participant.localRef })));
+      const notApplicable = tasks.filter((t) => t.statusReason === 'not-applicable').length;
+      const doneOnTime = tasks.filter((t) => t.status === 'completed' && t.onTime).length;
+      const applicable = tasks.length - notApplicable;
+
+      const ackMinutes: number[] = [];
+      const byChannel: Record<string, number> = {};
+      for (const v of versions) {
+        for (const a of v.acknowledgements) {
+          ackMinutes.push(minutesBetween(v.createdAt.getTime(), a.acknowledgedAt.getTime()));
+          byChannel[a.channel] = (byChannel[a.channel] ?? 0) + 1;
+        }
+      }
+
+      const byTier = Object.fromEntries(RISK_LEVELS.map((l) => [l, zeroTier()])) as TimelinessReport['escalations']['byTier'];
+      let withinTimeframe = 0;
+      for (const e of escalations) {
+        const t = byTier[e.riskLevel as RiskLevel] ?? (byTier[e.riskLevel as RiskLevel] = zeroTier());
+        const resolved = e.status === 'resolved';
+        // Within the tier's timeframe: resolved without promotion, every step inside its window.
+        const within = resolved && e.promotions === 0 && !!e.acknowledgedOnTime && !!e.respondedOnTime && !!e.resolvedOnTime;
+        t.raised += 1;
+        t.resolved += Number(resolved);
+        t.withinTimeframe += Number(within);
+        t.acknowledgedOnTime += Number(!!e.acknowledgedOnTime);
+        t.respondedOnTime += Number(!!e.respondedOnTime);
+        t.resolvedOnTime += Number(!!e.resolvedOnTime);
+        withinTimeframe += Number(within);
+      }
+      const resolvedEscalations = escalations.filter((e) => e.status === 'resolved').length;
+
+      const byStage = { '1': zeroStage(), '2': zeroStage(), '3': zeroStage() };
+      for (const d of disputes) {
+        const stage = byStage[String(d.stage) as '1' | '2' | '3'];
+        const status = d.status as keyof ReturnType<typeof zeroStage>;
+        if (stage && status in stage) stage[status] += 1;
+      }
+      const daysToClose = disputes.flatMap((d) => (d.status !== 'open' && d.workingDaysToClose !== null ? [d.workingDaysToClose] : []));
+
+      return {
+        period: { from: from.toISOString(), to: to.toISOString(), timeZone: deps.timeZone },
+        scope: { agencyId },
+        sprints: { discharged: sprints.length, open: sprints.filter((s) => s.status === 'open').length, cancelled: sprints.filter((s) => s.status === 'cancelled').length, closed: closed.length },
+        firstContact: { sprintsClosed: closed.length, withContact: contacts.length, withoutContact: closed.length - contacts.length, medianMinutes: median(contacts), p90Minutes: percentile(contacts, 90) },
+        sprintTasks: {
+          tasks: tasks.length,
+          notApplicable,
+          applicable,
+          doneOnTime,
+          doneLate: tasks.filter((t) => t.status === 'completed' && !t.onTime).length,
+          refused: tasks.filter((t) => t.status === 'rejected').length,
+          notDone: tasks.filter((t) => t.status === 'failed').length,
+          onTimeShare: share(doneOnTime, applicable),
+        },
+        acknowledgements: { versionsRequiringAcknowledgement: versions.length, acknowledged: ackMinutes.length, medianMinutes: median(ackMinutes), p90Minutes: percentile(ackMinutes, 90), byChannel },
+        escalations: {
+          raised: escalations.length,
+          open: escalations.length - resolvedEscalations,
+          resolved: resolvedEscalations,
+          promoted: escalations.filter((e) => e.promotions > 0).length,
+          withinTimeframe,
+          withinTimeframeShare: share(withinTimeframe, resolvedEscalations),
+          byTier,
+        },
+        disputes: { raised: disputes.length, open: disputes.filter((d) => d.status === 'open').length, byStage, medianWorkingDaysToClose: median(daysToClose) },
+        refusals: tasks
+          .filter((t) => t.status === 'rejected')
+          .map((t) => ({ sprintId: t.sprintId, participantRef: t.participantRef, taskKey: t.key, task: t.title, owner: t.owner.name, endedAt: t.endedAt?.toISOString() ?? null, reason: t.reason, managedHow: t.managedHow })),
+      };
+    },
+  };
+}
+
+export type ReportService = ReturnType<typeof createReportService>;
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+
+/** Spreadsheets run cells that start like a formula: such text is prefixed with a quote mark. */
+export function csvSafe(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+export function toCsv(rows: Record<string, unknown>[], columns: string[]): string {
+  return stringify(rows, {
+    header: true,
+    columns,
+    cast: { string: csvSafe, date: (d) => d.toISOString(), boolean: (b) => String(b) },
+  });
+}
+
+function unitOf(measure: string): string {
+  if (/Minutes$/.test(measure)) return 'minutes';
+  if (/Share$/.test(measure)) return 'percent';
+  if (/Days/.test(measure)) return 'working days';
+  return 'count';
+}
+
+/** The figures as rows of section, measure, value and unit (refusals have their own CSV). */
+export function figuresCsv(report: TimelinessReport): string {
+  const rows: Record<string, unknown>[] = [];
+  const walk = (section: string, path: string[], value: unknown) => {
+    if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) walk(section, [...path, k], v);
+      return;
+    }
+    const measure = path.join('.');
+    rows.push({ section, measure, value: value === undefined ? '' : value, unit: unitOf(path[path.length - 1] ?? '') });
+  };
+  for (const section of ['sprints', 'firstContact', 'sprintTasks', 'acknowledgements', 'escalations', 'disputes'] as const) walk(section, [], report[section]);
+  const head = [
+    { section: 'period', measure: 'from', value: report.period.from, unit: 'instant' },
+    { section: 'period', measure: 'to', value: report.period.to, unit: 'instant' },
+    { section: 'scope', measure: 'agencyId', value: report.scope.agencyId ?? 'all', unit: '' },
+  ];
+  return toCsv([...head, ...rows], ['section', 'measure', 'value', 'unit']);
+}
+
+export function refusalsCsv(report: TimelinessReport): string {
+  return toCsv(report.refusals, ['sprintId', 'participantRef', 'taskKey', 'task', 'owner', 'endedAt', 'reason', 'managedHow']);
+}

@@ -1,0 +1,217 @@
+// The huddle roster: every participant with open work, riskiest first, each naming the next
+// action, its owner and when it is due. Answered from Temporal visibility (the search attributes
+// every workflow keeps current, domain/next-action.ts) plus names from the care record: no
+// workflow is queried one by one.
+import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import { RISK_LEVELS, TIER_RANK, type RiskLevel } from '../../domain/escalation';
+import type { Db } from '../../runtime/db';
+import { AppError, parseInput } from '../errors';
+import type { Caller } from './sprints';
+import { queryVisibility, type WorkflowListItem } from './workflow-list';
+
+export const ZRosterQuery = z
+  .object({
+    agency: z.string().regex(/^[\w-]{1,64}$/, 'must be an agency id').optional(),
+  })
+  .strict();
+
+/** Visibility pages read for one roster; beyond this the roster says it is truncated. */
+const PAGE_SIZE = 1000;
+const MAX_PAGES = 20;
+const SPRINT_WINDOW_MS = 72 * 3600_000;
+
+export type RosterProcess = 'sprint' | 'plan-change' | 'escalation' | 'dispute';
+
+export interface RosterItem {
+  workflowId: string;
+  process: RosterProcess;
+  status: string;
+  action: string;
+  owner?: { id: string; name: string; agency: string };
+  dueAt?: string;
+  overdue: boolean;
+  /** Open overdue tasks of a sprint, or escalated acknowledgements of a plan change. */
+  overdueCount: number;
+  escalationTier?: RiskLevel;
+  /** Where a person looks at it: the sprint page, or the API resource. */
+  href: string;
+}
+
+export interface RosterRow {
+  participant: { id: string; localRef: string; displayName: string };
+  flags: {
+    /** Open escalations by tier, and the highest. */
+    escalations: Record<RiskLevel, number>;
+    highestEscalationTier?: RiskLevel;
+    overdue: number;
+    /** Discharged in the last 72 hours: a post-discharge sprint is running. */
+    recentDischargeAt?: string;
+    unacknowledgedPlanChanges: number;
+    openDisputes: number;
+  };
+  /** The item due first: who owes what next. */
+  next?: RosterItem;
+  items: RosterItem[];
+}
+
+export interface Roster {
+  generatedAt: string;
+  /** The order rows are in, for people reading it. */
+  sortedBy: string[];
+  rows: RosterRow[];
+  /** More open processes than one roster reads; narrow it by agency. */
+  truncated: boolean;
+}
+
+export const ROSTER_ORDER = [
+  'highest open escalation tier',
+  'overdue items',
+  'discharged within 72 h',
+  'unacknowledged plan changes',
+  'open disputes',
+  'next due time',
+];
+
+const TIER_BY_RANK = Object.fromEntries(Object.entries(TIER_RANK).map(([k, v]) => [v, k])) as Record<number, RiskLevel>;
+const PROCESSES: readonly string[] = ['sprint', 'plan-change', 'escalation', 'dispute'];
+
+const DEFAULT_ACTION: Record<RosterProcess, string> = {
+  sprint: 'Open sprint (started before next actions were published)',
+  'plan-change': 'Plan change awaiting acknowledgements',
+  escalation: 'Open escalation',
+  dispute: 'Open dispute',
+};
+
+function hrefOf(process: RosterProcess, workflowId: string): string {
+  const id = encodeURIComponent(workflowId);
+  switch (process) {
+    case 'sprint':
+      return `/sprints/${id}`;
+    case 'escalation':
+      return `/api/escalations/${id}`;
+    case 'dispute':
+      return `/api/disputes/${id}`;
+    case 'plan-change':
+      return `/api/workflows?process=plan-change&running=true`;
+  }
+}
+
+/** Is this open work? A plan change with nothing to acknowledge is running but owes nothing. */
+function isOpenWork(w: WorkflowListItem): w is WorkflowListItem & { process: RosterProcess; participant: string } {
+  if (!w.process || !PROCESSES.includes(w.process) || !w.participant) return false;
+  if (w.process === 'plan-change') return w.status === 'awaiting-acknowledgements';
+  return true;
+}
+
+export function compareRows(a: RosterRow, b: RosterRow): number {
+  const rank = (r: RosterRow) => (r.flags.highestEscalationTier ? TIER_RANK[r.flags.highestEscalationTier] : 0);
+  const due = (r: RosterRow) => (r.next?.dueAt ? Date.parse(r.next.dueAt) : Number.MAX_SAFE_INTEGER);
+  return (
+    rank(b) - rank(a) ||
+    b.flags.overdue - a.flags.overdue ||
+    Number(!!b.flags.recentDischargeAt) - Number(!!a.flags.recentDischargeAt) ||
+    b.flags.unacknowledgedPlanChanges - a.flags.unacknowledgedPlanChanges ||
+    b.flags.openDisputes - a.flags.openDisputes ||
+    due(a) - due(b) ||
+    a.participant.localRef.localeCompare(b.participant.localRef)
+  );
+}
+
+export function createRosterService(deps: { db: Db; temporal: Client; now?: () => Date }) {
+  const now = () => deps.now?.() ?? new Date();
+
+  /** Every running careloop process the caller may see, page by page. */
+  async function openProcesses(agency: string | undefined) {
+    const clauses = ['CareloopProcess IS NOT NULL', `ExecutionStatus = 'Running'`];
+    // Validated to [\w-] above; quoted all the same.
+    if (agency) clauses.push(`CareloopAgencies = '${agency.replace(/'/g, '')}'`);
+    const all: WorkflowListItem[] = [];
+    let page: string | undefined;
+    for (let i = 0; i < MAX_PAGES; i += 1) {
+      const res = await queryVisibility(deps.temporal, clauses.join(' AND '), PAGE_SIZE, page);
+      all.push(...res.workflows);
+      page = res.nextPage;
+      if (!page) return { workflows: all, truncated: false };
+    }
+    return { workflows: all, truncated: true };
+  }
+
+  return {
+    async roster(caller: Caller, rawQuery: unknown): Promise<Roster> {
+      const q = parseInput(ZRosterQuery, rawQuery, 'query');
+      const isAdmin = caller.roles.includes('admin');
+      if (!isAdmin && !caller.roles.includes('manager')) throw new AppError('FORBIDDEN', 'The huddle roster is for managers and admins.');
+      if (!isAdmin && q.agency && q.agency !== caller.agencyId) throw new AppError('FORBIDDEN', "Managers see their own agency's roster only.");
+      const agency = isAdmin ? q.agency : caller.agencyId;
+      const at = now();
+      const { workflows, truncated } = await openProcesses(agency);
+      const open = workflows.filter(isOpenWork);
+
+      const participantIds = [...new Set(open.map((w) => w.participant))];
+      const ownerIds = [...new Set(open.flatMap((w) => (w.nextOwnerId ? [w.nextOwnerId] : [])))];
+      const sprintIds = open.filter((w) => w.process === 'sprint').map((w) => w.workflowId);
+      const [participants, owners, sprints] = await Promise.all([
+        deps.db.participant.findMany({ where: { id: { in: participantIds } }, select: { id: true, localRef: true, displayName: true } }),
+        deps.db.staff.findMany({ where: { id: { in: ownerIds } }, select: { id: true, name: true, agency: { select: { name: true } } } }),
+        deps.db.sprint.findMany({ where: { id: { in: sprintIds } }, select: { id: true, dischargeAt: true } }),
+      ]);
+      const participantById = new Map(participants.map((p) => [p.id, p]));
+      const ownerById = new Map(owners.map((o) => [o.id, { id: o.id, name: o.name, agency: o.agency.name }]));
+      const dischargeBySprint = new Map(sprints.map((s) => [s.id, s.dischargeAt]));
+
+      const rows = new Map<string, RosterRow>();
+      for (const w of open) {
+        const p = participantById.get(w.participant);
+        // A process for a participant the record does not know is not the huddle's to act on.
+        if (!p) continue;
+        const row =
+          rows.get(p.id) ??
+          rows
+            .set(p.id, {
+              participant: p,
+              flags: { escalations: Object.fromEntries(RISK_LEVELS.map((l) => [l, 0])) as Record<RiskLevel, number>, overdue: 0, unacknowledgedPlanChanges: 0, openDisputes: 0 },
+              items: [],
+            })
+            .get(p.id)!;
+        const pastDue = w.nextDueAt !== undefined && Date.parse(w.nextDueAt) < at.getTime();
+        const overdueCount = Math.max(w.overdueCount ?? 0, pastDue ? 1 : 0);
+        const tier = w.process === 'escalation' && w.escalationTier ? TIER_BY_RANK[w.escalationTier] : undefined;
+        const item: RosterItem = {
+          workflowId: w.workflowId,
+          process: w.process,
+          status: w.status ?? w.runStatus,
+          action: w.nextAction ?? DEFAULT_ACTION[w.process],
+          ...(w.nextOwnerId ? { owner: ownerById.get(w.nextOwnerId) ?? { id: w.nextOwnerId, name: 'unknown staff', agency: '' } } : {}),
+          ...(w.nextDueAt ? { dueAt: w.nextDueAt } : {}),
+          overdue: overdueCount > 0,
+          overdueCount,
+          ...(tier ? { escalationTier: tier } : {}),
+          href: hrefOf(w.process, w.workflowId),
+        };
+        row.items.push(item);
+        row.flags.overdue += overdueCount;
+        if (tier) {
+          row.flags.escalations[tier] += 1;
+          if (!row.flags.highestEscalationTier || TIER_RANK[tier] > TIER_RANK[row.flags.highestEscalationTier]) row.flags.highestEscalationTier = tier;
+        }
+        if (w.process === 'plan-change') row.flags.unacknowledgedPlanChanges += 1;
+        if (w.process === 'dispute') row.flags.openDisputes += 1;
+        const discharge = dischargeBySprint.get(w.workflowId);
+        if (w.process === 'sprint' && discharge && at.getTime() - discharge.getTime() <= SPRINT_WINDOW_MS) {
+          const iso = discharge.toISOString();
+          if (!row.flags.recentDischargeAt || iso > row.flags.recentDischargeAt) row.flags.recentDischargeAt = iso;
+        }
+      }
+      const dueMs = (i: RosterItem) => (i.dueAt ? Date.parse(i.dueAt) : Number.MAX_SAFE_INTEGER);
+      const byDue = (a: RosterItem, b: RosterItem) => dueMs(a) - dueMs(b);
+      for (const row of rows.values()) {
+        row.items.sort(byDue);
+        row.next = row.items[0];
+      }
+      return { generatedAt: at.toISOString(), sortedBy: ROSTER_ORDER, rows: [...rows.values()].sort(compareRows), truncated };
+    },
+  };
+}
+
+export type RosterService = ReturnType<typeof createRosterService>;

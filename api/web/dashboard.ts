@@ -1,0 +1,230 @@
+// Managers' pages: the dashboard (roster, a timeline per open sprint, the live list), the huddle
+// roster on its own (to put on the screen in the huddle), and the evidence report with its CSVs.
+// Every figure comes from the same services as the API; only managers and admins see them.
+import { Router, type Request, type Response } from 'express';
+import { formatInstant } from '../../activities/email-content';
+import type { SprintState } from '../../domain/sprint';
+import { html, page, type SafeHtml } from '../html';
+import type { AppDeps, AppServices, WebHelpers } from '../app';
+import { AppError } from '../errors';
+import { callerOf } from '../services/sprints';
+import type { Roster, RosterItem, RosterRow } from '../services/roster';
+import { figuresCsv, refusalsCsv, type TimelinessReport } from '../services/reports';
+import { participantAuditCsv } from '../services/participant-audit';
+import { sprintPicture } from './sprints';
+
+const REFRESH_SECONDS = 30;
+/** Open sprints drawn on the dashboard, riskiest first; the roster lists them all. */
+const MAX_TIMELINES = 6;
+
+const PROCESS_LABEL: Record<string, string> = { sprint: 'Sprint', 'plan-change': 'Plan change', escalation: 'Escalation', dispute: 'Dispute' };
+
+/** "overdue by 2 h 5 min", "in 40 min": how far a due time is from now. */
+export function relativeDue(dueIso: string, now: Date): string {
+  const ms = Date.parse(dueIso) - now.getTime();
+  const mins = Math.round(Math.abs(ms) / 60_000);
+  const span = mins < 1 ? 'under a minute' : mins < 60 ? `${mins} min` : mins < 48 * 60 ? `${Math.floor(mins / 60)} h${mins % 60 ? ` ${mins % 60} min` : ''}` : `${Math.round(mins / 1440)} days`;
+  return ms < 0 ? `overdue by ${span}` : `in ${span}`;
+}
+
+function requireManager(req: Request): void {
+  const roles = req.principal!.roles;
+  if (!roles.includes('manager') && !roles.includes('admin')) {
+    throw new AppError('FORBIDDEN', 'These pages are for managers and admins. Ask an administrator if you need the manager role.');
+  }
+}
+
+export function dashboardPages(deps: AppDeps, services: AppServices, web: WebHelpers): Router {
+  const router = Router();
+  const now = deps.now ?? (() => new Date());
+  const tz = deps.config.timeZone;
+  const when = (iso: string) => formatInstant(iso, tz);
+  const signedInAs = (req: Request, res: Response) => ({ name: req.principal!.name, email: req.principal!.email, csrfToken: web.csrfToken(req, res) });
+
+  const flags = (r: RosterRow): SafeHtml => {
+    const f = r.flags;
+    const tiers = (['acute', 'high', 'moderate', 'low'] as const).filter((t) => f.escalations[t] > 0);
+    return html`${tiers.map((t) => html`<span class="badge risk-${t}">${f.escalations[t]} ${t} escalation${f.escalations[t] > 1 ? 's' : ''}</span> `)}${
+      f.overdue ? html`<span class="badge tone-overdue">${f.overdue} overdue</span> ` : ''
+    }${f.recentDischargeAt ? html`<span class="badge tone-open">discharged ${when(f.recentDischargeAt)}</span> ` : ''}${
+      f.unacknowledgedPlanChanges ? html`<span class="badge tone-reminded">${f.unacknowledgedPlanChanges} plan change${f.unacknowledgedPlanChanges > 1 ? 's' : ''} unacknowledged</span> ` : ''
+    }${f.openDisputes ? html`<span class="badge tone-refused">${f.openDisputes} dispute${f.openDisputes > 1 ? 's' : ''}</span>` : ''}`;
+  };
+
+  // Sprints have a page; the other processes are read through the API (its `href`).
+  const itemCell = (i: RosterItem | undefined): SafeHtml =>
+    i
+      ? html`${i.process === 'sprint' ? html`<a href="${i.href}">${i.action}</a>` : i.action}<br><span class="muted">${PROCESS_LABEL[i.process] ?? i.process} · ${i.status}</span>`
+      : html`<span class="muted">—</span>`;
+  const dueCell = (i: RosterItem | undefined, at: Date): SafeHtml =>
+    i?.dueAt ? html`${when(i.dueAt)}<br><span class="${i.overdue ? 'overdue' : 'muted'}">${relativeDue(i.dueAt, at)}</span>` : html`<span class="muted">—</span>`;
+
+  const rosterTable = (roster: Roster, at: Date): SafeHtml =>
+    roster.rows.length
+      ? html`<table class="roster" id="roster">
+  <thead><tr><th>#</th><th>Participant</th><th>Risk flags</th><th>Next action</th><th>Owner</th><th>Due</th></tr></thead>
+  <tbody>${roster.rows.map(
+    (r, n) => html`<tr class="${r.flags.overdue ? 'is-overdue' : ''}" data-participant="${r.participant.localRef}">
+  <td>${n + 1}</td>
+  <td><strong>${r.participant.localRef}</strong><br><span class="muted">${r.participant.displayName}</span><br><a class="small" href="/participants/${r.participant.id}/audit.csv">audit trail (CSV)</a></td>
+  <td>${flags(r)}</td>
+  <td>${itemCell(r.next)}${r.items.length > 1 ? html`<details><summary>${r.items.length - 1} more open</summary><ul class="more">${r.items.slice(1).map((i) => html`<li>${itemCell(i)} — ${i.owner?.name ?? 'no owner'}${i.dueAt ? html`, ${relativeDue(i.dueAt, at)}` : ''}</li>`)}</ul></details>` : ''}</td>
+  <td>${r.next?.owner ? html`${r.next.owner.name}<br><span class="muted">${r.next.owner.agency}</span>` : html`<span class="muted">—</span>`}</td>
+  <td>${dueCell(r.next, at)}</td>
+</tr>`,
+  )}</tbody>
+</table>
+${roster.truncated ? html`<p class="problem">More open work than one roster shows: narrow it to an agency.</p>` : ''}`
+      : html`<p class="muted">No open work for your agency right now.</p>`;
+
+  const summary = (roster: Roster): SafeHtml => {
+    const sum = (f: (r: RosterRow) => number) => roster.rows.reduce((n, r) => n + f(r), 0);
+    const tiles: [string, number, string][] = [
+      ['People with open work', roster.rows.length, ''],
+      ['Overdue items', sum((r) => r.flags.overdue), 'overdue'],
+      ['Open escalations', sum((r) => Object.values(r.flags.escalations).reduce((a, b) => a + b, 0)), ''],
+      ['Discharged in 72 h', roster.rows.filter((r) => r.flags.recentDischargeAt).length, ''],
+      ['Plan changes unacknowledged', sum((r) => r.flags.unacknowledgedPlanChanges), ''],
+      ['Open disputes', sum((r) => r.flags.openDisputes), ''],
+    ];
+    return html`<dl class="tiles">${tiles.map(([label, n, tone]) => html`<div class="${n && tone ? tone : ''}"><dt>${label}</dt><dd>${n}</dd></div>`)}</dl>`;
+  };
+
+  router.get('/dashboard', web.requireSignedIn, async (req, res) => {
+    requireManager(req);
+    const caller = callerOf(req.principal!);
+    const at = now();
+    const [roster, live] = await Promise.all([services.roster.roster(caller, {}), services.workflows.list(caller, { running: 'true', pageSize: 50 })]);
+    // A picture per open sprint, riskiest first: each is one query of the sprint's workflow.
+    const sprintIds = roster.rows.flatMap((r) => r.items.filter((i) => i.process === 'sprint').map((i) => i.workflowId)).slice(0, MAX_TIMELINES);
+    const sprints = (await Promise.all(sprintIds.map((id) => services.sprints.get(caller, id).catch(() => undefined)))).filter((s): s is SprintState => !!s);
+    const participants = new Map((await deps.db.participant.findMany({ where: { id: { in: live.workflows.flatMap((w) => (w.participant ? [w.participant] : [])) } }, select: { id: true, localRef: true } })).map((p) => [p.id, p.localRef]));
+    res.set('Refresh', `${REFRESH_SECONDS}; url=/dashboard`);
+    res.type('html').send(
+      page(
+        { title: 'Dashboard', signedInAs: signedInAs(req, res), wide: true },
+        html`<section class="card">
+  <h1>Who owes what next</h1>
+  ${summary(roster)}
+  <p class="muted">Riskiest first: ${roster.sortedBy.join(', then ')}. Refreshes every ${REFRESH_SECONDS} seconds. Times are ${tz}. <a href="/roster">Roster only</a> · <a href="/reports/timeliness">Evidence report</a></p>
+  ${rosterTable(roster, at)}
+</section>
+<section class="card" id="timelines">
+  <h2>Open sprints against their due times</h2>
+  ${sprints.length ? sprints.map((s) => html`<article class="timeline" data-sprint="${s.sprintId}"><h3><a href="/sprints/${s.sprintId}">${s.participant.localRef}</a> <span class="muted">${s.participant.displayName} · discharged ${when(s.dischargeAt)}</span></h3>${sprintPicture(s, at, when)}</article>`) : html`<p class="muted">No open sprints.</p>`}
+</section>
+<section class="card">
+  <h2>Running processes</h2>
+  ${
+    live.workflows.length
+      ? html`<table class="live" id="live">
+    <thead><tr><th>Process</th><th>Participant</th><th>Status</th><th>Overdue</th><th>Next due</th><th>Started</th></tr></thead>
+    <tbody>${live.workflows.map(
+      (w) => html`<tr><td>${PROCESS_LABEL[w.process ?? ''] ?? w.type}</td><td>${participants.get(w.participant ?? '') ?? w.participant ?? ''}</td><td>${w.status ?? w.runStatus}</td><td>${w.overdueCount ? html`<strong class="overdue">${w.overdueCount}</strong>` : '0'}</td><td>${w.nextDueAt ? relativeDue(w.nextDueAt, at) : '—'}</td><td>${when(w.startedAt)}</td></tr>`,
+    )}</tbody>
+  </table>
+  ${live.nextPage ? html`<p class="muted">Showing the latest 50; the API (<code>GET /api/workflows</code>) pages through the rest.</p>` : ''}`
+      : html`<p class="muted">Nothing running.</p>`
+  }
+</section>`,
+      ),
+    );
+  });
+
+  router.get('/roster', web.requireSignedIn, async (req, res) => {
+    requireManager(req);
+    const at = now();
+    const roster = await services.roster.roster(callerOf(req.principal!), {});
+    res.set('Refresh', `${REFRESH_SECONDS}; url=/roster`);
+    res.type('html').send(
+      page(
+        { title: 'Huddle roster', signedInAs: signedInAs(req, res), wide: true },
+        html`<section class="card"><h1>Huddle roster</h1>
+<p class="muted">${when(roster.generatedAt)} · riskiest first · <a href="/dashboard">Dashboard</a></p>
+${rosterTable(roster, at)}</section>`,
+      ),
+    );
+  });
+
+  const reportQuery = (req: Request) => {
+    const q = req.query as Record<string, unknown>;
+    // Empty form fields mean "the default period".
+    return Object.fromEntries(['from', 'to'].flatMap((k) => (typeof q[k] === 'string' && q[k] ? [[k, q[k]]] : [])));
+  };
+
+  router.get('/reports/timeliness', web.requireSignedIn, async (req, res) => {
+    requireManager(req);
+    const r: TimelinessReport = await services.reports.timeliness(callerOf(req.principal!), reportQuery(req));
+    const day = (iso: string) => iso.slice(0, 10);
+    const qs = new URLSearchParams({ from: r.period.from, to: r.period.to }).toString();
+    const fig = (v: number | undefined, unit = '') => (v === undefined ? '—' : `${v}${unit}`);
+    const rows = (pairs: [string, string | number][]) => html`<table class="figures"><tbody>${pairs.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</tbody></table>`;
+    res.type('html').send(
+      page(
+        { title: 'Evidence report', signedInAs: signedInAs(req, res) },
+        html`<section class="card"><h1>Timeliness evidence</h1>
+<form method="get" action="/reports/timeliness" class="period">
+  <label for="from">From</label><input type="text" id="from" name="from" value="${day(r.period.from)}" placeholder="2026-10-01">
+  <label for="to">To (inclusive)</label><input type="text" id="to" name="to" placeholder="2026-10-31">
+  <button type="submit">Show</button>
+</form>
+<p class="muted">${when(r.period.from)} to ${when(r.period.to)} (${r.period.timeZone}) · ${r.scope.agencyId ? 'work your agency took part in' : 'the whole partnership'} ·
+<a href="/reports/timeliness.csv?${qs}">Figures as CSV</a> · <a href="/reports/timeliness.csv?${qs}&amp;part=refusals">Refusals as CSV</a></p>
+<h2>After discharge</h2>
+${rows([
+  ['Sprints (discharged in the period)', `${r.sprints.discharged} (${r.sprints.closed} closed, ${r.sprints.open} open, ${r.sprints.cancelled} cancelled)`],
+  ['Time to first contact, median', fig(r.firstContact.medianMinutes, ' min')],
+  ['Time to first contact, 90th percentile', fig(r.firstContact.p90Minutes, ' min')],
+  ['Closed sprints with no first contact', r.firstContact.withoutContact],
+  ['Tasks done on time', `${fig(r.sprintTasks.onTimeShare, '%')} (${r.sprintTasks.doneOnTime} of ${r.sprintTasks.applicable} that applied)`],
+  ['Done late / refused / not done by close', `${r.sprintTasks.doneLate} / ${r.sprintTasks.refused} / ${r.sprintTasks.notDone}`],
+])}
+<h2>Plan changes</h2>
+${rows([
+  ['Versions needing acknowledgement', r.acknowledgements.versionsRequiringAcknowledgement],
+  ['Acknowledgements', r.acknowledgements.acknowledged],
+  ['Time to acknowledge, median', fig(r.acknowledgements.medianMinutes, ' min')],
+  ['Time to acknowledge, 90th percentile', fig(r.acknowledgements.p90Minutes, ' min')],
+])}
+<h2>Escalations</h2>
+${rows([
+  ['Raised / resolved / open', `${r.escalations.raised} / ${r.escalations.resolved} / ${r.escalations.open}`],
+  ["Handled within their tier's timeframe", `${fig(r.escalations.withinTimeframeShare, '%')} (${r.escalations.withinTimeframe} of ${r.escalations.resolved} resolved)`],
+  ['Promoted to a higher tier', r.escalations.promoted],
+])}
+<h2>Disputes</h2>
+${rows([
+  ['Raised / open', `${r.disputes.raised} / ${r.disputes.open}`],
+  ...(['1', '2', '3'] as const).map((s): [string, string] => [`Stage ${s}`, `${r.disputes.byStage[s].resolved} resolved, ${r.disputes.byStage[s].decided} decided, ${r.disputes.byStage[s].withdrawn} withdrawn, ${r.disputes.byStage[s].open} open`]),
+  ['Working days to close, median', fig(r.disputes.medianWorkingDaysToClose)],
+])}
+<h2>Refusals and how they were managed</h2>
+${
+  r.refusals.length
+    ? html`<table><thead><tr><th>Participant</th><th>Task</th><th>Why</th><th>How it was managed</th></tr></thead><tbody>${r.refusals.map(
+        (x) => html`<tr><td>${x.participantRef}</td><td>${x.task}<br><span class="muted">${x.owner}${x.endedAt ? `, ${when(x.endedAt)}` : ''}</span></td><td>${x.reason ?? ''}</td><td>${x.managedHow ?? ''}</td></tr>`,
+      )}</tbody></table>`
+    : html`<p class="muted">None recorded.</p>`
+}
+</section>`,
+      ),
+    );
+  });
+
+  router.get('/reports/timeliness.csv', web.requireSignedIn, async (req, res) => {
+    requireManager(req);
+    const r = await services.reports.timeliness(callerOf(req.principal!), reportQuery(req));
+    const refusals = (req.query as Record<string, unknown>).part === 'refusals';
+    res
+      .type('text/csv; charset=utf-8')
+      .attachment(`careloop-${refusals ? 'refusals' : 'timeliness'}-${r.period.from.slice(0, 10)}_${r.period.to.slice(0, 10)}.csv`)
+      .send(refusals ? refusalsCsv(r) : figuresCsv(r));
+  });
+
+  router.get('/participants/:id/audit.csv', web.requireSignedIn, async (req, res) => {
+    const audit = await services.audit.trail(callerOf(req.principal!), String(req.params.id), {});
+    res.type('text/csv; charset=utf-8').attachment(`careloop-audit-${audit.participant.localRef.replace(/[^\w.-]+/g, '_')}.csv`).send(participantAuditCsv(audit));
+  });
+
+  return router;
+}

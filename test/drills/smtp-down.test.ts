@@ -1,0 +1,74 @@
+// Drill 3: the SMTP relay is down while sprints start and their reminders fall due. The email
+// activities fail and Temporal retries them; once the relay is back every email arrives, once.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cancelSprintUpdate } from '../../workflows';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { mailerFor, TEST_LINKS } from '../support/mailer';
+import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
+import { createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
+import { createDevServerEnv } from '../support/temporal';
+import { createTestWorker } from '../support/worker';
+import { drillQueue, expectAuditIntact, expectEveryEmailExactlyOnce, expectOutcomesRecorded, report, secondsTiming, sleep, startSprints, waitForMailToSettle } from './support';
+
+describe('drill: SMTP is down for a while', () => {
+  let env: TestWorkflowEnvironment;
+  let t: TestDatabase;
+  let smtp: SmtpCapture;
+  let people: SprintPeople;
+
+  beforeAll(async () => {
+    [env, t, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpCapture()]);
+    people = await createSprintPeople(t.db);
+  });
+  afterAll(async () => {
+    await env?.teardown();
+    await t?.drop();
+    await smtp?.stop();
+  });
+
+  it('emails due during the outage are retried and each delivered exactly once after it', async () => {
+    const started = Date.now();
+    const taskQueue = drillQueue('smtp-down');
+    const worker: Worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
+    const running = worker.run();
+    try {
+      await smtp.stop();
+      const downAt = Date.now();
+      // Discharged 5 s ago: reminders at +15/+17.5/+20 s, deadlines from +35 s.
+      const sprints = await startSprints({ client: env.client, db: t.db, people, taskQueue, count: 2, dischargeAt: new Date(Date.now() - 5_000), timing: secondsTiming(40, 45, 50, 30) });
+      await sleep(10_000);
+      // Nothing got through; each assignment email was tried again and again. (A sprint
+      // supervises its tasks once its assignments are out, so the reminders wait behind them.)
+      expect(smtp.messages).toHaveLength(0);
+      expect(await t.db.notification.count({ where: { status: 'sent' } })).toBe(0);
+      expect(await t.db.notification.count({ where: { kind: 'assigned', attempts: { gte: 3 } } })).toBe(6);
+
+      await smtp.start();
+      const upAt = Date.now();
+      await expect.poll(() => t.db.notification.count({ where: { status: 'sent' } }), { timeout: 40_000, interval: 250 }).toBe(26);
+      const deliveredAfterMs = Date.now() - upAt;
+
+      // End the sprints through their own message rather than waiting for the deadlines.
+      const actor = { staffId: people.coordinator.id, name: people.coordinator.name, channel: 'api' as const };
+      await Promise.all(sprints.map((h) => h.executeUpdate(cancelSprintUpdate, { args: [{ actor, reason: 'drill over' }] })));
+      const states = await Promise.all(sprints.map((h) => h.result()));
+      for (const s of states) {
+        expect(s.status).toBe('cancelled');
+        expect(s.timeline.filter((e) => e.type === 'task.reminder-sent')).toHaveLength(10);
+      }
+
+      await waitForMailToSettle(t.db, smtp);
+      const mail = await expectEveryEmailExactlyOnce(t.db, smtp);
+      expect(mail.emails).toBe(26);
+      expect(mail.retried).toBeGreaterThanOrEqual(6);
+      const audit = await expectAuditIntact(t.db, states);
+      await expectOutcomesRecorded(t.db, states);
+      report('smtp-down', { sprints: 2, emails: mail.emails, retried: mail.retried, auditEvents: audit.events, downMs: upAt - downAt, deliveredAfterMs, wallMs: Date.now() - started });
+    } finally {
+      worker.shutdown();
+      await running;
+    }
+  }, 120_000);
+});

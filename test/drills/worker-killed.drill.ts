@@ -1,0 +1,82 @@
+// Drill 1 (CI version): the worker process is SIGKILLed while sprints wait on their timers, and
+// a new worker process takes over. Every sprint closes on time, each email arrives once at a
+// real SMTP listener, and the audit trail has every event once. The slower variant that kills
+// workers with activities in flight is test/drills/worker-killed-in-flight.drill.ts.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
+import { createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
+import { createDevServerEnv } from '../support/temporal';
+import {
+  drillQueue,
+  expectAuditIntact,
+  expectEveryEmailExactlyOnce,
+  expectOutcomesRecorded,
+  report,
+  secondsTiming,
+  sigkill,
+  startSprints,
+  startWorkerProcess,
+  waitForMailToSettle,
+  type RunningProcess,
+} from './support';
+
+describe('drill: the worker is killed while sprints run', () => {
+  let env: TestWorkflowEnvironment;
+  let t: TestDatabase;
+  let smtp: SmtpCapture;
+  let people: SprintPeople;
+  const workers: RunningProcess[] = [];
+
+  beforeAll(async () => {
+    [env, t, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpCapture()]);
+    people = await createSprintPeople(t.db);
+  });
+  afterAll(async () => {
+    for (const w of workers) w.child.kill('SIGKILL');
+    await env?.teardown();
+    await t?.drop();
+    await smtp?.stop();
+  });
+
+  it('SIGKILL while sprints wait on timers: a new worker finishes them, no email twice, no audit event lost', async () => {
+    const started = Date.now();
+    const taskQueue = drillQueue('worker-killed');
+    const workerOpts = { databaseUrl: t.url, temporalAddress: env.address, taskQueue, smtpUrl: smtp.url };
+    workers.push(await startWorkerProcess(workerOpts));
+
+    // Discharged 10 s ago: reminders at +30/+40/+50 s, deadlines at +40/+50/+60 s, close at +60 s
+    // (from now). The kill comes within seconds and the new worker bundles its workflows before it
+    // polls (slow on a loaded CI machine), so every timer must still be ahead of it: timers that
+    // all fire at once on a late worker would close the sprint before its overdue notices.
+    const sprintsStartedAt = Date.now();
+    const sprints = await startSprints({ client: env.client, db: t.db, people, taskQueue, count: 3, dischargeAt: new Date(Date.now() - 10_000), timing: secondsTiming(50, 60, 70, 10) });
+    // Each sprint's three assignment emails sent and recorded: the sprints now wait on timers.
+    await expect.poll(() => t.db.notification.count({ where: { status: 'sent', kind: 'assigned' } }), { timeout: 30_000, interval: 200 }).toBe(9);
+    await sigkill(workers[0]!);
+    const killedAt = Date.now();
+
+    workers.push(await startWorkerProcess(workerOpts));
+    const takeover = Date.now() - killedAt;
+    expect(Date.now() - sprintsStartedAt, 'the new worker must poll before the first reminder falls due (30 s)').toBeLessThan(28_000);
+    const states = await Promise.all(sprints.map((h) => h.result()));
+    for (const s of states) {
+      expect(s.status).toBe('completed-with-gaps');
+      expect(s.tasks.every((task) => task.reminded && task.status === 'failed')).toBe(true);
+      // Day 2-3 tasks fall due just as the sprint closes (either may come first); the others passed their deadline.
+      expect(s.tasks.filter((task) => task.day !== '2-3').every((task) => task.overdue)).toBe(true);
+      expect(s.timeline.filter((e) => e.type === 'task.reminder-sent')).toHaveLength(10);
+      expect(s.timeline.filter((e) => e.type === 'sprint.closed')).toHaveLength(1);
+    }
+
+    await waitForMailToSettle(t.db, smtp);
+    const mail = await expectEveryEmailExactlyOnce(t.db, smtp);
+    // Per sprint: 3 assignments, 10 reminders, 2 notices per overdue task (owner, coordinator).
+    const expectedSprintEmails = states.reduce((n, s) => n + 3 + s.tasks.filter((x) => x.reminded).length + 2 * s.tasks.filter((x) => x.overdue).length, 0);
+    expect(await t.db.notification.count({ where: { workflowId: { in: states.map((s) => s.sprintId) } } })).toBe(expectedSprintEmails);
+    const audit = await expectAuditIntact(t.db, states);
+    await expectOutcomesRecorded(t.db, states);
+    report('worker-killed', { sprints: 3, emails: mail.emails, auditEvents: audit.events, takeoverMs: takeover, wallMs: Date.now() - started });
+  }, 150_000);
+});
