@@ -4,3 +4,11 @@
 
 /** Workflows publish their next action, owner and due time for the huddle roster. */
 export const ROSTER_PATCH = 'roster-next-action';
+
+/**
+ * Sprints watch each deadline beside its reminder (a slow reminder no longer holds the overdue
+ * notice back), start no reminder or overdue notice once closed or cancelled, and at the close
+ * raise every deadline that has passed before closing, so a deadline that falls due together
+ * with the close (no worker running across both) still escalates.
+ */
+export const DEADLINES_BEFORE_CLOSE_PATCH = 'sprint-deadlines-before-close';

@@ -28,11 +28,11 @@ import {
 } from '../domain/sprint';
 import { CareloopAgencies, CareloopOverdueCount, CareloopParticipant, CareloopProcess, CareloopStatus } from '../domain/search-attributes';
 import { childEscalationId, ESCALATION_POLICY, type RiskLevel } from '../domain/escalation';
-import { workflowNowIso } from './clock';
+import { workflowNow, workflowNowIso } from './clock';
 import { escalationWorkflow } from './escalation';
 import { superviseOwnedStep, waitUntil } from './owned-step';
 import { nextActionAttributes, sprintNextAction } from '../domain/next-action';
-import { ROSTER_PATCH } from './patches';
+import { DEADLINES_BEFORE_CLOSE_PATCH, ROSTER_PATCH } from './patches';
 
 /** An overdue sprint task is a moderate risk: a review within the tier's window, climbing if missed. */
 const OVERDUE_TASK_RISK: RiskLevel = 'moderate';
@@ -68,6 +68,8 @@ function reject(type: string, message: string): never {
 
 export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
   const { workflowId } = workflowInfo();
+  // False only when replaying a history recorded before the change (see workflows/patches.ts).
+  const deadlinesBeforeClose = patched(DEADLINES_BEFORE_CLOSE_PATCH);
   const state: SprintState = {
     sprintId: input.sprintId,
     participant: input.participant,
@@ -131,6 +133,17 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
     return task;
   };
 
+  // Reminders, overdue notices and notes in flight: the sprint closes only after they finish.
+  let noticesInFlight = 0;
+  const inFlight = async (work: () => Promise<void>) => {
+    noticesInFlight += 1;
+    try {
+      await work();
+    } finally {
+      noticesInFlight -= 1;
+    }
+  };
+
   setHandler(sprintStateQuery, () => state);
 
   setHandler(
@@ -192,8 +205,11 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
   setHandler(addTaskNoteSignal, (a) => {
     const task = state.tasks.find((t) => t.key === a.taskKey);
     if (!task || !a.text?.trim()) return; // a signal cannot answer; the API validated it already
+    // A note reaching a closed sprint is dropped: its outcome and audit trail are final.
+    if (deadlinesBeforeClose && state.status !== 'open') return;
     task.notes.push({ at: workflowNowIso(), by: a.actor, text: a.text });
-    void record({ type: 'task.note-added', taskKey: task.key, actor: a.actor, detail: a.text });
+    const note = () => record({ type: 'task.note-added', taskKey: task.key, actor: a.actor, detail: a.text });
+    void (deadlinesBeforeClose ? inFlight(note) : note());
   });
   let cancelledBy: Actor | undefined;
   setHandler(
@@ -237,95 +253,110 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
   );
   state.timeline.push({ at: workflowNowIso(), type: 'emails.sent', detail: `${owners.length} owner(s) notified` });
 
-  // Reminders and overdue notices in flight: the sprint closes only after they finish.
-  let noticesInFlight = 0;
-  const inFlight = async (work: () => Promise<void>) => {
-    noticesInFlight += 1;
-    try {
-      await work();
-    } finally {
-      noticesInFlight -= 1;
-    }
+  /** Once the sprint is closed or the task has ended, neither a reminder nor an overdue notice starts. */
+  const stillOwed = (task: TaskState) => !deadlinesBeforeClose || (!isEnded(task) && state.status === 'open');
+  const remind = (task: TaskState): Promise<void> => {
+    if (!stillOwed(task)) return Promise.resolve();
+    return inFlight(async () => {
+      task.reminded = true;
+      await acts.sendSprintEmail({
+        kind: 'reminder',
+        workflowId,
+        idempotencyKey: `${workflowId}:reminder:${task.key}:${task.owner.id}`,
+        to: task.owner,
+        participantRef: input.participant.localRef,
+        tasks: [{ key: task.key, title: task.title, dueAt: task.dueAt }],
+        tokensExpireAt: input.closesAt,
+      });
+      await record({ type: 'task.reminder-sent', taskKey: task.key, detail: `to ${task.owner.name}` });
+    });
   };
-  const superviseTask = (task: TaskState) =>
-    superviseOwnedStep({
-      remindAt: task.remindAt,
-      dueAt: task.dueAt,
-      isDone: () => isEnded(task) || state.status !== 'open',
-      onReminder: () => inFlight(async () => {
-        task.reminded = true;
-        await acts.sendSprintEmail({
-          kind: 'reminder',
+  /** Raises a task's overdue notice and escalation, once, whichever of its deadline or the close gets there first. */
+  const overdueRaised = new Set<string>();
+  const raiseOverdue = (task: TaskState): Promise<void> => {
+    if (deadlinesBeforeClose) {
+      if (overdueRaised.has(task.key) || !stillOwed(task)) return Promise.resolve();
+      overdueRaised.add(task.key);
+    }
+    return inFlight(async () => {
+      task.overdue = true;
+      publishSearchAttributes();
+      // Sprints recorded before escalations ran as a workflow keep the recorded placeholder.
+      const asChild = patched('escalation-child-workflow');
+      // From the input, not workflowInfo(): replay of a recorded history runs under another id.
+      const childId = childEscalationId(input.sprintId, task.key);
+      const escalation: SprintEscalation = asChild
+        ? { id: childId, taskKey: task.key, raisedAt: workflowNowIso(), reason: `"${task.title}" passed its deadline without ending`, status: 'raised', workflowId: childId }
+        : { id: `${workflowId}:${task.key}:overdue`, taskKey: task.key, raisedAt: workflowNowIso(), reason: `"${task.title}" passed its deadline without ending`, status: 'recorded' };
+      state.escalations.push(escalation);
+      if (asChild) {
+        // The id is derived from the sprint and task, so a retried workflow task cannot raise a
+        // second one; ABANDON lets the escalation outlive the sprint's 72 hours.
+        await startChild(escalationWorkflow, {
+          workflowId: childId,
+          parentClosePolicy: 'ABANDON',
+          args: [
+            {
+              escalationId: childId,
+              participant: { id: input.participant.id, localRef: input.participant.localRef },
+              riskLevel: OVERDUE_TASK_RISK,
+              trigger: 'sprint-task-overdue',
+              description: escalation.reason,
+              source: { process: 'sprint', workflowId, item: task.key },
+              agencyId: input.coordinator.agencyId,
+              preferredChair: input.coordinator,
+              responders: [task.owner],
+              policy: ESCALATION_POLICY,
+            },
+          ],
+        });
+      }
+      await Promise.all([
+        acts.sendSprintEmail({
+          kind: 'overdue',
           workflowId,
-          idempotencyKey: `${workflowId}:reminder:${task.key}:${task.owner.id}`,
+          idempotencyKey: `${workflowId}:overdue:${task.key}:${task.owner.id}`,
           to: task.owner,
           participantRef: input.participant.localRef,
           tasks: [{ key: task.key, title: task.title, dueAt: task.dueAt }],
           tokensExpireAt: input.closesAt,
-        });
-        await record({ type: 'task.reminder-sent', taskKey: task.key, detail: `to ${task.owner.name}` });
-      }),
-      onOverdue: () => inFlight(async () => {
-        task.overdue = true;
-        publishSearchAttributes();
-        // Sprints recorded before escalations ran as a workflow keep the recorded placeholder.
-        const asChild = patched('escalation-child-workflow');
-        // From the input, not workflowInfo(): replay of a recorded history runs under another id.
-        const childId = childEscalationId(input.sprintId, task.key);
-        const escalation: SprintEscalation = asChild
-          ? { id: childId, taskKey: task.key, raisedAt: workflowNowIso(), reason: `"${task.title}" passed its deadline without ending`, status: 'raised', workflowId: childId }
-          : { id: `${workflowId}:${task.key}:overdue`, taskKey: task.key, raisedAt: workflowNowIso(), reason: `"${task.title}" passed its deadline without ending`, status: 'recorded' };
-        state.escalations.push(escalation);
-        if (asChild) {
-          // The id is derived from the sprint and task, so a retried workflow task cannot raise a
-          // second one; ABANDON lets the escalation outlive the sprint's 72 hours.
-          await startChild(escalationWorkflow, {
-            workflowId: childId,
-            parentClosePolicy: 'ABANDON',
-            args: [
-              {
-                escalationId: childId,
-                participant: { id: input.participant.id, localRef: input.participant.localRef },
-                riskLevel: OVERDUE_TASK_RISK,
-                trigger: 'sprint-task-overdue',
-                description: escalation.reason,
-                source: { process: 'sprint', workflowId, item: task.key },
-                agencyId: input.coordinator.agencyId,
-                preferredChair: input.coordinator,
-                responders: [task.owner],
-                policy: ESCALATION_POLICY,
-              },
-            ],
-          });
-        }
-        await Promise.all([
-          acts.sendSprintEmail({
-            kind: 'overdue',
-            workflowId,
-            idempotencyKey: `${workflowId}:overdue:${task.key}:${task.owner.id}`,
-            to: task.owner,
-            participantRef: input.participant.localRef,
-            tasks: [{ key: task.key, title: task.title, dueAt: task.dueAt }],
-            tokensExpireAt: input.closesAt,
-          }),
-          acts.sendSprintEmail({
-            kind: 'overdue-coordinator',
-            workflowId,
-            idempotencyKey: `${workflowId}:overdue-coordinator:${task.key}`,
-            to: input.coordinator,
-            participantRef: input.participant.localRef,
-            tasks: [{ key: task.key, title: task.title, dueAt: task.dueAt, ownerName: task.owner.name }],
-            tokensExpireAt: input.closesAt,
-          }),
-        ]);
-        await record({ type: 'task.overdue', taskKey: task.key, detail: `owner ${task.owner.name} and coordinator notified` });
-        await record({ type: 'escalation.raised', taskKey: task.key, reason: escalation.reason, data: { escalationId: escalation.id, ...(asChild ? { workflowId: childId } : {}) } });
-      }),
+        }),
+        acts.sendSprintEmail({
+          kind: 'overdue-coordinator',
+          workflowId,
+          idempotencyKey: `${workflowId}:overdue-coordinator:${task.key}`,
+          to: input.coordinator,
+          participantRef: input.participant.localRef,
+          tasks: [{ key: task.key, title: task.title, dueAt: task.dueAt, ownerName: task.owner.name }],
+          tokensExpireAt: input.closesAt,
+        }),
+      ]);
+      await record({ type: 'task.overdue', taskKey: task.key, detail: `owner ${task.owner.name} and coordinator notified` });
+      await record({ type: 'escalation.raised', taskKey: task.key, reason: escalation.reason, data: { escalationId: escalation.id, ...(asChild ? { workflowId: childId } : {}) } });
     });
-  const supervisors = state.tasks.map(superviseTask);
+  };
+  const supervisors = state.tasks.map((task) =>
+    superviseOwnedStep(
+      {
+        remindAt: task.remindAt,
+        dueAt: task.dueAt,
+        isDone: () => isEnded(task) || state.status !== 'open',
+        onReminder: () => remind(task),
+        onOverdue: () => raiseOverdue(task),
+      },
+      { reminderBesideDeadline: deadlinesBeforeClose },
+    ),
+  );
 
   const allEnded = () => state.tasks.every(isEnded);
   await waitUntil(() => allEnded() || state.status !== 'open', input.closesAt);
+  if (deadlinesBeforeClose && state.status === 'open') {
+    // A deadline due by now escalates before the close, even when its timer fires together with
+    // the close's (no worker was running across both). raiseOverdue counts itself in flight at
+    // once, so the close below waits for it.
+    const now = workflowNow();
+    for (const task of state.tasks) if (!isEnded(task) && Date.parse(task.dueAt) <= now) void raiseOverdue(task);
+  }
 
   // Close: what is still open at the deadline is a gap.
   const closedAt = workflowNowIso();
