@@ -72,8 +72,10 @@ describe('drill: workers killed with activities in flight', () => {
     for (const s of states) {
       expect(s.status).toBe('completed-with-gaps');
       expect(s.tasks.every((task) => task.reminded && task.status === 'failed')).toBe(true);
-      // No overdue check: a reminder held up by the kill (retried after 1 minute) can end after
-      // the sprint has closed, and a closed sprint sends no overdue notice.
+      // A reminder held up by the kill (retried after its 1-minute timeout) holds back neither
+      // the task's overdue notice nor the others': every deadline escalated by the close.
+      expect(s.tasks.every((task) => task.overdue)).toBe(true);
+      expect(s.escalations).toHaveLength(10);
     }
     await waitForMailToSettle(t.db, smtp, 120_000);
     const mail = await expectEveryEmailExactlyOnce(t.db, smtp);

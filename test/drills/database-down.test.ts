@@ -100,6 +100,8 @@ describe('drill: the database is down for a while', () => {
         expect(s.status).toBe('completed-with-gaps');
         expect(s.tasks.every((task) => task.reminded)).toBe(true);
         expect(s.timeline.filter((e) => e.type === 'task.reminder-sent')).toHaveLength(10);
+        expect(s.tasks.every((task) => task.overdue)).toBe(true);
+        expect(s.escalations).toHaveLength(10);
       }
       const reminders = await db.notification.findMany({ where: { kind: 'reminder' } });
       expect(reminders).toHaveLength(20);
