@@ -84,10 +84,17 @@ describe('GET /api/roster: who owes what next, riskiest first (dev server)', () 
   const rowOf = (r: Roster, ref: string) => r.rows.find((row) => row.participant.localRef === ref) as RosterRow;
 
   it('puts the high escalation first, then the overdue sprint, the fresh discharge, the plan change and the dispute', async () => {
-    // Wait until the first sprint's day-0 tasks are overdue (and have raised their escalations).
+    // Wait until the first sprint's day-0 tasks are overdue and the escalations they raised have
+    // found their chairs (each escalation workflow publishes itself to visibility once it has).
     await expect
-      .poll(async () => rowOf((await roster(people.manager)).body, refs.overdueSprint)?.flags.overdue ?? 0, { timeout: 70_000, interval: 1000 })
-      .toBeGreaterThanOrEqual(3);
+      .poll(
+        async () => {
+          const row = rowOf((await roster(people.manager)).body, refs.overdueSprint);
+          return { overdue: (row?.flags.overdue ?? 0) >= 3, escalations: row?.flags.escalations.moderate ?? 0 };
+        },
+        { timeout: 70_000, interval: 1000 },
+      )
+      .toEqual({ overdue: true, escalations: 3 });
     const res = await roster(people.manager);
     expect(res.status).toBe(200);
     const body = res.body as Roster;
