@@ -25,37 +25,12 @@ export interface OwnedStep {
 
 export type OwnedStepOutcome = 'done-before-reminder' | 'done-before-due' | 'overdue';
 
-export interface SuperviseOptions {
-  /**
-   * Watch the deadline from the start, beside the reminder, so a reminder that is slow to go out
-   * (a relay or database down) cannot hold the overdue notice back. Without it (histories
-   * recorded before the change), the deadline is watched only once the reminder has finished.
-   */
-  reminderBesideDeadline?: boolean;
-}
-
-export async function superviseOwnedStep(step: OwnedStep, options: SuperviseOptions = {}): Promise<OwnedStepOutcome> {
-  const remindsFirst = Date.parse(step.remindAt) < Date.parse(step.dueAt);
-  if (!options.reminderBesideDeadline) {
-    if (remindsFirst) {
-      if (await waitUntil(step.isDone, step.remindAt)) return 'done-before-reminder';
-      await step.onReminder();
-    }
-    if (await waitUntil(step.isDone, step.dueAt)) return 'done-before-due';
-    await step.onOverdue();
-    return 'overdue';
+export async function superviseOwnedStep(step: OwnedStep): Promise<OwnedStepOutcome> {
+  if (Date.parse(step.remindAt) < Date.parse(step.dueAt)) {
+    if (await waitUntil(step.isDone, step.remindAt)) return 'done-before-reminder';
+    await step.onReminder();
   }
-  let reminded = false;
-  const reminder = remindsFirst
-    ? waitUntil(step.isDone, step.remindAt).then(async (done) => {
-        if (done) return;
-        reminded = true;
-        await step.onReminder();
-      })
-    : Promise.resolve();
-  const doneBeforeDue = await waitUntil(step.isDone, step.dueAt);
-  if (!doneBeforeDue) await step.onOverdue();
-  await reminder;
-  if (!doneBeforeDue) return 'overdue';
-  return reminded || !remindsFirst ? 'done-before-due' : 'done-before-reminder';
+  if (await waitUntil(step.isDone, step.dueAt)) return 'done-before-due';
+  await step.onOverdue();
+  return 'overdue';
 }

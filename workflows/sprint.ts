@@ -335,27 +335,44 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
       await record({ type: 'escalation.raised', taskKey: task.key, reason: escalation.reason, data: { escalationId: escalation.id, ...(asChild ? { workflowId: childId } : {}) } });
     });
   };
-  const supervisors = state.tasks.map((task) =>
-    superviseOwnedStep(
-      {
+  const allEnded = () => state.tasks.every(isEnded);
+  const closesAtMs = Date.parse(input.closesAt);
+  if (deadlinesBeforeClose) {
+    // One timer for the whole sprint, woken at the next reminder, deadline or the close: each due
+    // notice starts (in flight) before the loop sleeps again, and a deadline that falls due with
+    // the close escalates before it. One pending wait instead of one per task and stage also
+    // keeps a cached sprint small in the worker.
+    const reminderStarted = new Set<string>();
+    const remindsFirst = (task: TaskState) => Date.parse(task.remindAt) < Date.parse(task.dueAt);
+    for (;;) {
+      const now = workflowNow();
+      for (const task of state.tasks) {
+        if (!stillOwed(task)) continue;
+        if (remindsFirst(task) && !reminderStarted.has(task.key) && Date.parse(task.remindAt) <= now) {
+          reminderStarted.add(task.key);
+          void remind(task);
+        }
+        if (Date.parse(task.dueAt) <= now) void raiseOverdue(task);
+      }
+      if (allEnded() || state.status !== 'open' || closesAtMs <= now) break;
+      const upcoming = state.tasks
+        .filter((task) => !isEnded(task))
+        .flatMap((task) => [...(remindsFirst(task) && !reminderStarted.has(task.key) ? [Date.parse(task.remindAt)] : []), ...(overdueRaised.has(task.key) ? [] : [Date.parse(task.dueAt)])])
+        .filter((at) => at > now);
+      await condition(() => allEnded() || state.status !== 'open', Math.min(closesAtMs, ...upcoming) - now);
+    }
+  } else {
+    // Sprints started before the change: one supervisor per task, and the close on its own timer.
+    for (const task of state.tasks) {
+      void superviseOwnedStep({
         remindAt: task.remindAt,
         dueAt: task.dueAt,
         isDone: () => isEnded(task) || state.status !== 'open',
         onReminder: () => remind(task),
         onOverdue: () => raiseOverdue(task),
-      },
-      { reminderBesideDeadline: deadlinesBeforeClose },
-    ),
-  );
-
-  const allEnded = () => state.tasks.every(isEnded);
-  await waitUntil(() => allEnded() || state.status !== 'open', input.closesAt);
-  if (deadlinesBeforeClose && state.status === 'open') {
-    // A deadline due by now escalates before the close, even when its timer fires together with
-    // the close's (no worker was running across both). raiseOverdue counts itself in flight at
-    // once, so the close below waits for it.
-    const now = workflowNow();
-    for (const task of state.tasks) if (!isEnded(task) && Date.parse(task.dueAt) <= now) void raiseOverdue(task);
+      });
+    }
+    await waitUntil(() => allEnded() || state.status !== 'open', input.closesAt);
   }
 
   // Close: what is still open at the deadline is a gap.
@@ -374,7 +391,6 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
   await acts.recordSprintOutcome({ workflowId, status: finalStatus, closedAt, dischargeAt: input.dischargeAt, tasks: state.tasks });
   await record({ type: 'sprint.closed', actor: cancelledBy, detail: finalStatus, data: { status: finalStatus } });
   publishSearchAttributes();
-  // Supervisors still waiting on a timer end with the workflow: their tasks have ended.
-  void supervisors;
+  // (Before the change, per-task supervisors still waiting on a timer end with the workflow.)
   return state;
 }
