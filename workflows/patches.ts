@@ -12,3 +12,9 @@ export const ROSTER_PATCH = 'roster-next-action';
  * with the close (no worker running across both) still escalates.
  */
 export const DEADLINES_BEFORE_CLOSE_PATCH = 'sprint-deadlines-before-close';
+
+/**
+ * A task's end writes its audit event and revokes its action links at the same time (both
+ * idempotent activities), so the update answers after one activity round instead of two.
+ */
+export const TASK_END_WRITES_TOGETHER_PATCH = 'task-end-writes-together';

@@ -32,7 +32,7 @@ import { workflowNow, workflowNowIso } from './clock';
 import { escalationWorkflow } from './escalation';
 import { superviseOwnedStep, waitUntil } from './owned-step';
 import { nextActionAttributes, sprintNextAction } from '../domain/next-action';
-import { DEADLINES_BEFORE_CLOSE_PATCH, ROSTER_PATCH } from './patches';
+import { DEADLINES_BEFORE_CLOSE_PATCH, ROSTER_PATCH, TASK_END_WRITES_TOGETHER_PATCH } from './patches';
 
 /** An overdue sprint task is a moderate risk: a review within the tier's window, climbing if missed. */
 const OVERDUE_TASK_RISK: RiskLevel = 'moderate';
@@ -70,6 +70,7 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
   const { workflowId } = workflowInfo();
   // False only when replaying a history recorded before the change (see workflows/patches.ts).
   const deadlinesBeforeClose = patched(DEADLINES_BEFORE_CLOSE_PATCH);
+  const taskEndWritesTogether = patched(TASK_END_WRITES_TOGETHER_PATCH);
   const state: SprintState = {
     sprintId: input.sprintId,
     participant: input.participant,
@@ -127,8 +128,14 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
 
   const endTask = async (task: TaskState, actor: Actor, status: TaskStatus, details: { statusReason?: TaskStatusReason; reason?: string; managedHow?: string; note?: string }, eventType: string) => {
     Object.assign(task, { status, ...details, endedAt: workflowNowIso(), endedBy: actor });
-    await record({ type: eventType, taskKey: task.key, actor, reason: details.reason, detail: details.note ?? details.reason, data: { status, statusReason: details.statusReason, managedHow: details.managedHow, onTime: !task.overdue } });
-    await acts.revokeActionTokens({ workflowId, taskKey: task.key, reason: 'task-ended' });
+    const audit = () => record({ type: eventType, taskKey: task.key, actor, reason: details.reason, detail: details.note ?? details.reason, data: { status, statusReason: details.statusReason, managedHow: details.managedHow, onTime: !task.overdue } });
+    const revoke = () => acts.revokeActionTokens({ workflowId, taskKey: task.key, reason: 'task-ended' });
+    // The answer means both are done: the event is recorded and the task's links no longer work.
+    if (taskEndWritesTogether) await Promise.all([audit(), revoke()]);
+    else {
+      await audit();
+      await revoke();
+    }
     publishSearchAttributes();
     return task;
   };

@@ -142,14 +142,15 @@ async function main() {
         await h.result();
         // Since patched('escalation-child-workflow'): the overdue task starts an escalation workflow.
         // Since patched('sprint-deadlines-before-close'): the day 2-3 deadlines, due with the
-        // close, escalate before it.
-        await save('sprint-full-deadlines', full.sprintId);
+        // close, escalate before it. Since patched('task-end-writes-together'): a task's end
+        // audits and revokes its links at once.
+        await save('sprint-full-writes-together', full.sprintId);
 
         const cancelled = planSprint({ ...{ sprintId: 'sprint-replay-cancelled', participant: { id: 'participant-2', localRef: 'P-2', displayName: 'Person Two' }, coordinator, requestedBy: coordinator, owners }, dischargeAt: new Date(await env.currentTimeMs()), timing: { dueOffsetsMs: { '0': 24 * HOUR_MS, '1': 48 * HOUR_MS, '2-3': 72 * HOUR_MS } } });
         const c = await env.client.workflow.start(sprintWorkflow, { taskQueue, workflowId: cancelled.sprintId, args: [cancelled] });
         await c.executeUpdate(cancelSprintUpdate, { args: [{ actor: actor(coordinator), reason: 'readmitted' }] });
         await c.result();
-        await save('sprint-cancelled-deadlines', cancelled.sprintId);
+        await save('sprint-cancelled-writes-together', cancelled.sprintId);
       }
 
       if (run('plan')) {
