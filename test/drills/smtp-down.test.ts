@@ -1,34 +1,17 @@
 // Drill 3: the SMTP relay is down while sprints start and their reminders fall due. The email
 // activities fail and Temporal retries them; once the relay is back every email arrives, once.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cancelSprintUpdate } from '../../workflows';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { mailerFor, TEST_LINKS } from '../support/mailer';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
-import { createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
-import { createDevServerEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
-import { drillQueue, expectAuditIntact, expectEveryEmailExactlyOnce, expectOutcomesRecorded, report, secondsTiming, sleep, startSprints, waitForMailToSettle } from './support';
+import { drillQueue, expectAuditIntact, expectEveryEmailExactlyOnce, expectOutcomesRecorded, report, secondsTiming, sleep, startSprints, useDrillStack, waitForMailToSettle } from './support';
 
 describe('drill: SMTP is down for a while', () => {
-  let env: TestWorkflowEnvironment;
-  let t: TestDatabase;
-  let smtp: SmtpCapture;
-  let people: SprintPeople;
-
-  beforeAll(async () => {
-    [env, t, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpCapture()]);
-    people = await createSprintPeople(t.db);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-    await t?.drop();
-    await smtp?.stop();
-  });
+  const stack = useDrillStack();
 
   it('emails due during the outage are retried and each delivered exactly once after it', async () => {
+    const { env, t, smtp, people } = stack;
     const started = Date.now();
     const taskQueue = drillQueue('smtp-down');
     const worker: Worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });

@@ -5,7 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { expect } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { verifyAuditChain } from '../../activities/audit';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../domain/search-attributes';
 import type { SprintState } from '../../domain/sprint';
@@ -13,11 +14,42 @@ import type { TStartSprint } from '../../domain/sprint-input';
 import type { Db } from '../../runtime/db';
 import { findBinary } from '../../runtime/temporal-binaries';
 import { sprintWorkflow } from '../../workflows';
-import type { SmtpCapture } from '../support/smtp';
-import { sprintInput, type SprintPeople } from '../support/sprint-fixture';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
+import { createSprintPeople, sprintInput, type SprintPeople } from '../support/sprint-fixture';
+import { createDevServerEnv } from '../support/temporal';
 import { TEST_SESSION_SECRET } from '../support/app';
 
 const root = path.resolve(__dirname, '../..');
+
+export interface DrillStack {
+  env: TestWorkflowEnvironment;
+  t: TestDatabase;
+  smtp: SmtpCapture;
+  people: SprintPeople;
+  /** Worker processes the drill started: killed after it, whatever happened. */
+  workers: RunningProcess[];
+}
+
+/**
+ * For one describe block: the Temporal dev server, a database of its own with the sprint's
+ * people, and an SMTP listener, started before its tests and torn down after them. Read the
+ * fields inside tests (they are set once the hooks have run).
+ */
+export function useDrillStack(): DrillStack {
+  const stack = { workers: [] as RunningProcess[] } as DrillStack;
+  beforeAll(async () => {
+    [stack.env, stack.t, stack.smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpCapture()]);
+    stack.people = await createSprintPeople(stack.t.db);
+  });
+  afterAll(async () => {
+    for (const w of stack.workers) w.child.kill('SIGKILL');
+    await stack.env?.teardown();
+    await stack.t?.drop();
+    await stack.smtp?.stop();
+  });
+  return stack;
+}
 
 export interface RunningProcess {
   child: ChildProcess;

@@ -3,12 +3,7 @@
 // activity on a dead worker is retried only after its start-to-close timeout (1 minute), so this
 // takes a few minutes. Every sprint completes; every email arrives once at the SMTP listener;
 // the audit trail has every event once.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
-import { createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
-import { createDevServerEnv } from '../support/temporal';
+import { describe, expect, it } from 'vitest';
 import {
   drillQueue,
   expectAuditIntact,
@@ -22,31 +17,17 @@ import {
   startWorkerProcess,
   waitForMailToSettle,
   type RunningProcess,
+  useDrillStack,
 } from './support';
 
 describe('drill: workers killed with activities in flight', () => {
-  let env: TestWorkflowEnvironment;
-  let t: TestDatabase;
-  let smtp: SmtpCapture;
-  let people: SprintPeople;
-  const workers: RunningProcess[] = [];
-
-  beforeAll(async () => {
-    [env, t, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpCapture()]);
-    people = await createSprintPeople(t.db);
-  });
-  afterAll(async () => {
-    for (const w of workers) w.child.kill('SIGKILL');
-    await env?.teardown();
-    await t?.drop();
-    await smtp?.stop();
-  });
+  const stack = useDrillStack();
 
   /** Polls (every 20 ms) until an email of `kind` has begun but is not yet recorded as sent. */
   async function killWhenInFlight(worker: RunningProcess, kind: string): Promise<number> {
     const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
-      const pending = await t.db.notification.count({ where: { kind, status: 'pending' } });
+      const pending = await stack.t.db.notification.count({ where: { kind, status: 'pending' } });
       if (pending > 0) {
         await sigkill(worker);
         return pending;
@@ -57,6 +38,7 @@ describe('drill: workers killed with activities in flight', () => {
   }
 
   it('SIGKILL mid-activity: sprints complete, each email once, audit whole', async () => {
+    const { env, t, smtp, people, workers } = stack;
     const started = Date.now();
     const taskQueue = drillQueue('worker-killed-in-flight');
     const workerOpts = { databaseUrl: t.url, temporalAddress: env.address, taskQueue, smtpUrl: smtp.url };

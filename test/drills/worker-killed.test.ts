@@ -2,12 +2,7 @@
 // a new worker process takes over. Every sprint closes on time, each email arrives once at a
 // real SMTP listener, and the audit trail has every event once. The slower variant that kills
 // workers with activities in flight is test/drills/worker-killed-in-flight.drill.ts.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
-import { createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
-import { createDevServerEnv } from '../support/temporal';
+import { describe, expect, it } from 'vitest';
 import {
   drillQueue,
   expectAuditIntact,
@@ -19,28 +14,14 @@ import {
   startSprints,
   startWorkerProcess,
   waitForMailToSettle,
-  type RunningProcess,
+  useDrillStack,
 } from './support';
 
 describe('drill: the worker is killed while sprints run', () => {
-  let env: TestWorkflowEnvironment;
-  let t: TestDatabase;
-  let smtp: SmtpCapture;
-  let people: SprintPeople;
-  const workers: RunningProcess[] = [];
-
-  beforeAll(async () => {
-    [env, t, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpCapture()]);
-    people = await createSprintPeople(t.db);
-  });
-  afterAll(async () => {
-    for (const w of workers) w.child.kill('SIGKILL');
-    await env?.teardown();
-    await t?.drop();
-    await smtp?.stop();
-  });
+  const stack = useDrillStack();
 
   it('SIGKILL while sprints wait on timers: a new worker finishes them, no email twice, no audit event lost', async () => {
+    const { env, t, smtp, people, workers } = stack;
     const started = Date.now();
     const taskQueue = drillQueue('worker-killed');
     const workerOpts = { databaseUrl: t.url, temporalAddress: env.address, taskQueue, smtpUrl: smtp.url };

@@ -1,37 +1,21 @@
 // A sprint task's deadline escalates on time whatever holds up the rest: a reminder that cannot
 // go out (the relay is down), or no worker running while the deadline and the close both pass.
 // Real parts: the Temporal dev server, careloop's activities on PostgreSQL, an SMTP listener.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cancelSprintUpdate, sprintStateQuery } from '../../workflows';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { mailerFor, TEST_LINKS } from '../support/mailer';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
-import { createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
-import { createDevServerEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
-import { drillQueue, expectAuditIntact, expectEveryEmailExactlyOnce, expectOutcomesRecorded, secondsTiming, sleep, startSprints, waitForMailToSettle } from '../drills/support';
+import { drillQueue, expectAuditIntact, expectEveryEmailExactlyOnce, expectOutcomesRecorded, secondsTiming, sleep, startSprints, useDrillStack, waitForMailToSettle } from '../drills/support';
 
 describe('sprint deadlines escalate whatever holds up the rest (dev server)', () => {
-  let env: TestWorkflowEnvironment;
-  let t: TestDatabase;
-  let smtp: SmtpCapture;
-  let people: SprintPeople;
+  const stack = useDrillStack();
 
-  beforeAll(async () => {
-    [env, t, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpCapture()]);
-    people = await createSprintPeople(t.db);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-    await t?.drop();
-    await smtp?.stop();
-  });
-
-  const newWorker = (taskQueue: string): Promise<Worker> => createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
+  const newWorker = (taskQueue: string): Promise<Worker> =>
+    createTestWorker({ connection: stack.env.nativeConnection, taskQueue, deps: { db: stack.t.db, mailer: mailerFor(stack.smtp), links: TEST_LINKS } });
 
   it('a reminder stuck behind a dead relay does not hold back the overdue escalation', async () => {
+    const { env, t, smtp, people } = stack;
     const taskQueue = drillQueue('deadline-beside-reminder');
     const worker = await newWorker(taskQueue);
     const running = worker.run();
@@ -69,6 +53,7 @@ describe('sprint deadlines escalate whatever holds up the rest (dev server)', ()
   }, 120_000);
 
   it('deadlines that pass together with the close, with no worker running, still escalate before it closes', async () => {
+    const { env, t, smtp, people } = stack;
     const taskQueue = drillQueue('deadlines-with-close');
     const first = await newWorker(taskQueue);
     const firstRunning = first.run();
