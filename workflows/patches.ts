@@ -6,10 +6,10 @@
 export const ROSTER_PATCH = 'roster-next-action';
 
 /**
- * Sprints watch each deadline beside its reminder (a slow reminder no longer holds the overdue
- * notice back), start no reminder or overdue notice once closed or cancelled, and at the close
- * raise every deadline that has passed before closing, so a deadline that falls due together
- * with the close (no worker running across both) still escalates.
+ * Sprints supervise their tasks from one loop on one timer, woken at the next reminder, deadline
+ * or the close: a slow reminder no longer holds an overdue notice back, a deadline that falls due
+ * with the close (day 2-3's, or any when no worker ran across both) escalates before it, and a
+ * closed or cancelled sprint starts no reminder, overdue notice or note.
  */
 export const DEADLINES_BEFORE_CLOSE_PATCH = 'sprint-deadlines-before-close';
 
