@@ -118,6 +118,12 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
     });
   };
 
+  type SprintEmail = Parameters<typeof acts.sendSprintEmail>[0];
+  /** One sprint email: the sprint, the person and the links' expiry are the same for every one. */
+  const sendEmail = (email: Pick<SprintEmail, 'kind' | 'idempotencyKey' | 'to' | 'tasks'>) =>
+    acts.sendSprintEmail({ ...email, workflowId, participantRef: input.participant.localRef, tokensExpireAt: input.closesAt });
+  const taskLine = (task: TaskState) => ({ key: task.key, title: task.title, dueAt: task.dueAt });
+
   const assertCanAct = (task: TaskState, action: TaskActionBase) => {
     if (state.status !== 'open') reject(SprintRejection.sprintClosed, `This sprint is ${state.status}; its tasks can no longer change.`);
     if (isEnded(task)) reject(SprintRejection.taskEnded, `"${task.title}" has already ended as ${task.status}${task.endedBy ? ` (by ${task.endedBy.name})` : ''}.`);
@@ -188,14 +194,11 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
       task.reminded = false;
       await record({ type: 'task.reassigned', taskKey: task.key, actor: a.actor, reason: a.reason, detail: `${previous.name} → ${a.newOwner.name}`, data: { from: previous.id, to: a.newOwner.id } });
       await acts.revokeActionTokens({ workflowId, taskKey: task.key, staffId: previous.id, reason: 'reassigned' });
-      await acts.sendSprintEmail({
+      await sendEmail({
         kind: 'assigned',
-        workflowId,
         idempotencyKey: `${workflowId}:assigned:${task.key}:${a.newOwner.id}:${eventCount}`,
         to: a.newOwner,
-        participantRef: input.participant.localRef,
-        tasks: [{ key: task.key, title: task.title, dueAt: task.dueAt }],
-        tokensExpireAt: input.closesAt,
+        tasks: [taskLine(task)],
       });
       publishSearchAttributes();
       return task;
@@ -247,14 +250,11 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
   const owners = [...new Map(state.tasks.map((t) => [t.owner.id, t.owner])).values()];
   await Promise.all(
     owners.map((owner) =>
-      acts.sendSprintEmail({
+      sendEmail({
         kind: 'assigned',
-        workflowId,
         idempotencyKey: `${workflowId}:start:${owner.id}`,
         to: owner,
-        participantRef: input.participant.localRef,
-        tasks: state.tasks.filter((t) => t.owner.id === owner.id).map((t) => ({ key: t.key, title: t.title, dueAt: t.dueAt })),
-        tokensExpireAt: input.closesAt,
+        tasks: state.tasks.filter((t) => t.owner.id === owner.id).map(taskLine),
       }),
     ),
   );
@@ -266,14 +266,11 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
     if (!stillOwed(task)) return Promise.resolve();
     return inFlight(async () => {
       task.reminded = true;
-      await acts.sendSprintEmail({
+      await sendEmail({
         kind: 'reminder',
-        workflowId,
         idempotencyKey: `${workflowId}:reminder:${task.key}:${task.owner.id}`,
         to: task.owner,
-        participantRef: input.participant.localRef,
-        tasks: [{ key: task.key, title: task.title, dueAt: task.dueAt }],
-        tokensExpireAt: input.closesAt,
+        tasks: [taskLine(task)],
       });
       await record({ type: 'task.reminder-sent', taskKey: task.key, detail: `to ${task.owner.name}` });
     });
@@ -319,23 +316,17 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
         });
       }
       await Promise.all([
-        acts.sendSprintEmail({
+        sendEmail({
           kind: 'overdue',
-          workflowId,
           idempotencyKey: `${workflowId}:overdue:${task.key}:${task.owner.id}`,
           to: task.owner,
-          participantRef: input.participant.localRef,
-          tasks: [{ key: task.key, title: task.title, dueAt: task.dueAt }],
-          tokensExpireAt: input.closesAt,
+          tasks: [taskLine(task)],
         }),
-        acts.sendSprintEmail({
+        sendEmail({
           kind: 'overdue-coordinator',
-          workflowId,
           idempotencyKey: `${workflowId}:overdue-coordinator:${task.key}`,
           to: input.coordinator,
-          participantRef: input.participant.localRef,
-          tasks: [{ key: task.key, title: task.title, dueAt: task.dueAt, ownerName: task.owner.name }],
-          tokensExpireAt: input.closesAt,
+          tasks: [{ ...taskLine(task), ownerName: task.owner.name }],
         }),
       ]);
       await record({ type: 'task.overdue', taskKey: task.key, detail: `owner ${task.owner.name} and coordinator notified` });

@@ -243,6 +243,25 @@ export async function expectAuditIntact(db: Db, sprints: SprintState[]): Promise
   return { events: verification.checked };
 }
 
+/**
+ * Every check a drill ends with, once the mail has settled: each email exactly once, the audit
+ * trail whole and matching each sprint's timeline, each outcome recorded.
+ */
+export async function expectNothingLostOrDoubled(db: Db, smtp: SmtpCapture, sprints: SprintState[], settleMs?: number): Promise<{ emails: number; retried: number; auditEvents: number }> {
+  await waitForMailToSettle(db, smtp, settleMs);
+  const mail = await expectEveryEmailExactlyOnce(db, smtp);
+  const audit = await expectAuditIntact(db, sprints);
+  await expectOutcomesRecorded(db, sprints);
+  return { ...mail, auditEvents: audit.events };
+}
+
+/** A sprint that ran to its close with every task open: each deadline escalated before the close. */
+export function expectEveryDeadlineEscalated(s: SprintState): void {
+  expect(s.status).toBe('completed-with-gaps');
+  expect(s.tasks.every((task) => task.overdue)).toBe(true);
+  expect(s.escalations).toHaveLength(10);
+}
+
 /** The sprint's row in the database carries the outcome its workflow returned. */
 export async function expectOutcomesRecorded(db: Db, sprints: SprintState[]): Promise<void> {
   for (const s of sprints) {

@@ -6,17 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   drillQueue,
-  expectAuditIntact,
-  expectEveryEmailExactlyOnce,
-  expectOutcomesRecorded,
+  expectEveryDeadlineEscalated,
+  expectNothingLostOrDoubled,
   report,
+  type RunningProcess,
   secondsTiming,
   sigkill,
   sleep,
   startSprints,
   startWorkerProcess,
-  waitForMailToSettle,
-  type RunningProcess,
   useDrillStack,
 } from './support';
 
@@ -52,17 +50,12 @@ describe('drill: workers killed with activities in flight', () => {
 
     const states = await Promise.all(sprints.map((h) => h.result()));
     for (const s of states) {
-      expect(s.status).toBe('completed-with-gaps');
       expect(s.tasks.every((task) => task.reminded && task.status === 'failed')).toBe(true);
       // A reminder held up by the kill (retried after its 1-minute timeout) holds back neither
       // the task's overdue notice nor the others': every deadline escalated by the close.
-      expect(s.tasks.every((task) => task.overdue)).toBe(true);
-      expect(s.escalations).toHaveLength(10);
+      expectEveryDeadlineEscalated(s);
     }
-    await waitForMailToSettle(t.db, smtp, 120_000);
-    const mail = await expectEveryEmailExactlyOnce(t.db, smtp);
-    const audit = await expectAuditIntact(t.db, states);
-    await expectOutcomesRecorded(t.db, states);
-    report('worker-killed-in-flight', { sprints: 3, emails: mail.emails, retried: mail.retried, auditEvents: audit.events, inFlightAtKill: inFlight, killedAtMs: killedAt, wallMs: Date.now() - started });
+    const checked = await expectNothingLostOrDoubled(t.db, smtp, states, 120_000);
+    report('worker-killed-in-flight', { sprints: 3, emails: checked.emails, retried: checked.retried, auditEvents: checked.auditEvents, inFlightAtKill: inFlight, killedAtMs: killedAt, wallMs: Date.now() - started });
   }, 300_000);
 });

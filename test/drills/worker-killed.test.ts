@@ -5,15 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   drillQueue,
-  expectAuditIntact,
-  expectEveryEmailExactlyOnce,
-  expectOutcomesRecorded,
+  expectEveryDeadlineEscalated,
+  expectNothingLostOrDoubled,
   report,
   secondsTiming,
   sigkill,
   startSprints,
   startWorkerProcess,
-  waitForMailToSettle,
   useDrillStack,
 } from './support';
 
@@ -44,22 +42,17 @@ describe('drill: the worker is killed while sprints run', () => {
     expect(Date.now() - sprintsStartedAt, 'the new worker must poll before the first reminder falls due (30 s)').toBeLessThan(28_000);
     const states = await Promise.all(sprints.map((h) => h.result()));
     for (const s of states) {
-      expect(s.status).toBe('completed-with-gaps');
       expect(s.tasks.every((task) => task.reminded && task.status === 'failed')).toBe(true);
       // Every deadline passed by the close (day 2-3's with it) escalated before it.
-      expect(s.tasks.every((task) => task.overdue)).toBe(true);
-      expect(s.escalations).toHaveLength(10);
+      expectEveryDeadlineEscalated(s);
       expect(s.timeline.filter((e) => e.type === 'task.reminder-sent')).toHaveLength(10);
       expect(s.timeline.filter((e) => e.type === 'sprint.closed')).toHaveLength(1);
     }
 
-    await waitForMailToSettle(t.db, smtp);
-    const mail = await expectEveryEmailExactlyOnce(t.db, smtp);
+    const checked = await expectNothingLostOrDoubled(t.db, smtp, states);
     // Per sprint: 3 assignments, 10 reminders, 2 notices per overdue task (owner, coordinator).
     const expectedSprintEmails = states.reduce((n, s) => n + 3 + s.tasks.filter((x) => x.reminded).length + 2 * s.tasks.filter((x) => x.overdue).length, 0);
     expect(await t.db.notification.count({ where: { workflowId: { in: states.map((s) => s.sprintId) } } })).toBe(expectedSprintEmails);
-    const audit = await expectAuditIntact(t.db, states);
-    await expectOutcomesRecorded(t.db, states);
-    report('worker-killed', { sprints: 3, emails: mail.emails, auditEvents: audit.events, takeoverMs: takeover, wallMs: Date.now() - started });
+    report('worker-killed', { sprints: 3, emails: checked.emails, auditEvents: checked.auditEvents, takeoverMs: takeover, wallMs: Date.now() - started });
   }, 150_000);
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { cancelSprintUpdate, sprintStateQuery } from '../../workflows';
 import { mailerFor, TEST_LINKS } from '../support/mailer';
 import { createTestWorker } from '../support/worker';
-import { drillQueue, expectAuditIntact, expectEveryEmailExactlyOnce, expectOutcomesRecorded, secondsTiming, sleep, startSprints, useDrillStack, waitForMailToSettle } from '../drills/support';
+import { drillQueue, expectNothingLostOrDoubled, secondsTiming, sleep, startSprints, useDrillStack } from '../drills/support';
 
 describe('sprint deadlines escalate whatever holds up the rest (dev server)', () => {
   const stack = useDrillStack();
@@ -42,10 +42,7 @@ describe('sprint deadlines escalate whatever holds up the rest (dev server)', ()
       expect(final.timeline.filter((e) => e.type === 'task.reminder-sent')).toHaveLength(3);
       expect(final.timeline.filter((e) => e.type === 'task.overdue')).toHaveLength(3);
 
-      await waitForMailToSettle(t.db, smtp);
-      await expectEveryEmailExactlyOnce(t.db, smtp);
-      await expectAuditIntact(t.db, [final]);
-      await expectOutcomesRecorded(t.db, [final]);
+      await expectNothingLostOrDoubled(t.db, smtp, [final]);
     } finally {
       worker.shutdown();
       await running;
@@ -86,10 +83,7 @@ describe('sprint deadlines escalate whatever holds up the rest (dev server)', ()
         // The close comes after every overdue notice, not before.
         expect(s.timeline.at(-1)?.type).toBe('sprint.closed');
       }
-      await waitForMailToSettle(t.db, smtp);
-      await expectEveryEmailExactlyOnce(t.db, smtp);
-      await expectAuditIntact(t.db, states);
-      await expectOutcomesRecorded(t.db, states);
+      await expectNothingLostOrDoubled(t.db, smtp, states);
     } finally {
       second.shutdown();
       await secondRunning;
