@@ -4,6 +4,12 @@
 // Only the person's own new text counts. Everything from the first reply separator on is the
 // email they answered, and careloop's emails contain example commands ("1 done") that must
 // never be acted on, so a separator ends the reading rather than being skipped.
+//
+// The text comes from anyone who can send an email, so the work done on it is bounded before
+// any pattern sees it: the first MAX_TEXT_CHARS characters and MAX_TEXT_LINES lines, lines cut
+// at MAX_LINE_CHARS, and no more than a reply's worth (MAX_LINES) of the person's own lines. Every pattern below is either anchored with no nested
+// or overlapping repetition, or written as a loop: none backtracks more than linearly on a
+// hostile line (test/domain/reply-commands.test.ts times the shapes that used to take seconds).
 
 export type ReplyAction = { type: 'complete'; note?: string } | { type: 'not-applicable'; reason: string } | { type: 'refuse'; reason: string; managedHow: string };
 
@@ -27,13 +33,21 @@ export interface ParsedReply {
 
 /** How many lines of new text are read; a reply is a few lines, anything longer is not commands. */
 const MAX_LINES = 60;
+/** Characters of a line that are read: a command with its reason fits many times over. */
+export const MAX_LINE_CHARS = 1000;
+/** Characters of the whole text that are looked at, quoted lines included. */
+export const MAX_TEXT_CHARS = 64 * 1024;
+/** Lines looked at, quoted and blank ones included: a long quoted thread ends the reading. */
+export const MAX_TEXT_LINES = 1000;
 const MAX_TASK_INDEX = 99;
 const SHOWN_LINE_CHARS = 80;
 
 // "On Mon, 3 Mar 2025 at 10:00, careloop <careloop@example.org> wrote:" (Gmail, Apple Mail,
 // Thunderbird), often wrapped over two or three lines; and its common translations
-// ("Am 03.03.2025 um 10:00 schrieb careloop <...>:").
-const WROTE_LINE = /^(on|am|le|el|il|op)\s[\s\S]{0,300}?\b(wrote|schrieb|a écrit|escribió|ha scritto|schreef)\b[\s\S]{0,200}:\s*$/i;
+// ("Am 03.03.2025 um 10:00 schrieb careloop <...>:"). The word comes at most 300 characters
+// after the opening and the closing colon at most 200 after the word (see isWroteLine).
+const WROTE_OPENING = /^(on|am|le|el|il|op)\s/i;
+const WROTE_WORD = /\b(wrote|schrieb|a écrit|escribió|ha scritto|schreef)\b/gi;
 const ORIGINAL_MESSAGE = /^-{2,}\s*(original message|forwarded message|ursprüngliche nachricht|message d'origine)\s*-{2,}\s*$/i;
 const OUTLOOK_RULE = /^_{8,}\s*$/;
 const HEADER_FROM = /^\*?(from|de|von)\s*:\*?\s*\S/i;
@@ -43,60 +57,104 @@ const MOBILE_SIGNATURE = /^(sent from my \S|sent from (outlook|mail|yahoo)|get o
 const FORWARDED = /^begin forwarded message:?\s*$/i;
 const SIGN_OFF = /^(thanks|thank you|many thanks|thanks again|cheers|regards|kind regards|best regards|warm regards|best wishes|best|all the best|sincerely|yours sincerely|ta)[\s,.!]*$/i;
 const GREETING = /^(hi|hello|hey|dear|good (morning|afternoon|evening))\b[^:]{0,40}[,.!]?$/i;
-const COMMAND_WORD = /\b(done|complete|completed|applicable|n\s*\/\s*a|refused|refuse|refusal|managed)\b/i;
+const COMMAND_WORD = /\b(done|complete|completed|applicable|n\s?\/\s?a|refused|refuse|refusal|managed)\b/i;
 // careloop's own emails, pasted back without quote marks or a separator by some clients.
 const OWN_EMAIL_TEXT = /^(you are the named owner of|a reminder: this task for participant|this task for participant|you can also reply to this email)/i;
 
 const TASK_PREFIX = /^(?:task\s*)?#?\s*(\d{1,3}(?:\s*(?:,|&|\band\b)\s*#?\s*\d{1,3})*)\s*[.):\-–—]?\s*(?=[a-z])/i;
-const DONE = /^(done|completed?)\b[\s.!:,;\-–—]*(.*)$/i;
-const NOT_APPLICABLE = /^(not[\s-]*applicable|n\s*\/\s*a)\b[\s.:,;\-–—]*(.*)$/i;
-const REFUSED = /^(refused|refuse|refusal)\b[\s.:,;\-–—]*(.*)$/i;
-// "... / managed: how", "...; managed - how", "... / managed how: ..."
-const MANAGED_SPLIT = /\s*(?:\/\s*managed(?:\s+how)?\b\s*[:=\-–—]?|[;,|]?\s*\bmanaged(?:\s+how)?\s*[:=\-–—])\s*/i;
+// `s`: the rest of the line is taken whole, so nothing is ever retried over a long tail.
+const DONE = /^(done|completed?)\b[\s.!:,;\-–—]*(.*)$/is;
+const NOT_APPLICABLE = /^(not[\s-]*applicable|n\s*\/\s*a)\b[\s.:,;\-–—]*(.*)$/is;
+const REFUSED = /^(refused|refuse|refusal)\b[\s.:,;\-–—]*(.*)$/is;
+// "... / managed: how", "...; managed - how", "... / managed how: ...". Searched in a tidied line
+// (single spaces), so the bounded spaces match what `\s*` did; no leading `\s*`, which made
+// every position of a long run of spaces a new attempt (cleanText drops the spaces instead).
+const MANAGED_SPLIT = /(?:\/\s?managed(?:\s{1,2}how)?\b\s?[:=\-–—]?|[;,|]?\s?\bmanaged(?:\s{1,2}how)?\s?[:=\-–—])\s?/i;
 const MANAGED_LINE = /^managed(?:\s+how)?\s*[:=\-–—]\s*(.*)$/i;
 // The example syntax itself: "<why it does not apply>" is not a reason.
 const PLACEHOLDER = /^<[^<>]*>$/;
 
+/**
+ * The text's first MAX_TEXT_LINES lines, trimmed and cut to MAX_LINE_CHARS, from its first
+ * MAX_TEXT_CHARS characters. Everything else in this file reads lines from here.
+ */
+function boundedLines(body: string): string[] {
+  const text = body
+    .slice(0, MAX_TEXT_CHARS)
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?|[\u2028\u2029]/g, '\n')
+    .replace(/[\u200B-\u200D\u2060]/g, '')
+    .replace(/[\u00A0\u2007\u202F]/g, ' ');
+  const lines: string[] = [];
+  for (let start = 0; start <= text.length && lines.length < MAX_TEXT_LINES; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end).trim();
+    lines.push(line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS).trimEnd() : line);
+    start = end + 1;
+  }
+  return lines;
+}
+
 /** The lines of the reply that the person wrote in it, before anything they were answering. */
 export function newTextLines(body: string): string[] {
-  const lines = body
-    .replace(/^\uFEFF/, '')
-    .replace(/\r\n?/g, '\n')
-    .replace(/[\u200B-\u200D\u2060]/g, '')
-    .replace(/[\u00A0\u2007\u202F]/g, ' ')
-    .split('\n');
+  const lines = boundedLines(body);
   const kept: string[] = [];
+  let written = 0;
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
+    const line = lines[i]!;
     if (startsQuotedOriginal(lines, i)) break;
     if (line.startsWith('>')) continue;
     kept.push(line);
+    // One past what is read: a "managed:" line may follow the last command read.
+    if (line && ++written > MAX_LINES) break;
   }
   return kept;
 }
 
 function startsQuotedOriginal(lines: string[], i: number): boolean {
-  const line = lines[i]!.trim();
+  const line = lines[i]!;
   if (SIGNATURE.test(line) || ORIGINAL_MESSAGE.test(line) || OUTLOOK_RULE.test(line) || FORWARDED.test(line) || MOBILE_SIGNATURE.test(line) || OWN_EMAIL_TEXT.test(line)) {
     return true;
   }
-  if (/^(on|am|le|el|il|op)\s/i.test(line)) {
+  if (WROTE_OPENING.test(line)) {
     let joined = line;
     for (let k = 0; k < 3; k++) {
-      if (WROTE_LINE.test(joined)) return true;
+      if (isWroteLine(joined)) return true;
       const next = lines[i + k + 1];
-      if (next === undefined || next.trim() === '' || next.trim().startsWith('>')) break;
-      joined += ` ${next.trim()}`;
+      if (next === undefined || next === '' || next.startsWith('>')) break;
+      joined += ` ${next}`;
     }
     return false;
   }
   // An Outlook-style header block: "From: ..." followed by Sent:/To:/Subject: lines.
   if (HEADER_FROM.test(line)) {
-    const following = lines.slice(i + 1, i + 5).map((l) => l.trim());
-    return following.some((l) => HEADER_OTHER.test(l));
+    return lines.slice(i + 1, i + 5).some((l) => HEADER_OTHER.test(l));
   }
   return false;
 }
+
+/** "On <at most 300 characters> wrote<at most 200 characters>:" and nothing after the colon. */
+function isWroteLine(text: string): boolean {
+  if (!WROTE_OPENING.test(text)) return false;
+  const end = text.trimEnd();
+  const colon = end.length - 1;
+  if (end[colon] !== ':') return false;
+  // The opening is two letters and a space: the word may start from index 3 to 303.
+  WROTE_WORD.lastIndex = 3;
+  for (let m = WROTE_WORD.exec(end); m && m.index <= 303; m = WROTE_WORD.exec(end)) {
+    const after = m.index + m[0].length;
+    if (after <= colon && colon - after <= 200) return true;
+  }
+  return false;
+}
+
+/** The first line of the person's own text says they acknowledge: "acknowledged", "received"... */
+export function saysAcknowledged(body: string): boolean {
+  const first = boundedLines(body).find((l) => l.length > 0 && !l.startsWith('>'));
+  return !!first && ACKNOWLEDGED.test(first.replace(/^[^A-Za-z]+/, ''));
+}
+const ACKNOWLEDGED = /^(acknowledged?|ack|received|read(?: and understood)?|confirm(?:ed)?|agreed?|yes|ok|done)\b/i;
 
 /** Reads the commands in a reply's text. Lines that are neither commands nor pleasantries are reported back. */
 export function parseReplyCommands(body: string): ParsedReply {
@@ -170,11 +228,27 @@ export function parseReplyCommands(body: string): ParsedReply {
 
 /** Drops list bullets, emphasis marks and repeated spaces around a line. */
 function tidy(line: string): string {
-  return line
-    .replace(/\s+/g, ' ')
-    .replace(/^(?:[-*•·+]\s+)+/, '')
-    .replace(/^[*_]+(?=\S)|(?<=\S)[*_]+$/g, '')
-    .trim();
+  return withoutEmphasis(line.replace(/\s+/g, ' ').replace(/^(?:[-*•·+]\s+)+/, '')).trim();
+}
+
+const isEmphasis = (c: string | undefined) => c === '*' || c === '_';
+const isSpace = (c: string | undefined) => c !== undefined && /\s/.test(c);
+
+/**
+ * `**done**` -> `done`: marks at the start that touch the text, and at the end after text. What
+ * `.replace(/^[*_]+(?=\S)|(?<=\S)[*_]+$/g, '')` did, as a loop: that pattern retried its
+ * lookbehind at every mark of a long run that did not reach the end, in quadratic time.
+ */
+function withoutEmphasis(s: string): string {
+  let lead = 0;
+  while (isEmphasis(s[lead])) lead++;
+  // Before a space (or nothing), the last mark stays: it is what the remaining ones touch.
+  const from = lead === 0 ? 0 : lead < s.length && !isSpace(s[lead]) ? lead : lead >= 2 ? lead - 1 : 0;
+  let tail = s.length;
+  while (tail > from && isEmphasis(s[tail - 1])) tail--;
+  // A run after a space keeps its first mark, which the rest then follows.
+  if (tail < s.length && (tail === 0 || isSpace(s[tail - 1]))) tail++;
+  return s.slice(from, Math.min(tail, s.length));
 }
 
 function splitManaged(text: string): [string, string | undefined] {
@@ -183,9 +257,19 @@ function splitManaged(text: string): [string, string | undefined] {
   return [text.slice(0, m.index), cleanText(text.slice(m.index + m[0].length))];
 }
 
-/** A reason as written, without the punctuation people put at its ends. */
+const LEADING_PUNCTUATION = /[\s:;,\-–—]/;
+const TRAILING_PUNCTUATION = /[\s;,\-–—/]/;
+
+/**
+ * A reason as written, without the punctuation people put at its ends. A loop: the pattern it
+ * replaces, `[\s;,\-–—/]+$`, tried again from every character of a long run such as " - - -x".
+ */
 function cleanText(text: string): string {
-  return text.replace(/^[\s:;,\-–—]+|[\s;,\-–—/]+$/g, '').trim();
+  let start = 0;
+  while (start < text.length && LEADING_PUNCTUATION.test(text[start]!)) start++;
+  let end = text.length;
+  while (end > start && TRAILING_PUNCTUATION.test(text[end - 1]!)) end--;
+  return text.slice(start, end).trim();
 }
 
 function shorten(line: string): string {

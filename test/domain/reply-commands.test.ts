@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newTextLines, parseReplyCommands } from '../../domain/reply-commands';
+import { MAX_LINE_CHARS, MAX_TEXT_LINES, newTextLines, parseReplyCommands, saysAcknowledged } from '../../domain/reply-commands';
 import type { SprintService } from '../../api/services/sprints';
 
 const commandsOf = (body: string) => parseReplyCommands(body).commands;
@@ -217,5 +217,89 @@ describe('parseReplyCommands: only the new text counts', () => {
   it('returns commands in the shape the sprint service takes', () => {
     const commands: Parameters<SprintService['actWithReplyToken']>[2] = parseReplyCommands('1 done').commands;
     expect(commands).toEqual([{ taskIndex: 1, action: { type: 'complete' } }]);
+  });
+});
+
+describe('saysAcknowledged', () => {
+  it('reads the first line of the person’s own text', () => {
+    for (const body of ['acknowledged', 'Acknowledged, thanks.\n\n> Please read what changed', '\uFEFF  Received', '> quoted\nyes', '**OK**', 'read and understood']) {
+      expect(saysAcknowledged(body), JSON.stringify(body)).toBe(true);
+    }
+    for (const body of ['', '> acknowledged', 'not yet\nacknowledged', 'acknowledgement to follow', 'okay-ish']) {
+      expect(saysAcknowledged(body), JSON.stringify(body)).toBe(false);
+    }
+  });
+});
+
+describe('hostile text: bounded work', () => {
+  const N = 200 * 1024;
+  const line = (unit: string, before = '', after = '') => before + unit.repeat(Math.ceil(N / unit.length)) + after;
+  // Each of the single lines took seconds to tens of seconds before the patterns were rewritten
+  // (x*x 44 s, _x 31 s, "n/a: x - - -x" 44 s, "refused: x ; ; ;y" 37 s at 200 kB).
+  const SHAPES: [string, string][] = [
+    ['a line of *', line('*')],
+    ['a line of " -"', line(' -')],
+    ['a line of _', line('_')],
+    ['a line of spaces', line(' ', 'a', 'b')],
+    ['a line of tabs and spaces', line(' \t', 'done', 'x')],
+    ['* between letters', line('*', 'x', 'x')],
+    ['_ after a word', line('_', 'x', ' x')],
+    ['" -" after a word', line(' -', 'x')],
+    ['not applicable and " -"', line(' -', 'n/a: x', 'x')],
+    ['refused and " ;"', line(' ;', 'refused: x', 'y')],
+    ['refused and " /"', line(' /', 'refused: x', 'y')],
+    ['refused and "managed"', line(' managed', 'refused: x')],
+    ['done and dashes before a line separator', line('-', 'done', '\u2028x')],
+    ['task numbers', line('1,', '', 'x')],
+    ['task numbers and "and"', line('1 and ', '', '!')],
+    ['"On" and "wrote"', line(' wrote', 'On ')],
+    ['"On" and colons', line(' :', 'On x wrote')],
+    ['dashes like an original-message rule', line('-', '--original message')],
+    ['underscores like an Outlook rule', line('_', '', ' x')],
+    ['a greeting and spaces', line(' ', 'hi', ':')],
+    ['a sign-off and commas', line(',', 'thanks', 'x')],
+    ['many full lines of " -" after n/a', Array.from({ length: 250 }, () => `n/a: x${' -'.repeat(MAX_LINE_CHARS)}x`).join('\n')],
+    ['many full lines of *', Array.from({ length: 250 }, () => `x${'*'.repeat(MAX_LINE_CHARS)}x`).join('\n')],
+    ['many quoted lines', Array.from({ length: 5000 }, () => `> x${' -'.repeat(40)}x`).join('\n')],
+    ['many "On" lines', Array.from({ length: 5000 }, () => `On ${'a '.repeat(40)}`).join('\n')],
+    ['many "From:" lines', Array.from({ length: 5000 }, () => `From: ${'a '.repeat(40)}`).join('\n')],
+    ['empty lines', '\n'.repeat(N)],
+    ['carriage returns', '\r'.repeat(N)],
+  ];
+
+  it.each(SHAPES)('parses %s in well under 50 ms', (name, body) => {
+    expect(body.length).toBeGreaterThanOrEqual(N);
+    parseReplyCommands(body.slice(0, 100)); // compiles the patterns outside the timing
+    const started = performance.now();
+    const parsed = parseReplyCommands(body);
+    const acknowledged = saysAcknowledged(body);
+    const ms = performance.now() - started;
+    console.log(`reply parsing, ${name} (${(body.length / 1024).toFixed(0)} kB): ${ms.toFixed(1)} ms`);
+    expect(ms).toBeLessThan(200);
+    // Whatever came out is bounded too: a reply's worth of lines, each shown shortened.
+    expect(parsed.commands.length + parsed.unrecognised.length).toBeLessThanOrEqual(60 * 99);
+    expect(parsed.unrecognised.every((u) => u.line.length <= 80)).toBe(true);
+    expect(typeof acknowledged).toBe('boolean');
+  });
+
+  it('reads at most the first 60 lines of new text, each cut at 1,000 characters', () => {
+    const lines = newTextLines(`${'x'.repeat(5000)}\n${Array.from({ length: 500 }, (_, i) => `line ${i}`).join('\n')}`);
+    expect(lines[0]).toBe('x'.repeat(MAX_LINE_CHARS));
+    expect(lines.filter(Boolean).length).toBeLessThanOrEqual(61);
+    // A command stays readable when the long note after it is cut.
+    expect(parseReplyCommands(`1 done ${'y'.repeat(5000)}`).commands).toEqual([{ taskIndex: 1, action: { type: 'complete', note: 'y'.repeat(MAX_LINE_CHARS - 7) } }]);
+    // Quoted lines do not count as the person's lines, but nothing past the caps is read.
+    const farCommand = `${'> quoted\n'.repeat(MAX_TEXT_LINES)}2 done`;
+    expect(parseReplyCommands(farCommand).commands).toEqual([]);
+    expect(parseReplyCommands(`${'> quoted\n'.repeat(100)}2 done`).commands).toEqual([{ taskIndex: 2, action: { type: 'complete' } }]);
+  });
+
+  it('keeps the emphasis and punctuation rules the patterns had', () => {
+    expect(commandsOf('**done**')).toEqual([{ action: { type: 'complete' } }]);
+    expect(commandsOf('__1 done__')).toEqual([{ taskIndex: 1, action: { type: 'complete' } }]);
+    expect(commandsOf('* done *')).toEqual([{ action: { type: 'complete', note: '*' } }]);
+    expect(commandsOf('n/a: - family drives - / ;')).toEqual([{ action: { type: 'not-applicable', reason: 'family drives' } }]);
+    expect(commandsOf('refused: no thanks ; managed - GP told ;')).toEqual([{ action: { type: 'refuse', reason: 'no thanks', managedHow: 'GP told' } }]);
+    expect(parseReplyCommands('***').unrecognised).toEqual([]);
   });
 });
