@@ -1,21 +1,26 @@
 // The sprint's record in the database: a row when it starts, its outcome when it closes.
 import { FIRST_CONTACT_TASKS, type SprintInput, type SprintStatus, type TaskState } from '../domain/sprint';
 import type { ActivityDeps } from './index';
+import { grantCareTeam } from './care-team';
 
 export function createSprintActivities(deps: ActivityDeps) {
   return {
     async recordSprintStarted({ input, workflowId }: { input: SprintInput; workflowId: string }): Promise<void> {
-      await deps.db.sprint.upsert({
-        where: { id: workflowId },
-        update: {},
-        create: {
-          id: workflowId,
-          participantId: input.participant.id,
-          coordinatorId: input.coordinator.id,
-          dischargeAt: new Date(input.dischargeAt),
-          closesAt: new Date(input.closesAt),
-          tasksTotal: input.tasks.length,
-        },
+      await deps.db.$transaction(async (tx) => {
+        await tx.sprint.upsert({
+          where: { id: workflowId },
+          update: {},
+          create: {
+            id: workflowId,
+            participantId: input.participant.id,
+            coordinatorId: input.coordinator.id,
+            dischargeAt: new Date(input.dischargeAt),
+            closesAt: new Date(input.closesAt),
+            tasksTotal: input.tasks.length,
+          },
+        });
+        // The agencies a sprint names join the person's care team, recorded as implied by it.
+        await grantCareTeam(tx, sprintCareTeam(input, workflowId));
       });
     },
 
@@ -62,5 +67,21 @@ export function createSprintActivities(deps: ActivityDeps) {
       });
       return { firstContactMinutes, tasksOnTime };
     },
+  };
+}
+
+/** The care-team grant a sprint implies: its coordinator's agency and every task owner's. */
+export function sprintCareTeam(input: Pick<SprintInput, 'participant' | 'coordinator' | 'tasks'>, workflowId: string) {
+  return {
+    participantId: input.participant.id,
+    agencyIds: [input.coordinator.agencyId, ...input.tasks.map((t) => t.owner.agencyId)],
+    source: 'sprint' as const,
+    sourceRef: workflowId,
+    addedById: input.coordinator.id,
+    addedBy: input.coordinator.email,
+    reason: 'named in a post-discharge sprint',
+    idempotencyKey: `${workflowId}:care-team`,
+    process: 'sprint',
+    workflowId,
   };
 }

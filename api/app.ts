@@ -3,7 +3,6 @@
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import express, { type Request, type RequestHandler, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { doubleCsrf } from 'csrf-csrf';
@@ -13,6 +12,7 @@ import type { Db } from '../runtime/db';
 import type { Logger } from '../runtime/logger';
 import type { Mailer } from '../runtime/mailer';
 import { bearerAuth, SESSION_COOKIE, sessionAuth } from './auth';
+import { createRateLimits, type RateLimitSettings } from './rate-limits';
 import { AppError, errorHandler, type ErrorRenderer } from './errors';
 import { html, page } from './html';
 import { auditRoutes } from './routes/audit';
@@ -45,8 +45,8 @@ export interface AppDeps {
   mailer: Mailer;
   logger: Logger;
   now?: () => Date;
-  /** Requests allowed per window for sign-in and token pages (per client address). */
-  rateLimits?: { signinPerWindow?: number; tokenPerWindow?: number; windowMs?: number };
+  /** Limits on sign-in and link pages (api/rate-limits.ts); README "Access" gives the defaults. */
+  rateLimits?: RateLimitSettings;
 }
 
 export interface AppServices {
@@ -66,6 +66,8 @@ export interface WebHelpers {
   requireSignedIn: RequestHandler;
   signinLimiter: RequestHandler;
   tokenLimiter: RequestHandler;
+  /** Throws a 429 when this email address has asked for too many sign-in links. */
+  limitSigninEmail(email: string): Promise<void>;
 }
 
 const CSRF_COOKIE = 'careloop_csrf';
@@ -108,17 +110,7 @@ export function createApp(deps: AppDeps): express.Express {
     getCsrfTokenFromRequest: (req) => (req.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
     errorConfig: { statusCode: 403, code: 'EBADCSRFTOKEN', message: 'invalid csrf token' },
   });
-  const windowMs = deps.rateLimits?.windowMs ?? 15 * 60_000;
-  const limiter = (limit: number) =>
-    rateLimit({
-      windowMs,
-      limit,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      handler: () => {
-        throw new AppError('RATE_LIMITED', 'Too many attempts from this address. Wait a few minutes and try again.');
-      },
-    });
+  const limits = createRateLimits({ db: deps.db, logger: deps.logger, settings: deps.rateLimits });
   const web: WebHelpers = {
     csrfToken: (req, res) => csrf.generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false }),
     csrfProtection: csrf.doubleCsrfProtection,
@@ -126,8 +118,9 @@ export function createApp(deps: AppDeps): express.Express {
       if (req.principal) return next();
       res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}`);
     },
-    signinLimiter: limiter(deps.rateLimits?.signinPerWindow ?? 10),
-    tokenLimiter: limiter(deps.rateLimits?.tokenPerWindow ?? 30),
+    signinLimiter: limits.signinGuard,
+    tokenLimiter: limits.tokenGuard,
+    limitSigninEmail: limits.limitSigninEmail,
   };
 
   const services: AppServices = {
@@ -183,6 +176,7 @@ export function createApp(deps: AppDeps): express.Express {
       );
     return true;
   };
+  app.use(limits.countTokenFailure);
   app.use(errorHandler(deps.logger, renderHtml));
   return app;
 }

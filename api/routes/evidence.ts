@@ -14,6 +14,12 @@ function wantsCsv(req: Request): boolean {
   return req.accepts(['application/json', 'text/csv']) === 'text/csv';
 }
 
+/** The caller, with CSV answers logged as exports in the access log. */
+function asReader(req: Request) {
+  const caller = callerOf(requirePrincipal(req));
+  return wantsCsv(req) ? { ...caller, channel: 'export' as const } : caller;
+}
+
 function sendCsv(res: Response, filename: string, body: string): void {
   res.type('text/csv; charset=utf-8').attachment(filename).send(body);
 }
@@ -26,7 +32,7 @@ export function evidenceRoutes(services: { roster: RosterService; reports: Repor
   });
 
   router.get('/reports/timeliness', allow('manager', 'admin'), async (req, res) => {
-    const report = await services.reports.timeliness(callerOf(requirePrincipal(req)), req.query);
+    const report = await services.reports.timeliness(asReader(req), req.query);
     if (!wantsCsv(req)) return void res.json(report);
     const refusals = (req.query as Record<string, unknown>).part === 'refusals';
     const stamp = `${report.period.from.slice(0, 10)}_${report.period.to.slice(0, 10)}`;
@@ -34,7 +40,7 @@ export function evidenceRoutes(services: { roster: RosterService; reports: Repor
   });
 
   router.get('/participants/:id/audit', allow('manager', 'coordinator', 'admin'), async (req, res) => {
-    const audit = await services.audit.trail(callerOf(requirePrincipal(req)), String(req.params.id), req.query);
+    const audit = await services.audit.trail(asReader(req), String(req.params.id), req.query);
     if (!wantsCsv(req)) return void res.json(audit);
     const v = audit.verification;
     res.set('Careloop-Audit-Chain', v.chain.ok && v.participantEventsIntact ? `verified; ${v.chain.checked} events checked` : `BROKEN; ${JSON.stringify(v.chain.firstBad ?? 'participant event altered')}`);

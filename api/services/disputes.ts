@@ -7,6 +7,7 @@ import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
 import { translateTemporalError } from './temporal-errors';
 import type { Caller } from './sprints';
+import { createAccess } from '../access';
 import { hashToken } from '../../runtime/secrets';
 import { DISPUTE_ACCEPT_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE } from '../../activities/notifications';
 import { DISPUTE_AGREEMENT, type DisputeActor, type DisputeState } from '../../domain/dispute';
@@ -40,6 +41,7 @@ export function describeDisputeAgreement() {
 export function createDisputeService(deps: DisputeServiceDeps) {
   const now = deps.now ?? (() => new Date());
   const handleOf = (id: string) => deps.temporal.workflow.getHandle<typeof disputeWorkflow>(id);
+  const access = createAccess({ db: deps.db, now: deps.now });
 
   async function loadState(id: string): Promise<DisputeState> {
     if (!ID_PATTERN.test(id)) throw new AppError('NOT_FOUND', 'No dispute with that id.');
@@ -51,13 +53,14 @@ export function createDisputeService(deps: DisputeServiceDeps) {
   }
 
   const isParty = (c: Caller, s: DisputeState) => s.partyAgencyIds.includes(c.agencyId);
-  /** Admins (partnership governance), the raiser, the interim owner and anyone of a party agency. */
-  const mayView = (c: Caller, s: DisputeState) => c.roles.includes('admin') || isParty(c, s) || s.raisedBy.id === c.staffId || s.interimOwner.id === c.staffId;
-
   async function viewable(c: Caller, id: string): Promise<DisputeState> {
     const state = await loadState(id);
     // Someone with no part in the dispute learns nothing from reading it.
-    if (!mayView(c, state)) throw new AppError('NOT_FOUND', 'No dispute with that id.');
+    await access.requireProcess(
+      c,
+      { participantId: state.participant.id, what: 'dispute', item: id, resource: 'dispute', parties: disputeParties(state) },
+      new AppError('NOT_FOUND', 'No dispute with that id.'),
+    );
     return state;
   }
 
@@ -81,11 +84,10 @@ export function createDisputeService(deps: DisputeServiceDeps) {
     async raise(caller: Caller, body: unknown): Promise<{ disputeId: string }> {
       const input = parseInput(ZRaiseDispute, body, 'dispute');
       const invalid = (field: string, message: string) => new AppError('INVALID_INPUT', 'The dispute has invalid fields.', { fields: [{ field, message }] });
-      const participant = await deps.db.participant.findFirst({
-        where: input.participantId ? { id: input.participantId } : { localRef: input.participantLocalRef },
-        select: { id: true, localRef: true },
-      });
-      if (!participant) throw invalid(input.participantId ? 'participantId' : 'participantLocalRef', 'is not a participant careloop knows');
+      // Only the person's care team may raise about them; raising grants nothing, and a person
+      // outside the caller's care teams gets the same answer as one careloop does not know.
+      const found = await access.requireParticipant(caller, { id: input.participantId, localRef: input.participantLocalRef }, 'raise');
+      const participant = { id: found.id, localRef: found.localRef };
       const raiser = await deps.db.staff.findUniqueOrThrow({ where: { id: caller.staffId }, select: { id: true, name: true, email: true, agencyId: true } });
       const select = { id: true, name: true, email: true, agencyId: true } as const;
       const interimOwner = await deps.db.staff.findFirst({ where: { id: input.interimOwnerId, active: true }, select });
@@ -159,6 +161,7 @@ export function createDisputeService(deps: DisputeServiceDeps) {
       const state = await loadState(row.workflowId!);
       const scope = (row.scope ?? {}) as { stage?: number; proposalId?: string };
       const proposal = row.purpose === DISPUTE_ACCEPT_TOKEN_PURPOSE ? state.proposals.find((p) => p.id === scope.proposalId) : undefined;
+      await access.logReads({ staffId: row.staff.id, agencyId: row.staff.agencyId, roles: [] }, [{ participantId: state.participant.id, what: 'dispute', item: state.disputeId }], 'link');
       return { row, state, purpose: row.purpose as 'dispute-position' | 'dispute-accept', proposal };
     },
 
@@ -169,7 +172,7 @@ export function createDisputeService(deps: DisputeServiceDeps) {
       if (claimed.count !== 1) throw new AppError('GONE', 'This link has already been used.');
       try {
         // A link acts for the person it was sent to, never with their wider roles.
-        const caller: Caller = { staffId: row.staff.id, name: row.staff.name, agencyId: row.staff.agencyId, roles: row.staff.roles.filter((r) => r !== 'admin') };
+        const caller: Caller = { staffId: row.staff.id, name: row.staff.name, agencyId: row.staff.agencyId, roles: row.staff.roles.filter((r) => r !== 'admin'), channel: 'link' };
         return purpose === DISPUTE_POSITION_TOKEN_PURPOSE
           ? await service.statePosition(caller, row.workflowId!, { statement: body.statement ?? '' }, 'link')
           : await service.accept(caller, row.workflowId!, { proposalId: proposal?.id ?? '' }, 'link');
@@ -183,6 +186,15 @@ export function createDisputeService(deps: DisputeServiceDeps) {
 }
 
 export type DisputeService = ReturnType<typeof createDisputeService>;
+
+/** Who is named in a dispute: the raiser, the interim owner, named contacts; and every party agency, whose representatives at each stage may be anyone there. */
+export function disputeParties(s: Pick<DisputeState, 'raisedBy' | 'interimOwner' | 'partyAgencyIds'> & { namedContacts?: { id: string }[] }) {
+  return {
+    staffIds: [s.raisedBy.id, s.interimOwner.id, ...(s.namedContacts ?? []).map((c) => c.id)],
+    agencyIds: s.partyAgencyIds,
+    agencyPartyRoles: 'everyone' as const,
+  };
+}
 
 export async function isDisputeToken(db: Db, token: string): Promise<boolean> {
   if (!/^[\w-]{20,100}$/.test(token)) return false;

@@ -7,6 +7,7 @@ import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
 import { translateTemporalError } from './temporal-errors';
 import type { Caller } from './sprints';
+import { createAccess } from '../access';
 import { hashToken } from '../../runtime/secrets';
 import { ESCALATION_TOKEN_PURPOSE } from '../../activities/notifications';
 import { ESCALATION_POLICY, policyWith, RISK_LEVELS, type EscalationState } from '../../domain/escalation';
@@ -73,6 +74,7 @@ export async function withLiveEscalations<E extends { workflowId?: string }, S e
 export function createEscalationService(deps: EscalationServiceDeps) {
   const now = deps.now ?? (() => new Date());
   const handleOf = (id: string) => deps.temporal.workflow.getHandle<typeof escalationWorkflow>(id);
+  const access = createAccess({ db: deps.db, now: deps.now });
 
   async function loadState(id: string): Promise<EscalationState> {
     if (!ID_PATTERN.test(id)) throw new AppError('NOT_FOUND', 'No escalation with that id.');
@@ -83,17 +85,14 @@ export function createEscalationService(deps: EscalationServiceDeps) {
     }
   }
 
-  /** The raiser, every chair it has had, its responders, admins, and managers of the agencies involved. */
-  function mayView(c: Caller, s: EscalationState): boolean {
-    if (c.roles.includes('admin') || s.raisedBy?.id === c.staffId) return true;
-    if (s.tiers.some((t) => t.chair.id === c.staffId) || s.responders.some((r) => r.id === c.staffId)) return true;
-    return c.roles.includes('manager') && new Set([s.agencyId, ...s.tiers.map((t) => t.chair.agencyId)]).has(c.agencyId);
-  }
-
   async function viewable(c: Caller, id: string): Promise<EscalationState> {
     const state = await loadState(id);
     // Someone with no part in the escalation learns nothing, not even that it exists.
-    if (!mayView(c, state)) throw new AppError('NOT_FOUND', 'No escalation with that id.');
+    await access.requireProcess(
+      c,
+      { participantId: state.participant.id, what: 'escalation', item: id, resource: 'escalation', parties: escalationParties(state) },
+      new AppError('NOT_FOUND', 'No escalation with that id.'),
+    );
     return state;
   }
 
@@ -115,14 +114,10 @@ export function createEscalationService(deps: EscalationServiceDeps) {
   return {
     async raise(caller: Caller, body: unknown): Promise<{ escalationId: string }> {
       const input = parseInput(ZRaiseEscalation, body, 'escalation');
-      const participant = await deps.db.participant.findFirst({
-        where: input.participantId ? { id: input.participantId } : { localRef: input.participantLocalRef },
-        select: { id: true, localRef: true },
-      });
-      if (!participant) {
-        const field = input.participantId ? 'participantId' : 'participantLocalRef';
-        throw new AppError('INVALID_INPUT', 'The escalation has invalid fields.', { fields: [{ field, message: 'is not a participant careloop knows' }] });
-      }
+      // Only the person's care team may raise about them; raising grants nothing, and a person
+      // outside the caller's care teams gets the same answer as one careloop does not know.
+      const found = await access.requireParticipant(caller, { id: input.participantId, localRef: input.participantLocalRef }, 'raise');
+      const participant = { id: found.id, localRef: found.localRef };
       const policy = policyWith(windowOverrides(input.timing));
       // A tier's acknowledgement must fall due no later than its response.
       const inverted = RISK_LEVELS.filter((l) => policy.tiers[l].acknowledgeWithinMs > policy.tiers[l].respondWithinMs);
@@ -178,6 +173,7 @@ export function createEscalationService(deps: EscalationServiceDeps) {
     async inspectEscalationToken(token: string) {
       const row = await findEscalationToken(deps.db, token, now());
       const state = await loadState(row.workflowId!);
+      await access.logReads({ staffId: row.staff.id, agencyId: row.staff.agencyId, roles: [] }, [{ participantId: state.participant.id, what: 'escalation', item: state.escalationId }], 'link');
       return { row, state };
     },
 
@@ -188,7 +184,7 @@ export function createEscalationService(deps: EscalationServiceDeps) {
       if (claimed.count !== 1) throw new AppError('GONE', 'This link has already been used.');
       try {
         // A link acts for the person it was sent to, never with their wider roles.
-        const caller: Caller = { staffId: row.staff.id, name: row.staff.name, agencyId: row.staff.agencyId, roles: row.staff.roles.filter((r) => r !== 'admin') };
+        const caller: Caller = { staffId: row.staff.id, name: row.staff.name, agencyId: row.staff.agencyId, roles: row.staff.roles.filter((r) => r !== 'admin'), channel: 'link' };
         return await this.acknowledge(caller, row.workflowId!, {}, 'link');
       } catch (err) {
         await deps.db.actionToken.update({ where: { id: row.id }, data: { usedAt: null } });
@@ -211,4 +207,12 @@ async function findEscalationToken(db: Db, token: string, now: Date) {
   if (row.revokedAt) throw new AppError('GONE', 'This link no longer works: the escalation has moved to another chair or been resolved.');
   if (row.expiresAt <= now) throw new AppError('GONE', 'This link has expired.');
   return row;
+}
+
+/** Who is named in an escalation: the raiser, every chair it has had, its responders; and the agencies involved, for their managers. */
+export function escalationParties(s: Pick<EscalationState, 'raisedBy' | 'tiers' | 'responders' | 'agencyId'>) {
+  return {
+    staffIds: [...(s.raisedBy ? [s.raisedBy.id] : []), ...s.tiers.map((t) => t.chair.id), ...s.responders.map((r) => r.id)],
+    agencyIds: [...new Set([s.agencyId, ...s.tiers.map((t) => t.chair.agencyId)])],
+  };
 }

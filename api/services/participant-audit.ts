@@ -6,7 +6,7 @@ import { hashAuditEvent, verifyAuditChain, type AuditVerification } from '../../
 import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
 import type { Caller } from './sprints';
-import { queryVisibility } from './workflow-list';
+import { createAccess } from '../access';
 import { toCsv } from './reports';
 
 export const ZParticipantId = z.string().regex(/^[\w-]{1,64}$/, 'must be a participant id');
@@ -39,45 +39,18 @@ export interface ParticipantAudit {
   };
 }
 
-const VISIBILITY_DEADLINE_MS = 2000;
-
 export const AUDIT_CSV_COLUMNS = ['seq', 'at', 'actor', 'actorId', 'action', 'reason', 'process', 'workflowId', 'item', 'data', 'prevHash', 'hash'];
 
 export function createParticipantAuditService(deps: { db: Db; temporal: Client; now?: () => Date }) {
-  /** Does the caller's agency work with this participant, in the record or in a live process? */
-  async function agencyWorksWith(agencyId: string, participantId: string): Promise<boolean> {
-    const db = deps.db;
-    const staffIds = (await db.staff.findMany({ where: { agencyId }, select: { id: true } })).map((s) => s.id);
-    const [sprint, plan, dispute, escalation, actor] = await Promise.all([
-      db.sprint.findFirst({ where: { participantId, OR: [{ coordinator: { agencyId } }, { tasks: { some: { owner: { agencyId } } } }] }, select: { id: true } }),
-      db.carePlan.findFirst({ where: { participantId, planHolder: { agencyId } }, select: { id: true } }),
-      db.dispute.findFirst({ where: { participantId, partyAgencyIds: { has: agencyId } }, select: { id: true } }),
-      db.escalation.findFirst({ where: { participantId, chairId: { in: staffIds } }, select: { id: true } }),
-      db.auditEvent.findFirst({ where: { participantId, actorId: { in: staffIds } }, select: { seq: true } }),
-    ]);
-    if (sprint || plan || dispute || escalation || actor) return true;
-    // Owners of an open sprint's tasks are in no table until it closes: visibility knows them.
-    try {
-      // A Temporal that is down must not hold the trail up for long: the record answered already.
-      const query = `CareloopParticipant = '${participantId}' AND CareloopAgencies = '${agencyId.replace(/'/g, '')}'`;
-      const { workflows } = await queryVisibility(deps.temporal, query, 1, undefined, VISIBILITY_DEADLINE_MS);
-      return workflows.length > 0;
-    } catch {
-      return false;
-    }
-  }
+  const access = createAccess({ db: deps.db, now: deps.now });
 
   return {
     async trail(caller: Caller, rawId: string, rawQuery: unknown): Promise<ParticipantAudit> {
       parseInput(ZAuditQuery, rawQuery, 'query');
       const id = parseInput(ZParticipantId, rawId, 'participant id');
-      const isAdmin = caller.roles.includes('admin');
-      if (!isAdmin && !caller.roles.some((r) => r === 'manager' || r === 'coordinator')) throw new AppError('FORBIDDEN', 'Audit trails are for managers, coordinators and admins.');
-      const participant = await deps.db.participant.findUnique({ where: { id }, select: { id: true, localRef: true, displayName: true } });
+      if (!caller.roles.some((r) => r === 'manager' || r === 'coordinator' || r === 'admin')) throw new AppError('FORBIDDEN', 'Audit trails are for managers, coordinators and admins.');
       // Whether a participant exists is itself information: outside callers get one answer for both.
-      const notFound = new AppError('NOT_FOUND', isAdmin ? `No participant ${id}.` : `No participant ${id} among those your agency works with.`);
-      if (!participant) throw notFound;
-      if (!isAdmin && !(await agencyWorksWith(caller.agencyId, id))) throw notFound;
+      const participant = await access.requireParticipant(caller, { id }, 'audit', { log: 'audit-trail' });
       const [rows, chain] = await Promise.all([deps.db.auditEvent.findMany({ where: { participantId: id }, orderBy: { seq: 'asc' } }), verifyAuditChain(deps.db)]);
       return {
         participant,

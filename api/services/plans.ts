@@ -8,6 +8,8 @@ import { translateTemporalError } from './temporal-errors';
 import { withLiveEscalations } from './escalations';
 import type { Caller } from './sprints';
 import { appendAuditEvent } from '../../activities/audit';
+import { grantCareTeam, removeCareTeamMembers } from '../../activities/care-team';
+import { createAccess } from '../access';
 import { PLAN_REPLY_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE } from '../../activities/notifications';
 import {
   DEFAULT_ACK_DEADLINE_MS,
@@ -60,6 +62,8 @@ export function createPlanService(deps: PlanServiceDeps) {
     if (problems.length) throw new AppError('INVALID_INPUT', 'The plan has invalid fields.', { fields: problems });
   }
 
+  const access = createAccess({ db: deps.db, now: deps.now });
+
   async function loadPlan(planId: string) {
     if (!/^[\w-]{1,64}$/.test(planId)) throw new AppError('NOT_FOUND', 'No plan with that id.');
     const plan = await deps.db.carePlan.findUnique({
@@ -78,19 +82,35 @@ export function createPlanService(deps: PlanServiceDeps) {
   const current = (plan: LoadedPlan) => plan.versions[plan.versions.length - 1]!;
   const contentOf = (v: LoadedPlan['versions'][number]) => v.content as unknown as PlanContent;
 
-  /** The plan-holder, admins, and staff of any agency the current version involves may read it. */
-  function mayRead(c: Caller, plan: LoadedPlan): boolean {
-    if (c.roles.includes('admin') || c.staffId === plan.planHolderId) return true;
-    const content = contentOf(current(plan));
-    const agencies = new Set([plan.planHolder.agencyId, ...content.controls.map((x) => x.ownerAgencyId), ...content.serviceContacts.map((x) => x.agencyId)]);
-    return agencies.has(c.agencyId) || content.controls.some((x) => x.ownerStaffId === c.staffId);
-  }
-
   async function readable(c: Caller, planId: string) {
     const plan = await loadPlan(planId);
-    // Someone with no part in the plan learns nothing, not even that it exists.
-    if (!mayRead(c, plan)) throw new AppError('NOT_FOUND', 'No plan with that id.');
+    // Someone with no part in the plan learns nothing, not even that it exists. The plan is
+    // read by its care team: the agencies and people it names are in it, implied by the plan.
+    const content = contentOf(current(plan));
+    const parties = { staffIds: [plan.planHolderId, ...content.controls.flatMap((x) => (x.ownerStaffId ? [x.ownerStaffId] : []))], agencyIds: [] };
+    await access.requireProcess(c, { participantId: plan.participantId, what: 'plan', item: planId, resource: 'plan', parties }, new AppError('NOT_FOUND', 'No plan with that id.'));
     return plan;
+  }
+
+  /**
+   * The care team a plan version implies: the plan-holder, every agency owning a control or
+   * listed as a service contact, every person named on a control, and the named recipients.
+   * Agencies and people the new version no longer names leave the team as far as the plan put
+   * them there (other memberships stay).
+   */
+  async function applyPlanCareTeam(tx: Parameters<Parameters<Db['$transaction']>[0]>[0], a: { planId: string; participantId: string; holder: { id: string; agencyId: string }; content: PlanContent; recipients?: readonly string[]; by: Caller & { email: string }; version: number; at: Date }) {
+    const agencyIds = [...new Set([a.holder.agencyId, ...a.content.controls.map((c) => c.ownerAgencyId), ...a.content.serviceContacts.map((c) => c.agencyId)])];
+    const staffIds = [...new Set([a.holder.id, ...a.content.controls.flatMap((c) => (c.ownerStaffId ? [c.ownerStaffId] : [])), ...(a.recipients ?? [])])];
+    const keys = [...agencyIds.map((id) => `agency:${id}`), ...staffIds.map((id) => `staff:${id}`)];
+    await removeCareTeamMembers(tx, {
+      participantId: a.participantId,
+      where: { source: 'plan', sourceRef: a.planId, memberKey: { notIn: keys } },
+      removedById: a.by.staffId,
+      removedBy: a.by.email,
+      reason: `no longer named in version ${a.version} of the plan`,
+      at: a.at,
+    });
+    await grantCareTeam(tx, { participantId: a.participantId, agencyIds, staffIds, source: 'plan', sourceRef: a.planId, addedById: a.by.staffId, addedBy: a.by.email, reason: `named in version ${a.version} of the plan`, process: 'plan' });
   }
 
   const versionSummary = (v: LoadedPlan['versions'][number]) => ({
@@ -139,17 +159,29 @@ export function createPlanService(deps: PlanServiceDeps) {
       const holderId = input.planHolderId ?? caller.staffId;
       const holder = await deps.db.staff.findUnique({ where: { id: holderId }, select: staffSelect });
       if (!holder?.active) throw new AppError('INVALID_INPUT', 'The plan has invalid fields.', { fields: [{ field: 'planHolderId', message: 'is not an active staff member' }] });
+      const author = await deps.db.staff.findUniqueOrThrow({ where: { id: caller.staffId }, select: { email: true } });
+      const known = await deps.db.participant.findUnique({ where: { localRef: input.participant.localRef }, select: { id: true } });
+      // Only the person's care team may change what is recorded about them (their consent).
+      const member = !known || (await access.may(caller, known.id, 'care-team'));
       return deps.db.$transaction(async (tx) => {
-        const participant = await tx.participant.upsert({
-          where: { localRef: input.participant.localRef },
-          update: input.participant.consentToShare === undefined ? {} : { consentToShare: input.participant.consentToShare },
-          create: { localRef: input.participant.localRef, displayName: input.participant.displayName, consentToShare: input.participant.consentToShare ?? false },
-        });
+        const participant = known
+          ? member && input.participant.consentToShare !== undefined
+            ? await tx.participant.update({ where: { id: known.id }, data: { consentToShare: input.participant.consentToShare } })
+            : known
+          : await tx.participant.create({ data: { localRef: input.participant.localRef, displayName: input.participant.displayName, consentToShare: input.participant.consentToShare ?? false } });
         const existing = await tx.carePlan.findUnique({ where: { participantId: participant.id }, select: { id: true } });
-        if (existing) throw new AppError('CONFLICT', 'This participant already has an integrated plan: publish a new version of it instead.', { planId: existing.id });
+        if (existing) {
+          throw new AppError(
+            'CONFLICT',
+            member ? 'This participant already has an integrated plan: publish a new version of it instead.' : 'This person already has an integrated plan. Ask its plan-holder to add your agency to the care team.',
+            member ? { planId: existing.id } : undefined,
+          );
+        }
         const plan = await tx.carePlan.create({ data: { participantId: participant.id, planHolderId: holder.id } });
-        await tx.planVersion.create({ data: { planId: plan.id, number: 1, authorId: caller.staffId, reason: input.reason, trigger: 'other', content: input.content } });
+        const createdAt = now();
+        await tx.planVersion.create({ data: { planId: plan.id, number: 1, authorId: caller.staffId, reason: input.reason, trigger: 'other', content: input.content, createdAt } });
         await appendAuditEvent(tx, { actor: caller.name, actorId: caller.staffId, action: 'plan.created', reason: input.reason, process: 'plan', item: `${plan.id}:v1`, participantId: participant.id, data: { planHolder: holder.id } });
+        await applyPlanCareTeam(tx, { planId: plan.id, participantId: participant.id, holder, content: input.content, by: { ...caller, email: author.email }, version: 1, at: createdAt });
         return { planId: plan.id, version: 1, participantId: participant.id };
       });
     },
@@ -192,6 +224,7 @@ export function createPlanService(deps: PlanServiceDeps) {
       }
       await checkReferences(input.content, 'content');
       const publishedAt = now();
+      const author = await deps.db.staff.findUniqueOrThrow({ where: { id: caller.staffId }, select: { email: true } });
       const version = await deps.db.$transaction(async (tx) => {
         // Serialise publishers of this plan; the loser of a race sees the winner's version.
         await tx.$queryRaw`SELECT id FROM "CarePlan" WHERE id = ${planId} FOR UPDATE`;
@@ -216,6 +249,7 @@ export function createPlanService(deps: PlanServiceDeps) {
           data: { trigger: input.trigger, acknowledgementRequired: input.acknowledgementRequired, baseVersion: input.baseVersion },
           at: publishedAt,
         });
+        await applyPlanCareTeam(tx, { planId, participantId: plan.participantId, holder: plan.planHolder, content: input.content, recipients: input.recipients, by: { ...caller, email: author.email }, version: created.number, at: publishedAt });
         return created;
       });
 
@@ -288,6 +322,7 @@ export function createPlanService(deps: PlanServiceDeps) {
       const scope = row.scope as { planId: string; version: number };
       const caller = callerFromStaff(row.staff);
       const plan = await loadPlan(scope.planId);
+      await access.logReads({ ...caller, channel: 'link' }, [{ participantId: plan.participantId, what: 'plan', item: plan.id }]);
       const version = plan.versions.find((v) => v.number === scope.version)!;
       const previous = plan.versions.find((v) => v.number === scope.version - 1);
       const names = await namesFor([contentOf(version), ...(previous ? [contentOf(previous)] : [])]);
@@ -320,7 +355,7 @@ export function createPlanService(deps: PlanServiceDeps) {
       const row = await findPlanToken(deps.db, token, PLAN_REPLY_TOKEN_PURPOSE, now());
       if (row.staff.email.toLowerCase() !== senderEmail.trim().toLowerCase()) throw new AppError('FORBIDDEN', 'This reply did not come from the person the email was sent to.');
       const scope = row.scope as { planId: string; version: number };
-      const recipient = await this.acknowledge(callerFromStaff(row.staff), scope.planId, scope.version, 'email-reply');
+      const recipient = await this.acknowledge({ ...callerFromStaff(row.staff), channel: 'reply' }, scope.planId, scope.version, 'email-reply');
       return { staff: row.staff, recipient, version: scope.version };
     },
   };
@@ -329,7 +364,7 @@ export function createPlanService(deps: PlanServiceDeps) {
 export type PlanService = ReturnType<typeof createPlanService>;
 
 function callerFromStaff(staff: { id: string; name: string; agencyId: string; roles: string[] }): Caller {
-  return { staffId: staff.id, name: staff.name, agencyId: staff.agencyId, roles: staff.roles };
+  return { staffId: staff.id, name: staff.name, agencyId: staff.agencyId, roles: staff.roles, channel: 'link' };
 }
 
 export async function findPlanToken(db: Db, token: string, purpose: string, now: Date) {

@@ -7,6 +7,7 @@ import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { RISK_LEVELS, type RiskLevel } from '../../domain/escalation';
 import { median, minutesBetween, percentile, share } from '../../domain/stats';
+import { createAccess } from '../access';
 import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
 import { zonedLocalToInstant } from '../web/sprints';
@@ -67,6 +68,7 @@ const zeroStage = () => ({ resolved: 0, decided: 0, withdrawn: 0, open: 0 });
 
 export function createReportService(deps: { db: Db; timeZone: string; now?: () => Date }) {
   const now = () => deps.now?.() ?? new Date();
+  const access = createAccess({ db: deps.db, now: deps.now });
 
   return {
     async timeliness(caller: Caller, rawQuery: unknown): Promise<TimelinessReport> {
@@ -92,7 +94,7 @@ export function createReportService(deps: { db: Db; timeZone: string; now?: () =
       const [sprints, versions, escalations, disputes] = await Promise.all([
         db.sprint.findMany({
           where: { dischargeAt: period, ...sprintScope },
-          select: { id: true, status: true, firstContactMinutes: true, participant: { select: { localRef: true } }, tasks: { include: { owner: { select: { name: true } } }, orderBy: { dueAt: 'asc' } } },
+          select: { id: true, status: true, firstContactMinutes: true, participant: { select: { id: true, localRef: true } }, tasks: { include: { owner: { select: { name: true } } }, orderBy: { dueAt: 'asc' } } },
           orderBy: { dischargeAt: 'asc' },
         }),
         db.planVersion.findMany({ where: { createdAt: period, acknowledgementRequired: true, ...versionScope }, select: { createdAt: true, acknowledgements: { select: { acknowledgedAt: true, channel: true } } } }),
@@ -103,7 +105,12 @@ export function createReportService(deps: { db: Db; timeZone: string; now?: () =
       // Sprints: closed ones carry the figures; open ones have not reported yet.
       const closed = sprints.filter((s) => s.status === 'completed' || s.status === 'completed-with-gaps');
       const contacts = closed.flatMap((s) => (s.firstContactMinutes === null ? [] : [s.firstContactMinutes]));
-      const tasks = closed.flatMap((s) => s.tasks.map((t) => ({ ...t, participantRef: s.participant.localRef })));
+      const tasks = closed.flatMap((s) => s.tasks.map((t) => ({ ...t, participantId: s.participant.id, participantRef: s.participant.localRef })));
+      // The figures count the agency's work; the rows that name a person are for that person's care team.
+      const refused = tasks.filter((t) => t.status === 'rejected');
+      const shown = await access.visible(caller, refused.map((t) => t.participantId), 'report-row');
+      const refusals = refused.filter((t) => shown.has(t.participantId));
+      await access.logReads(caller, [...new Set(refusals.map((t) => t.participantId))].map((participantId) => ({ participantId, what: 'report' })));
       const notApplicable = tasks.filter((t) => t.statusReason === 'not-applicable').length;
       const doneOnTime = tasks.filter((t) => t.status === 'completed' && t.onTime).length;
       const applicable = tasks.length - notApplicable;
@@ -168,9 +175,7 @@ export function createReportService(deps: { db: Db; timeZone: string; now?: () =
           byTier,
         },
         disputes: { raised: disputes.length, open: disputes.filter((d) => d.status === 'open').length, byStage, medianWorkingDaysToClose: median(daysToClose) },
-        refusals: tasks
-          .filter((t) => t.status === 'rejected')
-          .map((t) => ({ sprintId: t.sprintId, participantRef: t.participantRef, taskKey: t.key, task: t.title, owner: t.owner.name, endedAt: t.endedAt?.toISOString() ?? null, reason: t.reason, managedHow: t.managedHow })),
+        refusals: refusals.map((t) => ({ sprintId: t.sprintId, participantRef: t.participantRef, taskKey: t.key, task: t.title, owner: t.owner.name, endedAt: t.endedAt?.toISOString() ?? null, reason: t.reason, managedHow: t.managedHow })),
       };
     },
   };

@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { RISK_LEVELS, TIER_RANK, type RiskLevel } from '../../domain/escalation';
+import { createAccess } from '../access';
 import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
 import type { Caller } from './sprints';
@@ -120,6 +121,7 @@ export function compareRows(a: RosterRow, b: RosterRow): number {
 
 export function createRosterService(deps: { db: Db; temporal: Client; now?: () => Date }) {
   const now = () => deps.now?.() ?? new Date();
+  const access = createAccess({ db: deps.db, now: deps.now });
 
   /** Every running careloop process the caller may see, page by page. */
   async function openProcesses(agency: string | undefined) {
@@ -148,7 +150,9 @@ export function createRosterService(deps: { db: Db; temporal: Client; now?: () =
       const { workflows, truncated } = await openProcesses(agency);
       const open = workflows.filter(isOpenWork);
 
-      const participantIds = [...new Set(open.map((w) => w.participant))];
+      // A row for each person whose care team includes the caller; the agency's processes alone
+      // do not make a person the caller's to see.
+      const participantIds = [...(await access.visible(caller, [...new Set(open.map((w) => w.participant))], 'roster-row'))];
       const ownerIds = [...new Set(open.flatMap((w) => (w.nextOwnerId ? [w.nextOwnerId] : [])))];
       const sprintIds = open.filter((w) => w.process === 'sprint').map((w) => w.workflowId);
       const [participants, owners, sprints] = await Promise.all([
@@ -209,6 +213,7 @@ export function createRosterService(deps: { db: Db; temporal: Client; now?: () =
         row.items.sort(byDue);
         row.next = row.items[0];
       }
+      await access.logReads(caller, [...rows.keys()].map((participantId) => ({ participantId, what: 'roster' })));
       return { generatedAt: at.toISOString(), sortedBy: ROSTER_ORDER, rows: [...rows.values()].sort(compareRows), truncated };
     },
   };

@@ -37,6 +37,9 @@ import {
   sprintWorkflow,
 } from '../../workflows/sprint';
 import { REPLY_TOKEN_PURPOSE, TASK_TOKEN_PURPOSE } from '../../activities/notifications';
+import { grantCareTeamNow } from '../../activities/care-team';
+import { sprintCareTeam } from '../../activities/sprint';
+import { createAccess, type ReadChannel } from '../access';
 import type { Db } from '../../runtime/db';
 import { hashToken } from '../../runtime/secrets';
 
@@ -53,6 +56,8 @@ export interface Caller {
   name: string;
   agencyId: string;
   roles: string[];
+  /** How the caller reached careloop, for the access log. */
+  channel?: ReadChannel;
 }
 
 export interface SprintServiceDeps {
@@ -64,11 +69,18 @@ export interface SprintServiceDeps {
 const staffRefSelect = { id: true, name: true, email: true, agencyId: true, roles: true, active: true } as const;
 
 export function callerOf(p: Principal): Caller {
-  return { staffId: p.staffId, name: p.name, agencyId: p.agencyId, roles: p.roles };
+  return { staffId: p.staffId, name: p.name, agencyId: p.agencyId, roles: p.roles, channel: p.via === 'bearer' ? 'api' : 'page' };
+}
+
+/** Who is named in a sprint: its coordinator, requester and task owners, and their agencies. */
+export function sprintParties(s: Pick<SprintState, 'coordinator' | 'tasks'> & { requestedBy?: { id: string; agencyId: string } }) {
+  const people = [s.coordinator, ...(s.requestedBy ? [s.requestedBy] : []), ...s.tasks.map((t) => t.owner)];
+  return { staffIds: people.map((p) => p.id), agencyIds: [...new Set(people.map((p) => p.agencyId))] };
 }
 
 export function createSprintService(deps: SprintServiceDeps) {
   const handleOf = (sprintId: string) => deps.temporal.workflow.getHandle<typeof sprintWorkflow>(sprintId);
+  const access = createAccess({ db: deps.db });
 
   async function loadState(sprintId: string): Promise<SprintState> {
     if (!/^sprint-[\w-]+$/.test(sprintId) || sprintId.length > 120) throw new AppError('NOT_FOUND', 'No sprint with that id.');
@@ -80,15 +92,6 @@ export function createSprintService(deps: SprintServiceDeps) {
   }
 
   const actsForSprint = (c: Caller, s: SprintState) => c.staffId === s.coordinator.id || c.roles.includes('admin');
-
-  async function mayView(c: Caller, s: SprintState): Promise<boolean> {
-    if (actsForSprint(c, s) || s.tasks.some((t) => t.owner.id === c.staffId)) return true;
-    if (c.roles.includes('manager')) {
-      const agencies = new Set([s.coordinator.agencyId, ...s.tasks.map((t) => t.owner.agencyId)]);
-      return agencies.has(c.agencyId);
-    }
-    return false;
-  }
 
   async function staffRef(id: string, field: string): Promise<StaffRef & { roles: string[] }> {
     const s = await deps.db.staff.findUnique({ where: { id }, select: staffRefSelect });
@@ -151,6 +154,8 @@ export function createSprintService(deps: SprintServiceDeps) {
           // One sprint per participant and discharge, ever: a form sent twice finds the first.
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         });
+        // Also written by the sprint's first activity; here too, so the team can read at once.
+        await grantCareTeamNow(deps.db, sprintCareTeam(plan, sprintId));
         return { sprintId, created: true };
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return { sprintId, created: false };
@@ -161,7 +166,11 @@ export function createSprintService(deps: SprintServiceDeps) {
     async get(caller: Caller, sprintId: string): Promise<SprintState> {
       const state = await loadState(sprintId);
       // Someone with no part in the sprint learns nothing, not even that it exists.
-      if (!(await mayView(caller, state))) throw new AppError('NOT_FOUND', 'No sprint with that id.');
+      await access.requireProcess(
+        caller,
+        { participantId: state.participant.id, what: 'sprint', item: sprintId, resource: 'sprint', parties: sprintParties(state) },
+        new AppError('NOT_FOUND', 'No sprint with that id.'),
+      );
       return withLiveEscalations(deps.temporal, state);
     },
 
@@ -218,6 +227,7 @@ export function createSprintService(deps: SprintServiceDeps) {
       const taskKey = (row.scope as { task?: string }).task ?? '';
       const task = state.tasks.find((t) => t.key === taskKey);
       if (!task) throw new AppError('NOT_FOUND', 'This link is not valid.');
+      await access.logReads({ staffId: row.staff.id, agencyId: row.staff.agencyId, roles: [] }, [{ participantId: state.participant.id, what: 'sprint', item: state.sprintId }], 'link');
       return { row, state, task };
     },
 
@@ -254,7 +264,7 @@ export function createSprintService(deps: SprintServiceDeps) {
           continue;
         }
         try {
-          const task = await this.act(callerFromToken(row.staff), row.workflowId!, taskKey, c.action, 'email-reply');
+          const task = await this.act({ ...callerFromToken(row.staff), channel: 'reply' }, row.workflowId!, taskKey, c.action, 'email-reply');
           results.push({ taskKey, ok: true, message: `${task.title}: recorded as ${task.status}` });
         } catch (err) {
           if (!(err instanceof AppError)) throw err;
@@ -270,7 +280,7 @@ export type SprintService = ReturnType<typeof createSprintService>;
 
 function callerFromToken(staff: { id: string; name: string; agencyId: string; roles: string[] }): Caller {
   // A link acts for its owner only, never with the owner's wider roles.
-  return { staffId: staff.id, name: staff.name, agencyId: staff.agencyId, roles: staff.roles.filter((r) => r === 'staff') };
+  return { staffId: staff.id, name: staff.name, agencyId: staff.agencyId, roles: staff.roles.filter((r) => r === 'staff'), channel: 'link' };
 }
 
 async function findToken(db: Db, token: string, purpose: string, now: Date) {

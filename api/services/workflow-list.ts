@@ -1,5 +1,7 @@
 // Managers' live list of every coordination process, answered from Temporal visibility through
 // careloop's search attributes: one query, no database scan, no workflow queried one by one.
+import type { Db } from '../../runtime/db';
+import { createAccess } from '../access';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { decodeSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
@@ -80,7 +82,8 @@ export async function queryVisibility(client: Client, query: string, pageSize: n
 // Values go into a visibility query: they are validated above to a safe alphabet, and quoted.
 const quote = (v: string) => `'${v.replace(/'/g, '')}'`;
 
-export function createWorkflowListService(deps: { temporal: Client }) {
+export function createWorkflowListService(deps: { temporal: Client; db: Db }) {
+  const access = createAccess({ db: deps.db });
   return {
     async list(caller: Caller, rawQuery: unknown): Promise<{ workflows: WorkflowListItem[]; nextPage?: string }> {
       const q = parseInput(ZWorkflowListQuery, rawQuery, 'query');
@@ -98,6 +101,8 @@ export function createWorkflowListService(deps: { temporal: Client }) {
       if (q.running === 'true') clauses.push(`ExecutionStatus = 'Running'`);
       if (q.running === 'false') clauses.push(`ExecutionStatus != 'Running'`);
       const { workflows, nextPage } = await queryVisibility(deps.temporal, clauses.join(' AND '), q.pageSize, q.page);
+      // Each row names a person and a process of theirs: one access-log entry per row shown.
+      await access.logReads(caller, workflows.flatMap((w) => (w.participant ? [{ participantId: w.participant, what: w.process ?? 'process', item: w.workflowId }] : [])));
       return { workflows, ...(nextPage ? { nextPage } : {}) };
     },
   };

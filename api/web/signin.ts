@@ -58,6 +58,7 @@ export function signinRoutes(deps: AppDeps, web: WebHelpers): Router {
       return;
     }
     const email = parsed.data.email.toLowerCase();
+    await web.limitSigninEmail(email);
     const staff = await deps.db.staff.findUnique({ where: { email }, select: { id: true, name: true, active: true } });
     if (staff?.active) {
       const token = newToken('cls');

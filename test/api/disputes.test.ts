@@ -48,7 +48,7 @@ describe('inter-agency disputes (real Temporal, PostgreSQL, SMTP)', () => {
 
   /** The hospital disputes home care's responsibility for the first visit; home care carries it meanwhile. */
   async function raise(over: Record<string, unknown> = {}) {
-    const participant = await createParticipant(t.db);
+    const participant = await createParticipant(t.db, [people.hospital.agencyId, people.homecare.agencyId]);
     const res = await request(app)
       .post('/api/disputes')
       .set(bearer(people.hospital))
@@ -213,7 +213,7 @@ describe('inter-agency disputes (real Temporal, PostgreSQL, SMTP)', () => {
   });
 
   it('refuses a dispute without an interim owner, and bad fields one by one', async () => {
-    const participant = await createParticipant(t.db);
+    const participant = await createParticipant(t.db, [people.hospital.agencyId, people.homecare.agencyId]);
     const base = { participantId: participant.id, subject: 's', description: 'd', outcomeSought: 'o', step: 'First visit confirmed', respondentAgencyIds: [people.homecare.agencyId] };
     const noOwner = await request(app).post('/api/disputes').set(bearer(people.hospital)).send(base);
     expect(noOwner.status).toBe(400);

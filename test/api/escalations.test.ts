@@ -32,7 +32,7 @@ describe('escalation API and action links (real Temporal, PostgreSQL and SMTP)',
   });
 
   async function raise(by: { token: string }, over: Record<string, unknown> = {}) {
-    const participant = await createParticipant(t.db);
+    const participant = await createParticipant(t.db, [people.coordinator.agencyId]);
     const res = await request(app)
       .post('/api/escalations')
       .set(bearer(by))
@@ -81,7 +81,7 @@ describe('escalation API and action links (real Temporal, PostgreSQL and SMTP)',
   });
 
   it('answers 400 per field for missing required fields, bad windows and unknown participants', async () => {
-    const participant = await createParticipant(t.db);
+    const participant = await createParticipant(t.db, [people.coordinator.agencyId]);
     const missing = await request(app).post('/api/escalations').set(bearer(people.coordinator)).send({ participantLocalRef: participant.localRef });
     expect(missing.status).toBe(400);
     expect(missing.body.error.fields.map((f: { field: string }) => f.field).sort()).toEqual(['riskLevel', 'trigger']);
@@ -96,8 +96,12 @@ describe('escalation API and action links (real Temporal, PostgreSQL and SMTP)',
       .send({ participantLocalRef: participant.localRef, riskLevel: 'high', trigger: 'x', timing: { high: { acknowledgeWithin: 'PT5H' } } });
     expect(inverted.body.error.fields).toEqual([{ field: 'timing.high.acknowledgeWithin', message: 'must not be longer than the response window' }]);
     const nobody = await request(app).post('/api/escalations').set(bearer(people.coordinator)).send({ participantLocalRef: `P-${randomUUID()}`, riskLevel: 'low', trigger: 'x' });
-    expect(nobody.status).toBe(400);
-    expect(nobody.body.error.fields).toEqual([{ field: 'participantLocalRef', message: 'is not a participant careloop knows' }]);
+    // An unknown person and a person outside the caller's care teams get the same answer.
+    const notYours = await createParticipant(t.db, [people.outsider.agencyId]);
+    const outside = await request(app).post('/api/escalations').set(bearer(people.coordinator)).send({ participantLocalRef: notYours.localRef, riskLevel: 'low', trigger: 'x' });
+    expect(nobody.status).toBe(404);
+    expect(outside.status).toBe(404);
+    expect(outside.body.error.message.replace(notYours.localRef, 'REF')).toBe(nobody.body.error.message.replace(/P-[\w-]+/, 'REF'));
     const noParticipant = await request(app).post('/api/escalations').set(bearer(people.coordinator)).send({ riskLevel: 'low', trigger: 'x' });
     expect(noParticipant.body.error.fields).toEqual([{ field: 'participantId', message: 'is required: participantId or participantLocalRef' }]);
 

@@ -25,8 +25,9 @@ describe('GET /api/participants/:id/audit', () => {
     people = await createSprintPeople(t.db);
     admin = await createStaff(t.db, { email: `ada.${randomUUID().slice(0, 6)}@care.test`, roles: ['admin'], agencyId: people.outsider.agencyId });
     app = buildTestApp({ db: t.db, temporal: unreachableTemporal(), smtp });
-    participant = await createParticipant(t.db);
-    const other = await createParticipant(t.db);
+    // The county coordinates this participant's care; the other participant is not theirs.
+    participant = await createParticipant(t.db, [people.coordinator.agencyId]);
+    const other = await createParticipant(t.db, [people.outsider.agencyId]);
     // The county coordinates this participant's sprint.
     await t.db.sprint.create({ data: { id: `sprint-${participant.id}`, participantId: participant.id, coordinatorId: people.coordinator.id, dischargeAt: new Date(), closesAt: new Date() } });
     const events = [
@@ -52,14 +53,16 @@ describe('GET /api/participants/:id/audit', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const body = res.body as ParticipantAudit;
     expect(body.participant).toEqual({ id: participant.id, localRef: participant.localRef, displayName: expect.any(String) });
+    // Seq 1 and 2 are the two people joining their care teams; 4 is the other person's.
     expect(body.events.map((e) => [e.seq, e.action, e.item])).toEqual([
-      [1, 'sprint.started', null],
-      [3, 'task.completed', 'medication-reconciled'],
-      [4, 'task.refused', 'transport-confirmed'],
+      [1, 'care-team.added', null],
+      [3, 'sprint.started', null],
+      [5, 'task.completed', 'medication-reconciled'],
+      [6, 'task.refused', 'transport-confirmed'],
     ]);
-    // Each event links to the one before it in the whole trail: seq 3 follows seq 2 (another person's).
-    expect(body.events[1]!.prevHash).not.toBe(body.events[0]!.hash);
-    expect(body.verification).toEqual({ chain: { ok: true, checked: 4 }, participantEventsIntact: true });
+    // Each event links to the one before it in the whole trail: seq 5 follows seq 4 (another person's).
+    expect(body.events[2]!.prevHash).not.toBe(body.events[1]!.hash);
+    expect(body.verification).toEqual({ chain: { ok: true, checked: 6 }, participantEventsIntact: true });
     // The coordinating agency's coordinator may read it too.
     expect((await get(people.coordinator, participant.id)).status).toBe(200);
     expect((await get(admin, participant.id)).status).toBe(200);
@@ -70,11 +73,11 @@ describe('GET /api/participants/:id/audit', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toContain(`careloop-audit-${participant.localRef}.csv`);
-    expect(res.headers['careloop-audit-chain']).toBe('verified; 4 events checked');
+    expect(res.headers['careloop-audit-chain']).toBe('verified; 6 events checked');
     const rows = parse(res.text, { columns: true }) as Record<string, string>[];
-    expect(rows.map((r) => r.action)).toEqual(['sprint.started', 'task.completed', 'task.refused']);
-    expect(rows[2]).toMatchObject({ seq: '4', actor: people.homecare.name, reason: "'=cmd|calc", item: 'transport-confirmed' });
-    expect(JSON.parse(rows[2]!.data!)).toEqual({ managedHow: 'family drives' });
+    expect(rows.map((r) => r.action)).toEqual(['care-team.added', 'sprint.started', 'task.completed', 'task.refused']);
+    expect(rows[3]).toMatchObject({ seq: '6', actor: people.homecare.name, reason: "'=cmd|calc", item: 'transport-confirmed' });
+    expect(JSON.parse(rows[3]!.data!)).toEqual({ managedHow: 'family drives' });
   });
 
   it('tells an outsider nothing: a participant of another agency looks like no participant at all', async () => {
@@ -101,10 +104,10 @@ describe('GET /api/participants/:id/audit', () => {
 
   it('shows a broken chain when an event was altered behind the database triggers', async () => {
     await t.adminQuery(`SET session_replication_role = replica`);
-    await t.adminQuery(`UPDATE "AuditEvent" SET reason = 'rewritten later' WHERE seq = 4`);
+    await t.adminQuery(`UPDATE "AuditEvent" SET reason = 'rewritten later' WHERE seq = 6`);
     await t.adminQuery(`SET session_replication_role = DEFAULT`);
     const res = await get(people.manager, participant.id);
-    expect(res.body.verification).toEqual({ chain: { ok: false, checked: 3, firstBad: { seq: 4, problem: 'hash-mismatch' } }, participantEventsIntact: false });
+    expect(res.body.verification).toEqual({ chain: { ok: false, checked: 5, firstBad: { seq: 6, problem: 'hash-mismatch' } }, participantEventsIntact: false });
     const csv = await get(people.manager, participant.id, '?format=csv');
     expect(csv.headers['careloop-audit-chain']).toMatch(/^BROKEN; .*hash-mismatch/);
   });

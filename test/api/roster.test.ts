@@ -58,12 +58,12 @@ describe('GET /api/roster: who owes what next, riskiest first (dev server)', () 
       .send({ baseVersion: 1, content: planContent(people, { crisisTriggers: ['Refuses medication once'] }), reason: 'Medication changed', trigger: 'risk_change', acknowledgementRequired: true });
     expect(v2.status, JSON.stringify(v2.body)).toBe(201);
     // A high-risk escalation raised by the coordinator.
-    const escalated = await createParticipant(t.db);
+    const escalated = await createParticipant(t.db, [people.coordinator.agencyId]);
     refs.escalation = escalated.localRef;
     const esc = await request(app).post('/api/escalations').set(bearer(people.coordinator)).send({ participantLocalRef: escalated.localRef, riskLevel: 'high', trigger: 'Eviction notice', description: 'Housing at risk' });
     expect(esc.status, JSON.stringify(esc.body)).toBe(201);
     // A dispute between the county and home care, with home care's person as interim owner.
-    const disputed = await createParticipant(t.db);
+    const disputed = await createParticipant(t.db, [people.coordinator.agencyId, people.hospital.agencyId]);
     refs.dispute = disputed.localRef;
     const disp = await request(app)
       .post('/api/disputes')

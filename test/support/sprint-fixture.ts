@@ -4,6 +4,7 @@ import { planSprint, resolveTiming, type TStartSprint } from '../../domain/sprin
 import { SPRINT_TEMPLATE, sprintWorkflowId, type SprintInput, type StaffRef } from '../../domain/sprint';
 import type { Db } from '../../runtime/db';
 import { createAgency, createStaff } from './app';
+import { grantCareTeamNow } from '../../activities/care-team';
 
 export interface SprintPeople {
   coordinator: StaffRef & { token: string };
@@ -39,9 +40,12 @@ export function ownersByDay(p: SprintPeople): Record<string, StaffRef> {
   return Object.fromEntries(SPRINT_TEMPLATE.map((t) => [t.key, byDay[t.day]]));
 }
 
-export async function createParticipant(db: Db) {
+/** A person, with these agencies in their care team (added by hand, as a coordinator would). */
+export async function createParticipant(db: Db, careTeamAgencyIds: readonly string[] = []) {
   const localRef = `P-${randomUUID().slice(0, 8)}`;
-  return db.participant.create({ data: { localRef, displayName: `Person ${localRef}` } });
+  const participant = await db.participant.create({ data: { localRef, displayName: `Person ${localRef}` } });
+  await grantCareTeamNow(db, { participantId: participant.id, agencyIds: careTeamAgencyIds, source: 'manual', addedBy: 'test fixture', reason: 'works with this person in the test' });
+  return participant;
 }
 
 export async function sprintInput(db: Db, p: SprintPeople, dischargeAt: Date, timing?: TStartSprint['timing']): Promise<SprintInput> {

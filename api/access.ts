@@ -1,0 +1,125 @@
+// The one access helper: "may this caller see this person, or this process about them?" for
+// every API route, page, export, link page and the roster, and the access log that records
+// each read of a person's data. The rule itself is the table in `domain/access.ts`; this file
+// finds the caller's relation to the person in the care team.
+import { mayAccess, NO_RELATION, type AccessRelation, type AccessResource } from '../domain/access';
+import type { Db } from '../runtime/db';
+import { AppError } from './errors';
+
+/** How a read reached careloop: the JSON API, a signed-in page, a CSV/JSON export, an emailed link, an email reply, the admin CLI. */
+export type ReadChannel = 'api' | 'page' | 'export' | 'link' | 'reply' | 'cli';
+
+export interface AccessCaller {
+  staffId: string;
+  agencyId: string;
+  roles: readonly string[];
+  /** Recorded in the access log; defaults to the API. */
+  channel?: ReadChannel;
+}
+
+/** Who is named in one process: its people, and the agencies whose managers oversee it. */
+export interface ProcessParties {
+  staffIds: readonly string[];
+  agencyIds: readonly string[];
+  /** Who at those agencies counts as a party: their managers (the default), or everyone (a dispute's party agencies). */
+  agencyPartyRoles?: 'managers' | 'everyone';
+}
+
+export interface ReadRecord {
+  participantId: string;
+  what: string;
+  item?: string | null;
+}
+
+/** The one answer for "no such person" and "not a person you work with": the two must not differ. */
+export function participantNotFound(ref?: string): AppError {
+  return new AppError('NOT_FOUND', ref ? `No person ${ref} among the people your care teams include.` : 'No such person among the people your care teams include.');
+}
+
+export function createAccess(deps: { db: Db; now?: () => Date }) {
+  const db = deps.db;
+
+  /** The caller's relation to each of these people, in two queries whatever their number. */
+  async function relations(caller: AccessCaller, participantIds: readonly string[], parties?: ProcessParties): Promise<Map<string, AccessRelation>> {
+    const ids = [...new Set(participantIds)];
+    const out = new Map<string, AccessRelation>(ids.map((id) => [id, { ...NO_RELATION, party: isParty(caller, parties) }]));
+    if (!ids.length) return out;
+    const [members, plans] = await Promise.all([
+      db.careTeamMember.findMany({
+        where: { participantId: { in: ids }, removedAt: null, OR: [{ agencyId: caller.agencyId }, { staffId: caller.staffId }] },
+        select: { participantId: true, agencyId: true, staffId: true },
+      }),
+      db.carePlan.findMany({ where: { participantId: { in: ids }, planHolderId: caller.staffId }, select: { participantId: true } }),
+    ]);
+    for (const m of members) {
+      const r = out.get(m.participantId)!;
+      if (m.agencyId === caller.agencyId) r.agencyMember = true;
+      if (m.staffId === caller.staffId) r.namedMember = true;
+    }
+    for (const p of plans) out.get(p.participantId)!.planHolder = true;
+    return out;
+  }
+
+  function isParty(caller: AccessCaller, parties?: ProcessParties): boolean {
+    if (!parties) return false;
+    if (parties.staffIds.includes(caller.staffId)) return true;
+    if (!parties.agencyIds.includes(caller.agencyId)) return false;
+    return parties.agencyPartyRoles === 'everyone' || caller.roles.includes('manager');
+  }
+
+  async function may(caller: AccessCaller, participantId: string, resource: AccessResource, parties?: ProcessParties): Promise<boolean> {
+    if (caller.roles.includes('admin')) return true;
+    const relation = (await relations(caller, [participantId], parties)).get(participantId)!;
+    return mayAccess(caller.roles, relation, resource);
+  }
+
+  /** Writes one access-log row per person read. A read that cannot be logged fails with it: no unlogged reads. */
+  async function logReads(caller: AccessCaller & { actor?: string }, reads: readonly ReadRecord[], channel: ReadChannel = caller.channel ?? 'api'): Promise<void> {
+    if (!reads.length) return;
+    const actor = caller.actor ?? (await db.staff.findUnique({ where: { id: caller.staffId }, select: { email: true } }))?.email ?? caller.staffId;
+    const at = deps.now?.() ?? new Date();
+    await db.accessLogEntry.createMany({
+      data: reads.map((r) => ({ at, staffId: caller.staffId, actor, participantId: r.participantId, what: r.what, item: r.item ?? null, channel })),
+    });
+  }
+
+  return {
+    relations,
+    may,
+    logReads,
+
+    /**
+     * Reads of one person's process: allowed (and logged) or a 404 with `notFound`'s words, the
+     * same answer as for a process that does not exist.
+     */
+    async requireProcess(caller: AccessCaller, read: ReadRecord & { resource: AccessResource; parties: ProcessParties }, notFound: AppError): Promise<void> {
+      if (!(await may(caller, read.participantId, read.resource, read.parties))) throw notFound;
+      await logReads(caller, [read]);
+    },
+
+    /**
+     * Finds a person by id or local reference for a caller who may use `resource` on them.
+     * Unknown and "not yours" give the same 404, so no answer tells whether a person exists.
+     */
+    async requireParticipant(caller: AccessCaller, by: { id?: string; localRef?: string }, resource: AccessResource, opts: { log?: string } = {}) {
+      const ref = by.localRef ?? by.id;
+      if (!ref) throw participantNotFound();
+      const participant = await db.participant.findUnique({
+        where: by.id ? { id: by.id } : { localRef: by.localRef! },
+        select: { id: true, localRef: true, displayName: true },
+      });
+      if (!participant || !(await may(caller, participant.id, resource))) throw participantNotFound(ref);
+      if (opts.log) await logReads(caller, [{ participantId: participant.id, what: opts.log }]);
+      return participant;
+    },
+
+    /** Of these people, those the caller may see as `resource` (one row each on a roster or report). */
+    async visible(caller: AccessCaller, participantIds: readonly string[], resource: AccessResource): Promise<Set<string>> {
+      if (caller.roles.includes('admin')) return new Set(participantIds);
+      const rel = await relations(caller, participantIds);
+      return new Set([...rel].filter(([, r]) => mayAccess(caller.roles, r, resource)).map(([id]) => id));
+    },
+  };
+}
+
+export type Access = ReturnType<typeof createAccess>;
