@@ -37,6 +37,8 @@ import { createRosterService, type RosterService } from './services/roster';
 import { createReportService, type ReportService } from './services/reports';
 import { createParticipantAuditService, type ParticipantAuditService } from './services/participant-audit';
 import { createWorkflowListService, type WorkflowListService } from './services/workflow-list';
+import { createParticipantService, type ParticipantService } from './participants/service';
+import { participantRoutes } from './participants/routes';
 
 export interface AppDeps {
   config: Pick<Config, 'publicBaseUrl' | 'sessionSecret' | 'timeZone'> & { taskQueue: string };
@@ -58,6 +60,7 @@ export interface AppServices {
   roster: RosterService;
   reports: ReportService;
   audit: ParticipantAuditService;
+  participants: ParticipantService;
 }
 
 export interface WebHelpers {
@@ -128,10 +131,11 @@ export function createApp(deps: AppDeps): express.Express {
     plans: createPlanService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue, now: deps.now }),
     escalations: createEscalationService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue, now: deps.now }),
     disputes: createDisputeService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue, now: deps.now }),
-    workflows: createWorkflowListService({ temporal: deps.temporal }),
+    workflows: createWorkflowListService({ temporal: deps.temporal, db: deps.db }),
     roster: createRosterService({ db: deps.db, temporal: deps.temporal, now: deps.now }),
     reports: createReportService({ db: deps.db, timeZone: deps.config.timeZone, now: deps.now }),
     audit: createParticipantAuditService({ db: deps.db, temporal: deps.temporal, now: deps.now }),
+    participants: createParticipantService({ db: deps.db, now: deps.now }),
   };
 
   app.use(healthRoutes(deps));
@@ -146,6 +150,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(planRoutes(services.plans));
   api.use(escalationRoutes(services.escalations));
   api.use(disputeRoutes(services.disputes));
+  api.use(participantRoutes(services.participants));
   api.use((req) => {
     throw new AppError('NOT_FOUND', `No API route ${req.method} ${req.baseUrl}${req.path}. See the README for the API.`);
   });
