@@ -7,9 +7,15 @@
 // address: 550; our trouble: 451 so it retries), and otherwise with a short email back to the
 // token's owner. Nothing is ever sent to an address we could not tie to the token: that would
 // turn forged mail into backscatter.
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
-import { simpleParser, type HeaderValue, type ParsedMail } from 'mailparser';
-import { parseReplyCommands, type ParsedReply, type ReplyCommand } from '../domain/reply-commands';
+//
+// Anyone can send mail here, so the work a message can cause is bounded before it is done: the
+// reply address is checked against the database at RCPT, before the message is even sent; the
+// parser takes a bounded structure (PARSER_LIMITS); the reply rules read a bounded text
+// (domain/reply-commands.ts). `npm run inbound` runs this listener as a process of its own
+// (api/inbound-main.ts), so even so the API's event loop never waits on a message.
+import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { simpleParser, type HeaderValue, type ParsedMail, type SimpleParserOptions } from 'mailparser';
+import { parseReplyCommands, saysAcknowledged, type ParsedReply, type ReplyCommand } from '../domain/reply-commands';
 import { PLAN_REPLY_TOKEN_PURPOSE, REPLY_TOKEN_PURPOSE } from '../activities/notifications';
 import type { Db } from '../runtime/db';
 import type { Logger } from '../runtime/logger';
@@ -22,6 +28,28 @@ import type { PlanService } from './services/plans';
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
 /** One notice per token in this time: someone replaying a forged reply must not flood the owner. */
 const OWNER_NOTICE_INTERVAL_MS = 15 * 60_000;
+/** MIME parts a reply may have: text, HTML, a few attachments and inline images, nested a few deep. */
+export const MAX_MIME_PARTS = 50;
+/** Bytes of one part's header: Received, DKIM and ARC chains of large providers stay well below. */
+export const MAX_HEADER_BYTES = 64 * 1024;
+/** HTML bodies larger than this are not turned into text (a reply in HTML carries a text part too). */
+const MAX_HTML_TO_TEXT_CHARS = 64 * 1024;
+
+/**
+ * What mailparser may do with a message. Past maxChildNodes or maxHeadSize it stops with an error
+ * (EMAXLEN) as soon as it sees the excess, having split no further; HTML-to-text conversion,
+ * attachment checksums and parsing of attached messages are work a reply never needs.
+ */
+const PARSER_LIMITS: SimpleParserOptions = {
+  maxChildNodes: MAX_MIME_PARTS,
+  maxHeadSize: MAX_HEADER_BYTES,
+  maxHtmlLengthToParse: MAX_HTML_TO_TEXT_CHARS,
+  checksumAlgo: false,
+  ignoreEmbedded: true,
+  skipTextToHtml: true,
+  skipTextLinks: true,
+  skipImageLinks: true,
+};
 
 export interface InboundListenerOptions {
   port: number;
@@ -32,20 +60,10 @@ export interface InboundListenerOptions {
   mailer: Mailer;
   logger: Logger;
   maxMessageBytes?: number;
-  /** When given, the owner of a token is told that someone else replied with it. */
-  db?: Db;
+  /** Reply addresses are checked here before a message is accepted; the owner of a token is told that someone else replied with it. */
+  db: Db;
   /** When given, replies to plan-change emails acknowledge the plan version. */
   plans?: PlanService;
-}
-
-/** The first line of the person's own text says they acknowledge: "acknowledged", "received"... */
-export function saysAcknowledged(body: string): boolean {
-  const first = body
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .find((l) => l.length > 0 && !l.startsWith('>'));
-  return !!first && /^(acknowledged?|ack|received|read(?: and understood)?|confirm(?:ed)?|agreed?|yes|ok|done)\b/i.test(first.replace(/^[^A-Za-z]+/, ''));
 }
 
 export interface InboundListener {
@@ -57,6 +75,10 @@ type SmtpError = Error & { responseCode: number };
 
 function smtpError(responseCode: number, message: string): SmtpError {
   return Object.assign(new Error(message), { responseCode });
+}
+
+function isSmtpError(err: unknown): err is SmtpError {
+  return err instanceof Error && typeof (err as Partial<SmtpError>).responseCode === 'number';
 }
 
 /** The token in `ack+<token>@<inboundDomain>`, or undefined for any other address. */
@@ -77,6 +99,44 @@ export function automatedBecause(mail: ParsedMail): string | undefined {
   if (mail.headers.has('list-id')) return 'mailing list';
   if (header('content-type') === 'multipart/report') return 'delivery or read report';
   return undefined;
+}
+
+/** A reply address that works, as its token's row says before any message is read. */
+export interface ReplyAddressOwner {
+  purpose: string;
+  owner: { name: string; email: string };
+}
+
+const NOT_A_REPLY_ADDRESS = 'This reply address is not valid. Open the link in the careloop email instead.';
+const NO_LONGER_WORKS: Record<string, string> = {
+  [REPLY_TOKEN_PURPOSE]: 'This reply address no longer works: its tasks have ended or the sprint has closed.',
+  [PLAN_REPLY_TOKEN_PURPOSE]: 'This reply address no longer works: the plan change has been acknowledged, or a newer version of the plan has replaced it.',
+};
+
+/**
+ * Whether a reply token still works: one indexed read of its row, with the rules the sprint and
+ * plan services apply when they act on it (they check again then, as the token may be spent in
+ * between). Throws a 550 SmtpError, with the words the sender's server passes on, when it does not.
+ */
+export async function checkReplyToken(db: Db, token: string, purposes: readonly string[], now: Date): Promise<ReplyAddressOwner> {
+  const row = await db.actionToken.findUnique({
+    where: { tokenHash: hashToken(token) },
+    select: { purpose: true, workflowId: true, usedAt: true, revokedAt: true, expiresAt: true, staff: { select: { name: true, email: true, active: true } } },
+  });
+  if (!row || !purposes.includes(row.purpose) || !row.workflowId || !row.staff.active) throw smtpError(550, NOT_A_REPLY_ADDRESS);
+  if (row.usedAt || row.revokedAt || row.expiresAt <= now) throw smtpError(550, NO_LONGER_WORKS[row.purpose] ?? NOT_A_REPLY_ADDRESS);
+  return { purpose: row.purpose, owner: { name: row.staff.name, email: row.staff.email } };
+}
+
+/** The answer to a message the parser would not read: it is the message, so no retry (5xx). */
+function unreadable(err: unknown): SmtpError {
+  const message = err instanceof Error ? err.message : '';
+  if ((err as { code?: unknown } | undefined)?.code === 'EMAXLEN') {
+    if (/child nodes/i.test(message)) return smtpError(552, `This message has more than ${MAX_MIME_PARTS} MIME parts: too many for a reply to careloop. Send a plain reply.`);
+    if (/header/i.test(message)) return smtpError(552, `This message has a header larger than ${MAX_HEADER_BYTES / 1024} KB: too large for a reply to careloop.`);
+    return smtpError(552, 'This message is too large for a reply to careloop.');
+  }
+  return smtpError(554, 'careloop could not read this message as an email. Send a plain reply, or open the link in the careloop email.');
 }
 
 function headerText(value: HeaderValue | undefined): string | undefined {
@@ -132,19 +192,32 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const inFlight = new Set<Promise<unknown>>();
   const ownerNotified = new Map<string, number>();
+  const purposes = opts.plans ? [REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE] : [REPLY_TOKEN_PURPOSE];
+  /** What RCPT found for each accepted recipient, so DATA need not look again. */
+  const checked = new WeakMap<SMTPServerAddress, ReplyAddressOwner>();
+  /** Logs may correlate replies to a token, never hold it. */
+  const logFor = (session: SMTPServerSession, token: string) => logger.child({ smtpSession: session.id, tokenRef: hashToken(token).slice(0, 12) });
 
   /** What careloop does with one accepted message; throws an SmtpError to refuse it. */
   async function receive(raw: Buffer, session: SMTPServerSession): Promise<string> {
-    const token = replyTokenFromAddress(session.envelope.rcptTo[0]?.address ?? '', inboundDomain);
-    if (!token) throw smtpError(550, 'No such mailbox here.');
-    // Logs may correlate replies to a token, never hold it.
-    const log = logger.child({ smtpSession: session.id, tokenRef: hashToken(token).slice(0, 12) });
+    const rcpt = session.envelope.rcptTo[0];
+    const token = replyTokenFromAddress(rcpt?.address ?? '', inboundDomain);
+    if (!rcpt || !token) throw smtpError(550, 'No such mailbox here.');
+    const log = logFor(session, token);
+    const address = checked.get(rcpt) ?? (await checkReplyToken(opts.db, token, purposes, new Date()));
     const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     if (!envelopeFrom) {
       log.info('ignored a message with an empty envelope sender (a bounce)');
       return 'OK: bounce received, not acted on';
     }
-    const mail = await simpleParser(raw, { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true, maxHtmlLengthToParse: maxBytes });
+    let mail: ParsedMail;
+    try {
+      mail = await simpleParser(raw, PARSER_LIMITS);
+    } catch (err) {
+      const refusal = unreadable(err);
+      log.info({ reason: err instanceof Error ? err.message : String(err), responseCode: refusal.responseCode }, 'refused a message it would not read');
+      throw refusal;
+    }
     const automated = automatedBecause(mail);
     if (automated) {
       log.info({ automated }, 'ignored an automatic message');
@@ -154,13 +227,11 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     if (senders.length !== 1) throw smtpError(550, 'A reply needs exactly one From address.');
     const from = senders[0]!.address!.trim();
     if (from.toLowerCase() !== envelopeFrom.trim().toLowerCase()) {
-      await refuseForgery(token, log, { claimedFrom: from, envelopeFrom, why: 'From differs from the envelope sender' });
+      await refuseForgery(token, address, log, { claimedFrom: from, envelopeFrom, why: 'From differs from the envelope sender' });
       return 'OK: received';
     }
 
-    if (opts.plans && (await opts.plans.isPlanReplyToken(token))) {
-      return acknowledgePlan(token, from, envelopeFrom, mail, log);
-    }
+    if (address.purpose === PLAN_REPLY_TOKEN_PURPOSE) return acknowledgePlan(token, address, from, envelopeFrom, mail, log);
 
     const reply = parseReplyCommands(mail.text ?? '');
     let outcome: ActResult;
@@ -169,14 +240,14 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       if (err.code === 'FORBIDDEN') {
-        await refuseForgery(token, log, { claimedFrom: from, envelopeFrom, why: 'sender is not the staff member the email went to' });
+        await refuseForgery(token, address, log, { claimedFrom: from, envelopeFrom, why: 'sender is not the staff member the email went to' });
         return 'OK: received';
       }
-      // The token does not work (unknown, expired, spent with its sprint). The sender is not
+      // The token stopped working since RCPT (its sprint closed meanwhile). The sender is not
       // known to be its owner, so only their own server, through this code, tells them.
       log.info({ code: err.code }, 'refused a reply to an address that does not work');
-      if (err.code === 'NOT_FOUND') throw smtpError(550, 'This reply address is not valid. Open the link in the careloop email instead.');
-      if (err.code === 'GONE') throw smtpError(550, 'This reply address no longer works: its tasks have ended or the sprint has closed.');
+      if (err.code === 'NOT_FOUND') throw smtpError(550, NOT_A_REPLY_ADDRESS);
+      if (err.code === 'GONE') throw smtpError(550, NO_LONGER_WORKS[REPLY_TOKEN_PURPOSE]!);
       throw smtpError(550, err.userMessage);
     }
 
@@ -194,12 +265,12 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     return 'OK: reply received';
   }
 
-  async function acknowledgePlan(token: string, from: string, envelopeFrom: string, mail: ParsedMail, log: Logger): Promise<string> {
+  async function acknowledgePlan(token: string, address: ReplyAddressOwner, from: string, envelopeFrom: string, mail: ParsedMail, log: Logger): Promise<string> {
     const plans = opts.plans!;
     if (!saysAcknowledged(mail.text ?? '')) {
-      const owner = await plans.planReplyTokenOwner(token);
+      const owner = address.owner;
       if (owner.email.toLowerCase() !== from.toLowerCase()) {
-        await refuseForgery(token, log, { claimedFrom: from, envelopeFrom, why: 'sender is not the staff member the email went to' });
+        await refuseForgery(token, address, log, { claimedFrom: from, envelopeFrom, why: 'sender is not the staff member the email went to' });
         return 'OK: received';
       }
       await mailer
@@ -223,7 +294,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       if (err.code === 'FORBIDDEN' && /did not come from/.test(err.userMessage)) {
-        await refuseForgery(token, log, { claimedFrom: from, envelopeFrom, why: 'sender is not the staff member the email went to' });
+        await refuseForgery(token, address, log, { claimedFrom: from, envelopeFrom, why: 'sender is not the staff member the email went to' });
         return 'OK: received';
       }
       log.info({ code: err.code }, 'refused a plan acknowledgement reply');
@@ -232,15 +303,13 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
   }
 
   /** Changes nothing; tells the token's owner, never the claimed sender. */
-  async function refuseForgery(token: string, log: Logger, seen: { claimedFrom: string; envelopeFrom: string; why: string }): Promise<void> {
+  async function refuseForgery(token: string, address: ReplyAddressOwner, log: Logger, seen: { claimedFrom: string; envelopeFrom: string; why: string }): Promise<void> {
     log.warn(seen, 'did not act on an email reply: ' + seen.why);
-    if (!opts.db) return;
     const tokenHash = hashToken(token);
     const now = Date.now();
     const last = ownerNotified.get(tokenHash);
     if (last !== undefined && now - last < OWNER_NOTICE_INTERVAL_MS) return;
-    const owner = await replyTokenOwner(opts.db, tokenHash, new Date(now));
-    if (!owner) return;
+    const owner = address.owner;
     if (ownerNotified.size > 10_000) ownerNotified.clear();
     ownerNotified.set(tokenHash, now);
     await mailer
@@ -276,12 +345,28 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     socketTimeout: 5 * 60_000,
     closeTimeout: 5_000,
     onRcptTo(address, session, callback) {
-      if (!replyTokenFromAddress(address.address, inboundDomain)) {
+      const token = replyTokenFromAddress(address.address, inboundDomain);
+      if (!token) {
         return callback(smtpError(550, `No such mailbox: this server takes only replies to careloop emails, addressed ack+<code>@${inboundDomain}.`));
       }
       // One reply, one token: a second recipient is deferred and sent again on its own.
       if (session.envelope.rcptTo.length >= 1) return callback(smtpError(452, 'One recipient per message; send the others separately.'));
-      callback();
+      // Before the message is sent at all: mail to an address that does not work costs one
+      // indexed read, never a parse.
+      checkReplyToken(opts.db, token, purposes, new Date()).then(
+        (owner) => {
+          checked.set(address, owner);
+          callback();
+        },
+        (err: unknown) => {
+          if (isSmtpError(err)) {
+            logFor(session, token).info({ responseCode: err.responseCode }, 'refused a reply address that does not work');
+            return callback(err);
+          }
+          logger.error({ err, smtpSession: session.id }, 'could not check a reply address; asked the sender to retry');
+          callback(smtpError(451, 'A temporary problem at careloop; please try again later.'));
+        },
+      );
     },
     onData(stream: SMTPServerDataStream, session, callback) {
       const chunks: Buffer[] = [];
@@ -296,7 +381,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
         const work = receive(Buffer.concat(chunks), session).then(
           (message) => callback(null, message),
           (err: unknown) => {
-            if (err instanceof Error && typeof (err as Partial<SmtpError>).responseCode === 'number') return callback(err);
+            if (isSmtpError(err)) return callback(err);
             logger.error({ err, smtpSession: session.id }, 'could not handle an email reply; asked the sender to retry');
             callback(smtpError(451, 'A temporary problem at careloop; please try again later.'));
           },
@@ -343,8 +428,3 @@ function answerHeaders(mail: ParsedMail): Record<string, string> {
   return headers;
 }
 
-async function replyTokenOwner(db: Db, tokenHash: string, now: Date): Promise<{ name: string; email: string } | undefined> {
-  const row = await db.actionToken.findUnique({ where: { tokenHash }, select: { purpose: true, usedAt: true, revokedAt: true, expiresAt: true, staff: { select: { name: true, email: true, active: true } } } });
-  if (!row || ![REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE].includes(row.purpose) || row.usedAt || row.revokedAt || row.expiresAt <= now || !row.staff.active) return undefined;
-  return { name: row.staff.name, email: row.staff.email };
-}

@@ -21,7 +21,7 @@ import { createTimeSkippingEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
 import { createSprintPeople, sprintInput, type SprintPeople } from '../support/sprint-fixture';
 
-type SmtpFailure = Error & { responseCode?: number; response?: string; rejected?: string[] };
+type SmtpFailure = Error & { responseCode?: number; response?: string; rejected?: string[]; command?: string };
 
 describe('acting on a sprint by email reply (inbound SMTP listener, time-skipping server, real PostgreSQL and SMTP)', () => {
   let env: TestWorkflowEnvironment;
@@ -163,6 +163,8 @@ ${quote(reminder)}` });
     const failure = await failureOf(reply({ to: replyAddressOf(people.hospital), from: people.hospital.email, text: '1 done' }));
     expect(failure.responseCode).toBe(550);
     expect(failure.response).toMatch(/no longer works/);
+    // Refused at the recipient, before the message was sent.
+    expect(failure.command).toBe('RCPT TO');
     expect(answersTo(people.hospital.email)).toHaveLength(1);
   });
 
@@ -238,6 +240,7 @@ ${quote(reminder)}` });
     const unknown = await failureOf(reply({ to: `ack+${randomBytes(20).toString('hex')}@${domain}`, from, text: '1 done' }));
     expect(unknown.responseCode).toBe(550);
     expect(unknown.response).toMatch(/not valid/);
+    expect(unknown.command).toBe('RCPT TO');
 
     const huge = await failureOf(reply({ to: replyAddressOf(people.hospital), from, text: `1 done\n${'x'.repeat(300 * 1024)}` }));
     expect(huge.responseCode).toBe(552);
@@ -251,23 +254,32 @@ ${quote(reminder)}` });
 
   it('answers 451 when careloop itself fails, so the sending server retries, and keeps listening', async () => {
     const deadDb = createDb('postgresql://nobody:nothing@127.0.0.1:1/none');
-    const broken = await startInboundListener({
-      port: await freePort(),
-      host: '127.0.0.1',
-      inboundDomain: TEST_LINKS.inboundDomain,
-      sprints: createSprintService({ db: deadDb, temporal: env.client, taskQueue }),
-      mailer: mailerFor(smtp),
-      logger: testLogger,
-    });
+    const listener = (db: typeof deadDb, sprintsDb: typeof deadDb) =>
+      startInboundListener({
+        port: 0,
+        host: '127.0.0.1',
+        inboundDomain: TEST_LINKS.inboundDomain,
+        sprints: createSprintService({ db: sprintsDb, temporal: env.client, taskQueue }),
+        mailer: mailerFor(smtp),
+        db,
+        logger: testLogger,
+      });
+    // The database is down when the reply address is checked (RCPT), or once the reply is read.
+    const downAtRcpt = await listener(deadDb, deadDb);
+    const downAtData = await listener(t.db, deadDb);
     try {
-      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: broken.port, secure: false, ignoreTLS: true });
-      const send = () => transport.sendMail({ from: people.hospital.email, to: replyAddressOf(people.hospital), subject: 'Re', text: '1 done' });
-      const first = await failureOf(send());
-      expect(first.responseCode).toBe(451);
-      expect((await failureOf(send())).responseCode).toBe(451);
-      transport.close();
+      for (const [broken, command] of [[downAtRcpt, 'RCPT TO'], [downAtData, 'DATA']] as const) {
+        const transport = nodemailer.createTransport({ host: '127.0.0.1', port: broken.port, secure: false, ignoreTLS: true });
+        const send = () => transport.sendMail({ from: people.hospital.email, to: replyAddressOf(people.hospital), subject: 'Re', text: '1 done' });
+        const first = await failureOf(send());
+        expect(first.responseCode, command).toBe(451);
+        expect(first.command, command).toBe(command);
+        expect((await failureOf(send())).responseCode, command).toBe(451);
+        transport.close();
+      }
     } finally {
-      await broken.stop();
+      await downAtRcpt.stop();
+      await downAtData.stop();
       await deadDb.$disconnect();
     }
     expect((await tasksNow()).every((x) => x.status === 'requested')).toBe(true);
