@@ -20,6 +20,8 @@ export const ZRosterQuery = z
 /** Visibility pages read for one roster; beyond this the roster says it is truncated. */
 const PAGE_SIZE = 1000;
 const MAX_PAGES = 20;
+/** How many people one visibility query names (CareloopParticipant IN (...)). */
+const PARTICIPANTS_PER_QUERY = 200;
 const SPRINT_WINDOW_MS = 72 * 3600_000;
 
 export type RosterProcess = 'sprint' | 'plan-change' | 'escalation' | 'dispute';
@@ -123,11 +125,10 @@ export function createRosterService(deps: { db: Db; temporal: Client; now?: () =
   const now = () => deps.now?.() ?? new Date();
   const access = createAccess({ db: deps.db, now: deps.now });
 
-  /** Every running careloop process the caller may see, page by page. */
-  async function openProcesses(agency: string | undefined) {
+  /** Every running careloop process matching `scope`, page by page. */
+  async function openProcesses(scope: string | undefined) {
     const clauses = ['CareloopProcess IS NOT NULL', `ExecutionStatus = 'Running'`];
-    // Validated to [\w-] above; quoted all the same.
-    if (agency) clauses.push(`CareloopAgencies = '${agency.replace(/'/g, '')}'`);
+    if (scope) clauses.push(scope);
     const all: WorkflowListItem[] = [];
     let page: string | undefined;
     for (let i = 0; i < MAX_PAGES; i += 1) {
@@ -139,15 +140,40 @@ export function createRosterService(deps: { db: Db; temporal: Client; now?: () =
     return { workflows: all, truncated: true };
   }
 
+  /**
+   * The open work of the people whose care teams include the caller (their agency, or them by
+   * name): the huddle is about the agency's people, whoever owns each step. Admins see every
+   * agency's people, or one agency's processes with `agency=`.
+   */
+  async function rosterProcesses(caller: Caller, agency: string | undefined) {
+    // Validated to [\w-] by the schemas; quoted all the same.
+    const quote = (v: string) => `'${v.replace(/'/g, '')}'`;
+    if (caller.roles.includes('admin')) return openProcesses(agency ? `CareloopAgencies = ${quote(agency)}` : undefined);
+    const members = await deps.db.careTeamMember.findMany({
+      where: { removedAt: null, OR: [{ agencyId: caller.agencyId }, { staffId: caller.staffId }] },
+      distinct: ['participantId'],
+      select: { participantId: true },
+    });
+    const ids = members.map((m) => m.participantId);
+    const out = { workflows: [] as WorkflowListItem[], truncated: false };
+    for (let i = 0; i < ids.length; i += PARTICIPANTS_PER_QUERY) {
+      const chunk = ids.slice(i, i + PARTICIPANTS_PER_QUERY);
+      const res = await openProcesses(`CareloopParticipant IN (${chunk.map(quote).join(', ')})`);
+      out.workflows.push(...res.workflows);
+      out.truncated ||= res.truncated;
+    }
+    return out;
+  }
+
   return {
     async roster(caller: Caller, rawQuery: unknown): Promise<Roster> {
       const q = parseInput(ZRosterQuery, rawQuery, 'query');
       const isAdmin = caller.roles.includes('admin');
       if (!isAdmin && !caller.roles.includes('manager')) throw new AppError('FORBIDDEN', 'The huddle roster is for managers and admins.');
       if (!isAdmin && q.agency && q.agency !== caller.agencyId) throw new AppError('FORBIDDEN', "Managers see their own agency's roster only.");
-      const agency = isAdmin ? q.agency : caller.agencyId;
+      const agency = isAdmin ? q.agency : undefined;
       const at = now();
-      const { workflows, truncated } = await openProcesses(agency);
+      const { workflows, truncated } = await rosterProcesses(caller, agency);
       const open = workflows.filter(isOpenWork);
 
       // A row for each person whose care team includes the caller; the agency's processes alone

@@ -18,8 +18,8 @@ import { createTimeSkippingEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
 import { createSprintPeople, ownersByDay, type SprintPeople } from '../support/sprint-fixture';
 import { csrfFrom } from '../support/html';
+import { signInAs, type Agent } from '../support/signin';
 
-type Agent = ReturnType<typeof request.agent>;
 
 
 describe('datetime-local values read in the partnership time zone', () => {
@@ -64,18 +64,9 @@ describe('sprint web pages (real Temporal, PostgreSQL and SMTP)', () => {
     await smtp?.stop();
   });
 
-  /** Signs in the way a person does: ask for a link, open it from the email, confirm. */
+  /** Signs in the way a person does, once per person. */
   async function signedIn(who: { email: string }): Promise<Agent> {
-    const known = agents.get(who.email);
-    if (known) return known;
-    const agent = request.agent(app);
-    const form = await agent.get('/signin');
-    await agent.post('/signin').type('form').send({ email: who.email, _csrf: csrfFrom(form.text) });
-    const [mail] = await smtp.waitFor((m) => m.to.includes(who.email) && m.subject === 'Your careloop sign-in link');
-    const link = mail!.text.match(/http:\/\/careloop\.test(\/signin\/[\w-]+)/)![1]!;
-    const confirm = await agent.get(link);
-    const done = await agent.post(link).type('form').send({ _csrf: csrfFrom(confirm.text) });
-    expect(done.status).toBe(303);
+    const agent = agents.get(who.email) ?? (await signInAs(app, smtp, who.email));
     agents.set(who.email, agent);
     return agent;
   }
