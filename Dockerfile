@@ -1,19 +1,20 @@
 # syntax=docker/dockerfile:1
-# careloop: one image for the api, the worker and the migrations.
+# careloop: one image for the api, the worker, the inbound listener and the migrations.
 #
 #   docker build -t careloop .
 #   docker run --env-file prod.env careloop                                          # api
 #   docker run --env-file prod.env careloop node --import tsx worker/main.ts          # worker
+#   docker run --env-file prod.env -p 2525:2525 careloop node --import tsx api/inbound-main.ts  # email replies
 #   docker run --env-file prod.env careloop npx prisma migrate deploy       # migrations
 #   docker run --env-file prod.env careloop npm run careloop -- staff list  # admin CLI
 #
 # The application runs its TypeScript through tsx (a runtime dependency): there is no build step.
-# Long-running processes start as `node --import tsx <file>` (what `npm run api` / `npm run
-# worker` run), not through npm: npm runs scripts under `sh -c`, which does not pass SIGTERM on,
-# so `docker stop` would kill the worker without its graceful shutdown. tsx is loaded into the
-# node process rather than run as a wrapper: the `tsx` command relays a signal only if the app
-# acknowledges it within 30 ms and otherwise SIGKILLs it, which happens while the worker is busy
-# bundling its workflows.
+# Long-running processes start as `node --import tsx <file>` (what `npm run api`, `npm run
+# worker` and `npm run inbound` run), not through npm: npm runs scripts under `sh -c`, which
+# does not pass SIGTERM on, so `docker stop` would kill the worker without its graceful
+# shutdown. tsx is loaded into the node process rather than run as a wrapper: the `tsx` command
+# relays a signal only if the app acknowledges it within 30 ms and otherwise SIGKILLs it, which
+# happens while the worker is busy bundling its workflows.
 # Prisma runs on its bundled WebAssembly engines (see prisma.config.ts): nothing is downloaded at
 # run time, and `prisma generate` needs no database.
 
@@ -75,7 +76,7 @@ COPY --from=deps /app/generated ./generated
 COPY . .
 
 USER node
-# 3000: HTTP (api). 2525: inbound SMTP listener for email replies.
+# 3000: HTTP (api). 2525: SMTP for email replies (api/inbound-main.ts; the api does not bind it).
 EXPOSE 3000 2525
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--import", "tsx", "api/main.ts"]

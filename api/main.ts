@@ -1,4 +1,6 @@
-// The API process: `npm run api`.
+// The API process: `npm run api`. Email replies are taken by a process of their own
+// (`npm run inbound`, api/inbound-main.ts): the API binds only its HTTP port, so replicas
+// start side by side on one host.
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit, type Config } from '../runtime/config';
@@ -6,15 +8,10 @@ import { createDb } from '../runtime/db';
 import { createLogger, type Logger } from '../runtime/logger';
 import { createMailer } from '../runtime/mailer';
 import { createApp } from './app';
-import { startInboundListener } from './inbound';
-import { createSprintService } from './services/sprints';
-import { createPlanService } from './services/plans';
 
 export interface RunningApi {
   server: Server;
   url: string;
-  /** The SMTP port that takes email replies. */
-  inboundPort: number;
   stop(): Promise<void>;
 }
 
@@ -36,27 +33,10 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     );
   });
   logger.info({ port: config.port }, 'api listening');
-  const inbound = await startInboundListener({
-    port: config.smtp.inboundPort,
-    inboundDomain: config.smtp.inboundDomain,
-    sprints: createSprintService({ db, temporal, taskQueue: config.temporal.taskQueue }),
-    plans: createPlanService({ db, temporal, taskQueue: config.temporal.taskQueue }),
-    mailer,
-    db,
-    logger: logger.child({ part: 'inbound' }),
-  }).catch(async (err: unknown) => {
-    server.close();
-    await connection.close();
-    mailer.close();
-    await db.$disconnect();
-    throw err;
-  });
   return {
     server,
     url: `http://localhost:${config.port}`,
-    inboundPort: inbound.port,
     async stop() {
-      await inbound.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await connection.close();

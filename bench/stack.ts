@@ -135,7 +135,7 @@ export async function startBenchStack(opts: { log: (line: string) => void; profi
   };
   try {
     await ensureTemporalBinaries(opts.log);
-    const [pgPort, temporalPort, apiPort, inboundPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [pgPort, temporalPort, apiPort] = await Promise.all([freePort(), freePort(), freePort()]);
     opts.log(`starting PostgreSQL (:${pgPort}), the Temporal dev server (:${temporalPort}) and an SMTP sink in ${dir}`);
     const [pg, temporal, smtp] = await Promise.all([
       startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort, database: 'careloop' }),
@@ -159,7 +159,6 @@ export async function startBenchStack(opts: { log: (line: string) => void; profi
       SMTP_URL: smtp.url,
       SESSION_SECRET: randomBytes(32).toString('hex'),
       PORT: String(apiPort),
-      INBOUND_SMTP_PORT: String(inboundPort),
       PUBLIC_BASE_URL: `http://localhost:${apiPort}`,
       TIME_ZONE: 'UTC',
       LOG_LEVEL: 'info',

@@ -1,11 +1,14 @@
 // `npm start`: the whole product on one machine with nothing installed. Every part that is
 // not configured is started here on its embedded default (PostgreSQL, Temporal dev server,
-// MailDev inbox); then migrations, demo data, the worker and the API. Ctrl-C stops it all.
+// MailDev inbox); then migrations, demo data, the worker, the API and the inbound listener for
+// email replies. Ctrl-C stops it all. The three run in this one process, as the parts a real
+// deployment runs apart (`npm run worker`, `npm run api`, `npm run inbound`).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runWorker } from '../worker/main';
 import { startApi, type RunningApi } from '../api/main';
+import { startInbound, type RunningInbound } from '../api/inbound-main';
 import { ConfigError, loadConfig } from './config';
 import { createDb } from './db';
 import { startEmbeddedInbox, startEmbeddedPostgres, startEmbeddedTemporal, type Stoppable } from './embedded';
@@ -47,11 +50,13 @@ async function main(): Promise<void> {
   const controller = new AbortController();
   let worker: Promise<void> | undefined;
   let api: RunningApi | undefined;
+  let inbound: RunningInbound | undefined;
 
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
     logger.info('stopping careloop');
+    await inbound?.stop().catch((err) => logger.error({ err }, 'inbound listener did not stop cleanly'));
     await api?.stop().catch((err) => logger.error({ err }, 'api did not stop cleanly'));
     controller.abort();
     await worker?.catch((err) => logger.error({ err }, 'worker did not stop cleanly'));
@@ -111,6 +116,7 @@ async function main(): Promise<void> {
       void stopAll(1);
     });
     api = await startApi(config, logger.child({ part: 'api' }));
+    inbound = await startInbound(config, logger.child({ part: 'inbound' }));
 
     const width = 13;
     const lines = [
@@ -118,7 +124,7 @@ async function main(): Promise<void> {
       'careloop is running',
       `  ${'App'.padEnd(width)}${config.publicBaseUrl}`,
       ...urls.map(([name, url]) => `  ${name.padEnd(width)}${url}`),
-      `  ${'Replies'.padEnd(width)}smtp://localhost:${api.inboundPort} (email replies to ack+...@${config.smtp.inboundDomain})`,
+      `  ${'Replies'.padEnd(width)}smtp://localhost:${inbound.port} (email replies to ack+...@${config.smtp.inboundDomain})`,
       '',
       ...(embeddedDb
         ? [

@@ -2,6 +2,7 @@
 // data directory. Stopped with SIGINT (what Ctrl-C sends) and started again on the same data.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -42,6 +43,18 @@ function stop(started: Started): Promise<number | null> {
   return new Promise((resolve) => {
     started.child.once('exit', (code) => resolve(code));
     started.child.kill('SIGINT');
+  });
+}
+
+/** What an SMTP server says on connecting (then QUIT). */
+function smtpGreeting(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('data', (d: Buffer) => {
+      socket.end('QUIT\r\n');
+      resolve(d.toString().trim());
+    });
+    socket.once('error', reject);
   });
 }
 
@@ -86,6 +99,9 @@ describe('npm start: the embedded default, stopped and started again', () => {
       expect(banner).toContain(`Temporal UI  http://localhost:${ports.EMBEDDED_TEMPORAL_UI_PORT}`);
       expect(banner).toContain(`Inbox        http://localhost:${ports.EMBEDDED_INBOX_PORT}`);
       expect(banner).toMatch(/Sign in: open the app/);
+      // The inbound listener for email replies runs too, on its own port.
+      expect(banner).toContain(`Replies      smtp://localhost:${ports.INBOUND_SMTP_PORT}`);
+      expect(await smtpGreeting(ports.INBOUND_SMTP_PORT!)).toMatch(/^220 .*careloop replies/);
 
       const ready = await fetch(`http://localhost:${ports.PORT}/readyz`);
       expect(ready.status).toBe(200);
@@ -101,6 +117,8 @@ describe('npm start: the embedded default, stopped and started again', () => {
       expect(await stop(first)).toBe(0);
     }
     expect(first.output()).not.toMatch(/did not stop cleanly/);
+    // Stopped with the rest: the reply port is closed.
+    await expect(smtpGreeting(ports.INBOUND_SMTP_PORT!)).rejects.toThrow(/ECONNREFUSED/);
     expect(processesUsing(dataDir)).toEqual([]);
 
     const second = await startCareloop(env);

@@ -1,0 +1,79 @@
+// The inbound SMTP listener as a process of its own: `npm run inbound`. It takes the email
+// replies (ack+<token>@INBOUND_DOMAIN) on INBOUND_SMTP_PORT and acts through the same services
+// as the API, so it needs the API's configuration (database, Temporal, SMTP relay) but not its
+// port. Apart from the API so that no message, however built, can hold up a web request, and
+// so that API replicas start side by side on one host. Several of these may run behind the
+// relay that forwards INBOUND_DOMAIN's mail: they share nothing but the database.
+import { Client, Connection } from '@temporalio/client';
+import { loadConfigOrExit, type Config } from '../runtime/config';
+import { createDb } from '../runtime/db';
+import { createLogger, type Logger } from '../runtime/logger';
+import { createMailer } from '../runtime/mailer';
+import { startInboundListener } from './inbound';
+import { createSprintService } from './services/sprints';
+import { createPlanService } from './services/plans';
+
+export interface RunningInbound {
+  /** The SMTP port that takes email replies. */
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startInbound(config: Config, logger: Logger): Promise<RunningInbound> {
+  const db = createDb(config.databaseUrl);
+  const mailer = createMailer(config.smtp.url, config.smtp.from);
+  // Lazy: the listener starts while Temporal is still coming up; a reply that needs it meanwhile
+  // is answered 451 and sent again by the sender's server.
+  const connection = Connection.lazy({
+    address: config.temporal.address,
+    tls: config.temporal.tls ? {} : undefined,
+    apiKey: config.temporal.apiKey,
+  });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const services = { db, temporal, taskQueue: config.temporal.taskQueue };
+  const close = async () => {
+    await connection.close();
+    mailer.close();
+    await db.$disconnect();
+  };
+  const listener = await startInboundListener({
+    port: config.smtp.inboundPort,
+    inboundDomain: config.smtp.inboundDomain,
+    sprints: createSprintService(services),
+    plans: createPlanService(services),
+    mailer,
+    db,
+    logger,
+  }).catch(async (err: unknown) => {
+    await close();
+    throw err;
+  });
+  return {
+    port: listener.port,
+    async stop() {
+      await listener.stop();
+      await close();
+    },
+  };
+}
+
+if (require.main === module) {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel, 'careloop-inbound');
+  startInbound(config, logger)
+    .then((inbound) => {
+      const stop = () => {
+        logger.info('inbound listener stopping');
+        inbound.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    })
+    .catch((err: Error) => {
+      logger.fatal({ err }, err.message);
+      process.exit(1);
+    });
+}
