@@ -213,7 +213,7 @@ ${
 
   router.get('/reports/timeliness.csv', web.requireSignedIn, async (req, res) => {
     requireManager(req);
-    const r = await services.reports.timeliness(callerOf(req.principal!), reportQuery(req));
+    const r = await services.reports.timeliness({ ...callerOf(req.principal!), channel: 'export' }, reportQuery(req));
     const refusals = (req.query as Record<string, unknown>).part === 'refusals';
     res
       .type('text/csv; charset=utf-8')
@@ -222,7 +222,7 @@ ${
   });
 
   router.get('/participants/:id/audit.csv', web.requireSignedIn, async (req, res) => {
-    const audit = await services.audit.trail(callerOf(req.principal!), String(req.params.id), {});
+    const audit = await services.audit.trail({ ...callerOf(req.principal!), channel: 'export' }, String(req.params.id), {});
     res.type('text/csv; charset=utf-8').attachment(`careloop-audit-${audit.participant.localRef.replace(/[^\w.-]+/g, '_')}.csv`).send(participantAuditCsv(audit));
   });
 
