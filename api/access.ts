@@ -36,6 +36,14 @@ export function participantNotFound(ref?: string): AppError {
   return new AppError('NOT_FOUND', ref ? `No person ${ref} among the people your care teams include.` : 'No such person among the people your care teams include.');
 }
 
+/** The answer for a link that does not work, whatever the reason. */
+export const LINK_NOT_VALID = () => new AppError('NOT_FOUND', 'This link is not valid. Check that the whole link was copied.');
+
+/** The person an emailed link was sent to, as a reader: their own roles, reading by link. */
+export function linkReader(staff: { id: string; agencyId: string; roles: readonly string[] }): AccessCaller {
+  return { staffId: staff.id, agencyId: staff.agencyId, roles: staff.roles.filter((r) => r !== 'admin'), channel: 'link' };
+}
+
 export function createAccess(deps: { db: Db; now?: () => Date }) {
   const db = deps.db;
 

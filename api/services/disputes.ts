@@ -7,7 +7,7 @@ import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
 import { translateTemporalError } from './temporal-errors';
 import type { Caller } from './sprints';
-import { createAccess } from '../access';
+import { createAccess, LINK_NOT_VALID, linkReader } from '../access';
 import { hashToken } from '../../runtime/secrets';
 import { DISPUTE_ACCEPT_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE } from '../../activities/notifications';
 import { DISPUTE_AGREEMENT, type DisputeActor, type DisputeState } from '../../domain/dispute';
@@ -161,7 +161,8 @@ export function createDisputeService(deps: DisputeServiceDeps) {
       const state = await loadState(row.workflowId!);
       const scope = (row.scope ?? {}) as { stage?: number; proposalId?: string };
       const proposal = row.purpose === DISPUTE_ACCEPT_TOKEN_PURPOSE ? state.proposals.find((p) => p.id === scope.proposalId) : undefined;
-      await access.logReads({ staffId: row.staff.id, agencyId: row.staff.agencyId, roles: [] }, [{ participantId: state.participant.id, what: 'dispute', item: state.disputeId }], 'link');
+      // A link holder reads under the same rule as everyone: the token names who they are.
+      await access.requireProcess(linkReader(row.staff), { participantId: state.participant.id, what: 'dispute', item: state.disputeId, resource: 'dispute', parties: disputeParties(state) }, LINK_NOT_VALID());
       return { row, state, purpose: row.purpose as 'dispute-position' | 'dispute-accept', proposal };
     },
 

@@ -7,7 +7,7 @@ import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
 import { translateTemporalError } from './temporal-errors';
 import type { Caller } from './sprints';
-import { createAccess } from '../access';
+import { createAccess, LINK_NOT_VALID, linkReader } from '../access';
 import { hashToken } from '../../runtime/secrets';
 import { ESCALATION_TOKEN_PURPOSE } from '../../activities/notifications';
 import { ESCALATION_POLICY, policyWith, RISK_LEVELS, type EscalationState } from '../../domain/escalation';
@@ -173,7 +173,8 @@ export function createEscalationService(deps: EscalationServiceDeps) {
     async inspectEscalationToken(token: string) {
       const row = await findEscalationToken(deps.db, token, now());
       const state = await loadState(row.workflowId!);
-      await access.logReads({ staffId: row.staff.id, agencyId: row.staff.agencyId, roles: [] }, [{ participantId: state.participant.id, what: 'escalation', item: state.escalationId }], 'link');
+      // A link holder reads under the same rule as everyone: the token names who they are.
+      await access.requireProcess(linkReader(row.staff), { participantId: state.participant.id, what: 'escalation', item: state.escalationId, resource: 'escalation', parties: escalationParties(state) }, LINK_NOT_VALID());
       return { row, state };
     },
 

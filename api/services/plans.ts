@@ -9,7 +9,7 @@ import { withLiveEscalations } from './escalations';
 import type { Caller } from './sprints';
 import { appendAuditEvent } from '../../activities/audit';
 import { grantCareTeam, removeCareTeamMembers } from '../../activities/care-team';
-import { createAccess } from '../access';
+import { createAccess, LINK_NOT_VALID, linkReader } from '../access';
 import { PLAN_REPLY_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE } from '../../activities/notifications';
 import {
   DEFAULT_ACK_DEADLINE_MS,
@@ -322,7 +322,10 @@ export function createPlanService(deps: PlanServiceDeps) {
       const scope = row.scope as { planId: string; version: number };
       const caller = callerFromStaff(row.staff);
       const plan = await loadPlan(scope.planId);
-      await access.logReads({ ...caller, channel: 'link' }, [{ participantId: plan.participantId, what: 'plan', item: plan.id }]);
+      // A link holder reads under the same rule as everyone: the token names who they are.
+      const content = contentOf(plan.versions[plan.versions.length - 1]!);
+      const parties = { staffIds: [plan.planHolderId, ...content.controls.flatMap((x) => (x.ownerStaffId ? [x.ownerStaffId] : []))], agencyIds: [] };
+      await access.requireProcess(linkReader(row.staff), { participantId: plan.participantId, what: 'plan', item: plan.id, resource: 'plan', parties }, LINK_NOT_VALID());
       const version = plan.versions.find((v) => v.number === scope.version)!;
       const previous = plan.versions.find((v) => v.number === scope.version - 1);
       const names = await namesFor([contentOf(version), ...(previous ? [contentOf(previous)] : [])]);

@@ -39,7 +39,7 @@ import {
 import { REPLY_TOKEN_PURPOSE, TASK_TOKEN_PURPOSE } from '../../activities/notifications';
 import { grantCareTeamNow } from '../../activities/care-team';
 import { sprintCareTeam } from '../../activities/sprint';
-import { createAccess, type ReadChannel } from '../access';
+import { createAccess, LINK_NOT_VALID, linkReader, type ReadChannel } from '../access';
 import type { Db } from '../../runtime/db';
 import { hashToken } from '../../runtime/secrets';
 
@@ -227,7 +227,8 @@ export function createSprintService(deps: SprintServiceDeps) {
       const taskKey = (row.scope as { task?: string }).task ?? '';
       const task = state.tasks.find((t) => t.key === taskKey);
       if (!task) throw new AppError('NOT_FOUND', 'This link is not valid.');
-      await access.logReads({ staffId: row.staff.id, agencyId: row.staff.agencyId, roles: [] }, [{ participantId: state.participant.id, what: 'sprint', item: state.sprintId }], 'link');
+      // A link holder reads under the same rule as everyone: the token names who they are.
+      await access.requireProcess(linkReader(row.staff), { participantId: state.participant.id, what: 'sprint', item: state.sprintId, resource: 'sprint', parties: sprintParties(state) }, LINK_NOT_VALID());
       return { row, state, task };
     },
 
