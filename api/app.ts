@@ -13,6 +13,7 @@ import type { Logger } from '../runtime/logger';
 import type { Mailer } from '../runtime/mailer';
 import { bearerAuth, SESSION_COOKIE, sessionAuth } from './auth';
 import { createRateLimits, type RateLimitSettings } from './rate-limits';
+import { staffAdminRoutes } from './staff/routes';
 import { AppError, errorHandler, type ErrorRenderer } from './errors';
 import { html, page } from './html';
 import { auditRoutes } from './routes/audit';
@@ -41,7 +42,7 @@ import { createParticipantService, type ParticipantService } from './participant
 import { participantRoutes } from './participants/routes';
 
 export interface AppDeps {
-  config: Pick<Config, 'publicBaseUrl' | 'sessionSecret' | 'timeZone'> & { taskQueue: string };
+  config: Pick<Config, 'publicBaseUrl' | 'sessionSecret' | 'timeZone'> & { taskQueue: string } & Partial<Pick<Config, 'sessionIdleTimeoutMs' | 'apiTokenTtlDays'>>;
   db: Db;
   temporal: Client;
   mailer: Mailer;
@@ -103,6 +104,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(cookieParser());
   app.use('/static', express.static(path.join(__dirname, 'static'), { maxAge: '1h', index: false }));
+  // Everything past the static files is personal, per person, or a one-time link: no browser,
+  // proxy or shared-computer cache keeps a copy (pages, every /api/ answer and export, /a/ pages).
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
 
   const csrf = doubleCsrf({
     getSecret: () => deps.config.sessionSecret,
@@ -119,7 +126,7 @@ export function createApp(deps: AppDeps): express.Express {
     csrfProtection: csrf.doubleCsrfProtection,
     requireSignedIn: (req, res, next) => {
       if (req.principal) return next();
-      res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}`);
+      res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}${req.sessionEnded ? '&ended=1' : ''}`);
     },
     signinLimiter: limits.signinGuard,
     tokenLimiter: limits.tokenGuard,
@@ -141,8 +148,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRoutes(deps));
 
   const api = express.Router();
-  api.use(bearerAuth(deps.db));
+  api.use(bearerAuth(deps.db, deps.now));
   api.use(meRoutes(deps));
+  api.use(staffAdminRoutes(deps));
   api.use(auditRoutes(deps));
   api.use(sprintRoutes(services.sprints));
   api.use(workflowListRoutes(services.workflows));
@@ -156,7 +164,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use('/api', api);
 
-  app.use(sessionAuth(deps.db, deps.now));
+  app.use(sessionAuth(deps.db, deps.now, deps.config.sessionIdleTimeoutMs));
   app.use(signinRoutes(deps, web));
   app.use(homeRoutes(deps, web));
   app.use(actionPages(deps, services, web));

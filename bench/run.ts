@@ -68,7 +68,7 @@ async function createPeople(databaseUrl: string) {
     const [county, hospital, homecare, housing] = [await agency('county'), await agency('hospital'), await agency('homecare'), await agency('housing')];
     const person = async (email: string, roles: string[], agencyId: string): Promise<Person> => {
       const token = newToken('clt');
-      const s = await db.staff.create({ data: { email, name: email.split('@')[0]!, roles: roles as never, agencyId, apiTokenHash: hashToken(token) } });
+      const s = await db.staff.create({ data: { email, name: email.split('@')[0]!, roles: roles as never, agencyId, apiTokenHash: hashToken(token), apiTokenExpiresAt: new Date(Date.now() + 86_400_000) } });
       return { id: s.id, token, agencyId };
     };
     return {

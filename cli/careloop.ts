@@ -6,7 +6,6 @@ import { z } from 'zod';
 import { verifyAuditChain } from '../activities/audit';
 import { isRole, ROLES, type Role } from '../domain/roles';
 import { createDb, type Db } from '../runtime/db';
-import { hashToken, newToken } from '../runtime/secrets';
 import { Client, Connection } from '@temporalio/client';
 import { createSprintService, type Caller } from '../api/services/sprints';
 import { createPlanService } from '../api/services/plans';
@@ -14,6 +13,8 @@ import { createEscalationService } from '../api/services/escalations';
 import { createDisputeService } from '../api/services/disputes';
 import { SPRINT_TEMPLATE } from '../domain/sprint';
 import { AppError } from '../api/errors';
+import { userInfo } from 'node:os';
+import { createStaffAdminService, type AdminActor, type OpenWork } from '../api/staff/service';
 
 const HELP = `careloop admin CLI
 
@@ -21,10 +22,18 @@ Usage: npm run careloop -- <command> [options]
 
   agency add  --key KEY --name NAME [--kind KIND]   add an agency (KEY: short id, e.g. county-hospital)
   agency list                                       list agencies
-  staff add   --email E --name N --agency KEY --role R [--role R ...]
+  staff add   --email E --name N --agency KEY --role R [--role R ...] [--days N]
                                                     add a staff member and print their API token once
   staff list  [--agency KEY]                        list staff
-  staff token --email E                             issue a new API token (the old one stops working)
+  staff roles                                       who holds which role (active staff)
+  staff token --email E [--days N]                  issue a new API token, valid N days (default 90,
+                                                    or API_TOKEN_DAYS); the old one stops working
+  staff revoke-token --email E [--reason R]         the API token stops working now
+  staff end-sessions --email E [--reason R]         sign the person out of every web session now
+  staff deactivate --email E --reason R             someone leaves: sessions, API token and unused email
+                                                    links stop now; their open work is listed
+  staff open-work --email E                         what a person still owes (sprint tasks, plan
+                                                    acknowledgements, escalations, disputes, plans)
   audit verify                                      check the audit trail's hash chain
   sprint demo [--minutes N] [--participant REF]     start a post-discharge sprint for the demo staff
                                                     whose days fall due N, 2N and 3N minutes after now
@@ -75,6 +84,8 @@ export async function runCli(argv: string[], db: Db, out: Out, deps: CliDeps = {
       role: { type: 'string', multiple: true },
       minutes: { type: 'string' },
       participant: { type: 'string' },
+      reason: { type: 'string' },
+      days: { type: 'string' },
     },
     strict: true,
   });
@@ -102,10 +113,10 @@ export async function runCli(argv: string[], db: Db, out: Out, deps: CliDeps = {
       const agency = await db.agency.findUnique({ where: { key: agencyKey } });
       if (!agency) throw new UsageError(`no agency ${agencyKey}; add it first with: agency add --key ${agencyKey} --name "..."`);
       if (await db.staff.findUnique({ where: { email } })) throw new UsageError(`staff ${email} already exists; use "staff token" for a new token`);
-      const token = newToken('clt');
-      await db.staff.create({ data: { email, name, agencyId: agency.id, roles, apiTokenHash: hashToken(token) } });
+      await db.staff.create({ data: { email, name, agencyId: agency.id, roles } });
+      const issued = await staffAdmin(db).issueApiToken(cliActor(), email, { days: days(values.days), reason: 'staff member added' });
       out(`added ${email} (${roles.join(', ')}) to ${agency.key}`);
-      out(`API token (shown once, store it now): ${token}`);
+      out(`API token (shown once, store it now; expires ${issued.expiresAt}): ${issued.token}`);
       return;
     }
     case 'staff list': {
@@ -116,16 +127,47 @@ export async function runCli(argv: string[], db: Db, out: Out, deps: CliDeps = {
         orderBy: [{ agency: { key: 'asc' } }, { email: 'asc' }],
       });
       for (const s of staff) {
-        out(`${s.email.padEnd(34)} ${s.name.padEnd(24)} ${s.agency.key.padEnd(20)} ${s.roles.join(',')}${s.active ? '' : ' (inactive)'}${s.apiTokenHash ? '' : ' (no API token)'}`);
+        out(`${s.email.padEnd(34)} ${s.name.padEnd(24)} ${s.agency.key.padEnd(20)} ${s.roles.join(',')}${s.active ? '' : ' (inactive)'}${!s.apiTokenHash ? ' (no API token)' : !s.apiTokenExpiresAt || s.apiTokenExpiresAt <= new Date() ? ' (API token expired)' : ''}`);
       }
       return;
     }
     case 'staff token': {
       const email = need(ZEmail, values.email, 'email').toLowerCase();
-      const token = newToken('clt');
-      const updated = await db.staff.updateMany({ where: { email }, data: { apiTokenHash: hashToken(token) } });
-      if (updated.count === 0) throw new UsageError(`no staff member ${email}`);
-      out(`new API token for ${email} (shown once; the previous token no longer works): ${token}`);
+      const issued = await staffAdmin(db).issueApiToken(cliActor(), await known(db, email), { days: days(values.days), reason: values.reason });
+      out(`new API token for ${email} (shown once; expires ${issued.expiresAt}; the previous token no longer works): ${issued.token}`);
+      return;
+    }
+    case 'staff roles': {
+      for (const r of (await staffAdmin(db).roles()).roles) {
+        out(`${r.role} (${r.staff.length})`);
+        for (const s of r.staff) out(`  ${s.email.padEnd(34)} ${s.name.padEnd(24)} ${s.agency.padEnd(20)} API token: ${s.apiToken}`);
+      }
+      return;
+    }
+    case 'staff revoke-token': {
+      const email = need(ZEmail, values.email, 'email').toLowerCase();
+      const r = await staffAdmin(db).revokeApiToken(cliActor(), await known(db, email), { reason: values.reason });
+      out(r.revoked ? `API token of ${email} revoked: it no longer works` : `${email} had no API token; nothing to revoke`);
+      return;
+    }
+    case 'staff end-sessions': {
+      const email = need(ZEmail, values.email, 'email').toLowerCase();
+      const r = await staffAdmin(db).endSessions(cliActor(), await known(db, email), { reason: values.reason });
+      out(`ended ${r.sessionsEnded} web session${r.sessionsEnded === 1 ? '' : 's'} of ${email}`);
+      return;
+    }
+    case 'staff deactivate': {
+      const email = need(ZEmail, values.email, 'email').toLowerCase();
+      if (values.reason === undefined) throw new UsageError('--reason is required (why the person is deactivated, e.g. "left the agency")');
+      const r = await staffAdmin(db, await temporalOrNote(deps)).deactivate(cliActor(), await known(db, email), { reason: values.reason });
+      out(`deactivated ${email}: ${r.sessionsEnded} session${r.sessionsEnded === 1 ? '' : 's'} ended, API token ${r.apiTokenRevoked ? 'revoked' : 'none'}, ${r.linksRevoked} unused email link${r.linksRevoked === 1 ? '' : 's'} revoked`);
+      for (const line of describeOpenWork(r.openWork)) out(line);
+      return;
+    }
+    case 'staff open-work': {
+      const email = need(ZEmail, values.email, 'email').toLowerCase();
+      const work = await staffAdmin(db, await temporalOrNote(deps)).openWork(await known(db, email));
+      for (const line of describeOpenWork(work)) out(line);
       return;
     }
     case 'audit verify': {
@@ -197,6 +239,55 @@ export async function runCli(argv: string[], db: Db, out: Out, deps: CliDeps = {
     default:
       throw new UsageError(area ? `unknown command "${[area, action].filter(Boolean).join(' ')}"\n\n${HELP}` : HELP);
   }
+}
+
+const cliActor = (): AdminActor => {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the event still says it came from the CLI.
+  }
+  return { actor: `cli:${user}`, actorId: null };
+};
+
+const days = (value: string | undefined) =>
+  value === undefined ? undefined : need(z.coerce.number().int('must be a whole number of days').min(1, 'must be at least 1').max(366, 'must be at most 366'), value, 'days');
+
+const staffAdmin = (db: Db, temporal?: Client) => createStaffAdminService({ db, temporal, apiTokenTtlDays: process.env.API_TOKEN_DAYS ? Number(process.env.API_TOKEN_DAYS) : undefined });
+
+async function known(db: Db, email: string): Promise<string> {
+  if (!(await db.staff.findUnique({ where: { email }, select: { id: true } }))) throw new UsageError(`no staff member ${email}`);
+  return email;
+}
+
+/** Temporal for the open-work list; without it the list says what it could not read. */
+async function temporalOrNote(deps: CliDeps): Promise<Client | undefined> {
+  if (!deps.temporal) return undefined;
+  try {
+    return (await deps.temporal()).client;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The open-work list as lines a person reads: one section per kind, and what could not be read. */
+export function describeOpenWork(w: OpenWork): string[] {
+  const lines: string[] = [];
+  const section = <T>(title: string, items: T[], line: (item: T) => string) => {
+    if (items.length === 0) return;
+    lines.push(`${title} (${items.length}):`);
+    for (const item of items) lines.push(`  ${line(item)}`);
+  };
+  section('open sprint tasks to reassign', w.sprintTasks, (t) => `${t.sprintId} ${t.taskKey} (${t.participantRef}) due ${t.dueAt}${t.overdue ? ' OVERDUE' : ''}`);
+  section('open sprints they coordinate', w.sprintsCoordinated, (s) => `${s.sprintId} (${s.participantRef}) closes ${s.closesAt}`);
+  section('plan versions awaiting their acknowledgement', w.planAcknowledgements, (p) => `plan ${p.planId} v${p.version} (${p.participantRef})${p.ackDeadlineAt ? ` due ${p.ackDeadlineAt}` : ''}`);
+  section('escalations they chair', w.escalationsChaired, (e) => `${e.escalationId} ${e.tier} ${e.status} (${e.participantRef})`);
+  section('disputes where they are interim owner', w.disputesInterimOwner, (d) => `${d.disputeId} stage ${d.stage} (${d.participantRef})`);
+  section('plans they hold', w.plansHeld, (p) => `plan ${p.planId} (${p.participantRef})`);
+  if (lines.length === 0) lines.push(`no open work found for ${w.staff.email}`);
+  for (const note of w.incomplete) lines.push(`not complete: ${note}`);
+  return lines;
 }
 
 const DEMO_EMAILS = { coordinator: 'coordinator@careloop.test', ward: 'ward.nurse@careloop.test', homecare: 'homecare.lead@careloop.test', housing: 'housing.officer@careloop.test' } as const;

@@ -59,6 +59,18 @@ export const ZConfigEnv = z.object({
     }, 'must be an IANA time zone such as Europe/London or UTC')
     .default('UTC'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_IDLE_MINUTES: z.coerce
+    .number({ error: 'must be a number of minutes' })
+    .int('must be a whole number of minutes')
+    .min(1, 'must be at least 1 minute')
+    .max(720, 'must be at most 720 minutes (the 12-hour session limit)')
+    .default(30),
+  API_TOKEN_DAYS: z.coerce
+    .number({ error: 'must be a number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1 day')
+    .max(366, 'must be at most 366 days')
+    .default(90),
 });
 
 export type TConfigEnv = z.infer<typeof ZConfigEnv>;
@@ -73,6 +85,10 @@ export interface Config {
   /** Deadlines in emails and pages are shown in this zone. */
   timeZone: string;
   logLevel: TConfigEnv['LOG_LEVEL'];
+  /** A web session without a request for this long ends (besides its absolute 12 hours). */
+  sessionIdleTimeoutMs: number;
+  /** API tokens issued by the API stop working after this many days. */
+  apiTokenTtlDays: number;
 }
 
 export class ConfigError extends Error {
@@ -109,6 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: e.SESSION_SECRET,
     timeZone: e.TIME_ZONE,
     logLevel: e.LOG_LEVEL,
+    sessionIdleTimeoutMs: e.SESSION_IDLE_MINUTES * 60_000,
+    apiTokenTtlDays: e.API_TOKEN_DAYS,
   };
 }
 

@@ -5,7 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AppError, fieldProblems } from '../errors';
 import { html, page } from '../html';
-import { SESSION_COOKIE } from '../auth';
+import { DEFAULT_SESSION_IDLE_MS, SESSION_COOKIE } from '../auth';
 import { hashToken, newToken } from '../../runtime/secrets';
 import type { AppDeps, WebHelpers } from '../app';
 
@@ -27,12 +27,14 @@ export function signinRoutes(deps: AppDeps, web: WebHelpers): Router {
   const router = Router();
   const now = deps.now ?? (() => new Date());
   const secureCookie = deps.config.publicBaseUrl.startsWith('https://');
+  const idleMinutes = Math.round((deps.config.sessionIdleTimeoutMs ?? DEFAULT_SESSION_IDLE_MS) / 60_000);
 
-  const signinForm = (req: Request, res: Response, opts: { email?: string; error?: string; next?: string } = {}) =>
+  const signinForm = (req: Request, res: Response, opts: { email?: string; error?: string; next?: string; ended?: boolean } = {}) =>
     page(
       { title: 'Sign in' },
       html`<section class="card">
   <h1>Sign in to careloop</h1>
+  ${opts.ended ? html`<p class="notice">Your session has ended: careloop signs you out after ${idleMinutes} minutes without activity, and 12 hours after you signed in. Sign in again to carry on.</p>` : ''}
   <p class="muted">We email you a one-time link. No password to remember.</p>
   <form method="post" action="/signin" novalidate>
     <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
@@ -47,7 +49,7 @@ export function signinRoutes(deps: AppDeps, web: WebHelpers): Router {
 
   router.get('/signin', (req, res) => {
     const next = typeof req.query.next === 'string' ? req.query.next : undefined;
-    res.type('html').send(signinForm(req, res, { next }));
+    res.type('html').send(signinForm(req, res, { next, ended: req.query.ended === '1' }));
   });
 
   router.post('/signin', web.signinLimiter, web.csrfProtection, async (req, res) => {
@@ -125,7 +127,7 @@ export function signinRoutes(deps: AppDeps, web: WebHelpers): Router {
       const spent = await tx.actionToken.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: startedAt } });
       if (spent.count !== 1) return false;
       await tx.session.create({
-        data: { tokenHash: hashToken(sessionToken), staffId: row.staff.id, expiresAt: new Date(startedAt.getTime() + SESSION_TTL_MS) },
+        data: { tokenHash: hashToken(sessionToken), staffId: row.staff.id, expiresAt: new Date(startedAt.getTime() + SESSION_TTL_MS), lastSeenAt: startedAt },
       });
       return true;
     });

@@ -43,6 +43,7 @@ export async function createStaff(db: Db, opts: { email: string; roles: Role[]; 
       agencyId: opts.agencyId,
       active: opts.active ?? true,
       apiTokenHash: hashToken(token),
+      apiTokenExpiresAt: new Date(Date.now() + 90 * 86_400_000),
     },
   });
   return { staff, token, auth: { Authorization: `Bearer ${token}` } };
