@@ -14,6 +14,8 @@ import { createDisputeService } from '../api/services/disputes';
 import { SPRINT_TEMPLATE } from '../domain/sprint';
 import { AppError } from '../api/errors';
 import { userInfo } from 'node:os';
+import { grantCareTeamNow, removeCareTeamMembers } from '../activities/care-team';
+import { listCareTeam, readAccessLog, resolveMember } from '../api/participants/service';
 import { createStaffAdminService, type AdminActor, type OpenWork } from '../api/staff/service';
 
 const HELP = `careloop admin CLI
@@ -34,6 +36,12 @@ Usage: npm run careloop -- <command> [options]
                                                     links stop now; their open work is listed
   staff open-work --email E                         what a person still owes (sprint tasks, plan
                                                     acknowledgements, escalations, disputes, plans)
+  care-team list   --participant REF                who is in a person's care team, and who added them
+  care-team add    --participant REF (--agency KEY | --staff EMAIL) --reason R
+                                                    add an agency or a named person to the care team
+  care-team remove --participant REF --member ID --reason R
+                                                    end a membership (ID from care-team list)
+  access-log --participant REF [--limit N]          who looked at a person: when, what, through which channel
   audit verify                                      check the audit trail's hash chain
   sprint demo [--minutes N] [--participant REF]     start a post-discharge sprint for the demo staff
                                                     whose days fall due N, 2N and 3N minutes after now
@@ -72,7 +80,8 @@ export interface CliDeps {
 }
 
 export async function runCli(argv: string[], db: Db, out: Out, deps: CliDeps = {}): Promise<void> {
-  const [area, action, ...rest] = argv;
+  // `access-log` is one word; every other command is an area and an action.
+  const [area, action, ...rest] = argv[0] === 'access-log' ? [argv[0], '', ...argv.slice(1)] : argv;
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -86,6 +95,9 @@ export async function runCli(argv: string[], db: Db, out: Out, deps: CliDeps = {
       participant: { type: 'string' },
       reason: { type: 'string' },
       days: { type: 'string' },
+      staff: { type: 'string' },
+      member: { type: 'string' },
+      limit: { type: 'string' },
     },
     strict: true,
   });
@@ -170,6 +182,52 @@ export async function runCli(argv: string[], db: Db, out: Out, deps: CliDeps = {
       for (const line of describeOpenWork(work)) out(line);
       return;
     }
+    case 'care-team list': {
+      const p = await participantByRef(db, values.participant);
+      const members = await listCareTeam(db, p.id);
+      out(`care team of ${p.localRef}:`);
+      for (const m of members) {
+        const who = m.agency ? `agency ${m.agency.key} (${m.agency.name})` : `${m.staff?.email} (${m.staff?.name}, ${m.staff?.agencyName})`;
+        const how = m.source === 'sprint' || m.source === 'plan' ? `implied by ${m.source} ${m.sourceRef}` : `added by ${m.addedBy}`;
+        out(`  ${m.id}  ${who}  ${how} on ${m.addedAt}: ${m.reason}${m.removed ? `  [removed ${m.removed.at} by ${m.removed.by}: ${m.removed.reason}]` : ''}`);
+      }
+      return;
+    }
+    case 'care-team add': {
+      const p = await participantByRef(db, values.participant);
+      if ((values.agency === undefined) === (values.staff === undefined)) throw new UsageError('name either --agency KEY or --staff EMAIL');
+      const reason = need(z.string().trim().min(3, 'must say why (at least 3 characters)'), values.reason, 'reason');
+      const staffEmail = values.staff === undefined ? undefined : await known(db, need(ZEmail, values.staff, 'staff').toLowerCase());
+      const staffId = staffEmail && (await db.staff.findUniqueOrThrow({ where: { email: staffEmail }, select: { id: true } })).id;
+      const member = await resolveMember(db, { agency: values.agency, staffId }).catch((err: unknown) => {
+        throw err instanceof AppError ? new UsageError(`--${values.agency ? 'agency' : 'staff'} ${err.details?.fields?.[0]?.message ?? err.userMessage}`) : err;
+      });
+      const actor = cliActor();
+      const added = await grantCareTeamNow(db, { participantId: p.id, ...member, source: 'cli', addedById: actor.actorId, addedBy: actor.actor, reason });
+      out(added.length ? `added ${member.label} to the care team of ${p.localRef}` : `${member.label} is already in the care team of ${p.localRef}`);
+      return;
+    }
+    case 'care-team remove': {
+      const p = await participantByRef(db, values.participant);
+      const memberId = need(z.string().regex(/^[\w-]{1,64}$/, 'must be a member id from "care-team list"'), values.member, 'member');
+      const reason = need(z.string().trim().min(3, 'must say why (at least 3 characters)'), values.reason, 'reason');
+      const actor = cliActor();
+      const removed = await db.$transaction((tx) => removeCareTeamMembers(tx, { participantId: p.id, where: { id: memberId }, removedById: actor.actorId, removedBy: actor.actor, reason, at: new Date() }));
+      if (!removed.length) throw new UsageError(`no current care-team member ${memberId} for ${p.localRef}; see "care-team list --participant ${p.localRef}"`);
+      out(`removed ${removed.join(', ')} from the care team of ${p.localRef}`);
+      return;
+    }
+    case 'access-log ': {
+      const p = await participantByRef(db, values.participant);
+      const limit = values.limit === undefined ? 200 : need(z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000'), values.limit, 'limit');
+      const { entries } = await readAccessLog(db, p.id, { limit });
+      // Reading who looked at a person is itself a look at them.
+      await db.accessLogEntry.create({ data: { actor: cliActor().actor, participantId: p.id, what: 'access-log', channel: 'cli' } });
+      out(`who looked at ${p.localRef} (newest first, ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}):`);
+      out('  when                      who                                   what          channel  item');
+      for (const e of entries) out(`  ${e.at}  ${e.actor.padEnd(36)}  ${e.what.padEnd(12)}  ${e.channel.padEnd(7)}  ${e.item ?? ''}`);
+      return;
+    }
     case 'audit verify': {
       const result = await verifyAuditChain(db);
       if (result.ok) out(`audit trail verified: ${result.checked} events, chain intact`);
@@ -216,9 +274,11 @@ export async function runCli(argv: string[], db: Db, out: Out, deps: CliDeps = {
       });
       out(`plan ${plan.planId} version 2: home care and the ward must acknowledge it`);
       const escalations = createEscalationService({ db, temporal: client, taskQueue });
-      // Escalations and disputes are raised about a participant the record already knows.
+      // Escalations and disputes are raised about a person already in the raiser's care team:
+      // the demo puts the county team and home care in it, as a coordinator would.
       for (const ref of [`HUDDLE-${tag}-D`, `HUDDLE-${tag}-E`]) {
-        await db.participant.upsert({ where: { localRef: ref }, update: {}, create: { localRef: ref, displayName: `Demo participant ${ref}` } });
+        const person = await db.participant.upsert({ where: { localRef: ref }, update: {}, create: { localRef: ref, displayName: `Demo participant ${ref}` } });
+        await grantCareTeamNow(db, { participantId: person.id, agencyIds: [demo.coordinator.agencyId, demo.homecare.agencyId], source: 'cli', addedBy: cliActor().actor, reason: 'huddle demo' });
       }
       const escalation = await escalations.raise(demo.coordinator, { participantLocalRef: `HUDDLE-${tag}-D`, riskLevel: 'high', trigger: 'Eviction notice served', description: 'Housing at risk this week' });
       out(`escalation ${escalation.escalationId}: high, the chair acknowledges within the hour`);
@@ -255,6 +315,13 @@ const days = (value: string | undefined) =>
   value === undefined ? undefined : need(z.coerce.number().int('must be a whole number of days').min(1, 'must be at least 1').max(366, 'must be at most 366'), value, 'days');
 
 const staffAdmin = (db: Db, temporal?: Client) => createStaffAdminService({ db, temporal, apiTokenTtlDays: process.env.API_TOKEN_DAYS ? Number(process.env.API_TOKEN_DAYS) : undefined });
+
+async function participantByRef(db: Db, ref: string | undefined) {
+  const localRef = need(z.string().trim().min(1, 'must be a participant reference'), ref, 'participant');
+  const p = await db.participant.findUnique({ where: { localRef }, select: { id: true, localRef: true } });
+  if (!p) throw new UsageError(`no participant ${localRef}`);
+  return p;
+}
 
 async function known(db: Db, email: string): Promise<string> {
   if (!(await db.staff.findUnique({ where: { email }, select: { id: true } }))) throw new UsageError(`no staff member ${email}`);
