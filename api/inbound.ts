@@ -11,8 +11,8 @@
 // Anyone can send mail here, so the work a message can cause is bounded before it is done: the
 // reply address is checked against the database at RCPT, before the message is even sent; the
 // parser takes a bounded structure (PARSER_LIMITS); the reply rules read a bounded text
-// (domain/reply-commands.ts). `npm run inbound` runs this listener as a process of its own
-// (api/inbound-main.ts), so even so the API's event loop never waits on a message.
+// (domain/reply-commands.ts). And `npm run inbound` runs this listener as a process of its own
+// (api/inbound-main.ts): whatever a message costs, the API's event loop does not pay it.
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { simpleParser, type HeaderValue, type ParsedMail, type SimpleParserOptions } from 'mailparser';
 import { parseReplyCommands, saysAcknowledged, type ParsedReply, type ReplyCommand } from '../domain/reply-commands';
