@@ -10,6 +10,7 @@ import { createDb } from '../runtime/db';
 import { createLogger, type Logger } from '../runtime/logger';
 import { createMailer } from '../runtime/mailer';
 import { startInboundListener } from './inbound';
+import { reportReady } from '../runtime/child-part';
 import { createSprintService } from './services/sprints';
 import { createPlanService } from './services/plans';
 
@@ -71,6 +72,7 @@ if (require.main === module) {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      reportReady({ port: inbound.port }, stop);
     })
     .catch((err: Error) => {
       logger.fatal({ err }, err.message);

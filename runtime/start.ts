@@ -1,14 +1,15 @@
 // `npm start`: the whole product on one machine with nothing installed. Every part that is
 // not configured is started here on its embedded default (PostgreSQL, Temporal dev server,
 // MailDev inbox); then migrations, demo data, the worker, the API and the inbound listener for
-// email replies. Ctrl-C stops it all. The three run in this one process, as the parts a real
-// deployment runs apart (`npm run worker`, `npm run api`, `npm run inbound`).
+// email replies. Ctrl-C stops it all. The worker and the API run in this process; the inbound
+// listener runs as a child process of its own (`npm run inbound`), so no email, however built,
+// shares the API's event loop. A real deployment runs all three apart.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runWorker } from '../worker/main';
 import { startApi, type RunningApi } from '../api/main';
-import { startInbound, type RunningInbound } from '../api/inbound-main';
+import { startChildPart, type ChildPart } from './child-part';
 import { ConfigError, loadConfig } from './config';
 import { createDb } from './db';
 import { startEmbeddedInbox, startEmbeddedPostgres, startEmbeddedTemporal, type Stoppable } from './embedded';
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   const controller = new AbortController();
   let worker: Promise<void> | undefined;
   let api: RunningApi | undefined;
-  let inbound: RunningInbound | undefined;
+  let inbound: ChildPart | undefined;
 
   const stopAll = async (code: number) => {
     if (stopping) return;
@@ -116,7 +117,12 @@ async function main(): Promise<void> {
       void stopAll(1);
     });
     api = await startApi(config, logger.child({ part: 'api' }));
-    inbound = await startInbound(config, logger.child({ part: 'inbound' }));
+    inbound = await startChildPart({ name: 'inbound listener', script: 'api/inbound-main.ts', env, logger });
+    void inbound.exited.then((code) => {
+      if (stopping) return;
+      logger.fatal({ code }, 'the inbound listener stopped');
+      void stopAll(1);
+    });
 
     const width = 13;
     const lines = [
@@ -124,7 +130,7 @@ async function main(): Promise<void> {
       'careloop is running',
       `  ${'App'.padEnd(width)}${config.publicBaseUrl}`,
       ...urls.map(([name, url]) => `  ${name.padEnd(width)}${url}`),
-      `  ${'Replies'.padEnd(width)}smtp://localhost:${inbound.port} (email replies to ack+...@${config.smtp.inboundDomain})`,
+      `  ${'Replies'.padEnd(width)}smtp://localhost:${String(inbound.ready.port)} (email replies to ack+...@${config.smtp.inboundDomain})`,
       '',
       ...(embeddedDb
         ? [

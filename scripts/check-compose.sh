@@ -38,7 +38,7 @@ if ! out=$(SESSION_SECRET=$secret "${compose[@]}" config -q 2>&1); then
   fail "$file does not validate" "$out"
 fi
 services=$(SESSION_SECRET=$secret "${compose[@]}" config --services 2>&1) || fail "cannot list services" "$services"
-for s in postgres postgres-init temporal-schema temporal temporal-setup temporal-ui mail migrate api worker; do
+for s in postgres postgres-init temporal-schema temporal temporal-setup temporal-ui mail migrate api worker inbound; do
   grep -qx "$s" <<<"$services" || fail "service '$s' is missing from $file" "$services"
 done
 
