@@ -81,7 +81,7 @@ export function sprintCareTeam(input: Pick<SprintInput, 'participant' | 'coordin
     addedBy: input.coordinator.email,
     reason: 'named in a post-discharge sprint',
     idempotencyKey: `${workflowId}:care-team`,
-    process: 'sprint',
-    workflowId,
+    // The person's record, not the sprint's timeline: the sprint is named as the item (sourceRef).
+    process: 'care-team',
   };
 }
