@@ -3,7 +3,8 @@ import type { Role } from '../domain/roles';
 import type { DisputeState } from '../domain/dispute';
 import type { StaffRef } from '../domain/sprint';
 import { disputeEmail, formatInstant, type DisputeEmailKind } from './email-content';
-import { deliver, DISPUTE_ACCEPT_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE } from './notifications';
+import { deliver } from './notifications';
+import { DISPUTE_ACCEPT_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE } from '../domain/tokens';
 import type { ActivityDeps } from './index';
 
 const MAX_GOVERNANCE = 5;

@@ -17,9 +17,8 @@ export interface SprintEmailContent {
   text: string;
 }
 
-export function formatInstant(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(new Date(iso));
-}
+export { formatInstant } from '../domain/format';
+import { formatInstant } from '../domain/format';
 
 const REPLY_HELP_ONE = [
   'You can also reply to this email. Write one of these on the first line:',

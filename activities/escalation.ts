@@ -2,7 +2,8 @@
 import type { EscalationState, EscalationTier, RiskLevel } from '../domain/escalation';
 import type { StaffRef } from '../domain/sprint';
 import { escalationEmail, formatInstant, type EscalationEmailKind } from './email-content';
-import { deliver, ESCALATION_TOKEN_PURPOSE } from './notifications';
+import { deliver } from './notifications';
+import { ESCALATION_TOKEN_PURPOSE } from '../domain/tokens';
 import type { ActivityDeps } from './index';
 
 const MAX_RESPONDERS = 10;

@@ -9,13 +9,7 @@ import { recordAuditEvent } from './audit';
 import { formatInstant, planEmail, sprintEmail, type EmailTask, type PlanEmailKind, type SprintEmailKind } from './email-content';
 import type { ActivityDeps } from './index';
 
-export const TASK_TOKEN_PURPOSE = 'sprint-task';
-export const REPLY_TOKEN_PURPOSE = 'sprint-reply';
-export const PLAN_TOKEN_PURPOSE = 'plan-version';
-export const PLAN_REPLY_TOKEN_PURPOSE = 'plan-reply';
-export const ESCALATION_TOKEN_PURPOSE = 'escalation';
-export const DISPUTE_POSITION_TOKEN_PURPOSE = 'dispute-position';
-export const DISPUTE_ACCEPT_TOKEN_PURPOSE = 'dispute-accept';
+import { PLAN_REPLY_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE, REPLY_TOKEN_PURPOSE, TASK_TOKEN_PURPOSE } from '../domain/tokens';
 
 /** Reply tokens travel in an address (`ack+<token>@domain`): lowercase hex, 160 bits, fits a local part. */
 export function newReplyToken(): string {

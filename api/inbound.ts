@@ -16,7 +16,7 @@
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { simpleParser, type HeaderValue, type ParsedMail, type SimpleParserOptions } from 'mailparser';
 import { parseReplyCommands, saysAcknowledged, type ParsedReply, type ReplyCommand } from '../domain/reply-commands';
-import { PLAN_REPLY_TOKEN_PURPOSE, REPLY_TOKEN_PURPOSE } from '../activities/notifications';
+import { PLAN_REPLY_TOKEN_PURPOSE, REPLY_TOKEN_PURPOSE } from '../domain/tokens';
 import type { Db } from '../runtime/db';
 import type { Logger } from '../runtime/logger';
 import type { Mailer } from '../runtime/mailer';

@@ -9,7 +9,7 @@ import { translateTemporalError } from './temporal-errors';
 import type { Caller } from './sprints';
 import { createAccess, LINK_NOT_VALID, linkReader } from '../access';
 import { hashToken } from '../../runtime/secrets';
-import { DISPUTE_ACCEPT_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE } from '../../activities/notifications';
+import { DISPUTE_ACCEPT_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE } from '../../domain/tokens';
 import { DISPUTE_AGREEMENT, type DisputeActor, type DisputeState } from '../../domain/dispute';
 import { ZAcceptProposal, ZDecideDispute, ZProposeResolution, ZRaiseDispute, ZStatePosition, ZWithdrawDispute } from '../../domain/dispute-input';
 import type { ActionChannel } from '../../domain/sprint';

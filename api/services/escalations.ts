@@ -9,7 +9,7 @@ import { translateTemporalError } from './temporal-errors';
 import type { Caller } from './sprints';
 import { createAccess, LINK_NOT_VALID, linkReader } from '../access';
 import { hashToken } from '../../runtime/secrets';
-import { ESCALATION_TOKEN_PURPOSE } from '../../activities/notifications';
+import { ESCALATION_TOKEN_PURPOSE } from '../../domain/tokens';
 import { ESCALATION_POLICY, policyWith, RISK_LEVELS, type EscalationState } from '../../domain/escalation';
 import { windowOverrides, ZAcknowledgeEscalation, ZRaiseEscalation, ZResolveEscalation, ZRespondEscalation } from '../../domain/escalation-input';
 import type { ActionChannel } from '../../domain/sprint';

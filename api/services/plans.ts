@@ -10,7 +10,7 @@ import type { Caller } from './sprints';
 import { appendAuditEvent } from '../../activities/audit';
 import { grantCareTeam, removeCareTeamMembers } from '../../activities/care-team';
 import { createAccess, LINK_NOT_VALID, linkReader } from '../access';
-import { PLAN_REPLY_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE } from '../../activities/notifications';
+import { PLAN_REPLY_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE } from '../../domain/tokens';
 import {
   DEFAULT_ACK_DEADLINE_MS,
   DEFAULT_ACK_REMINDER_EVERY_MS,

@@ -36,7 +36,7 @@ import {
   sprintStateQuery,
   sprintWorkflow,
 } from '../../workflows/sprint';
-import { REPLY_TOKEN_PURPOSE, TASK_TOKEN_PURPOSE } from '../../activities/notifications';
+import { REPLY_TOKEN_PURPOSE, TASK_TOKEN_PURPOSE } from '../../domain/tokens';
 import { grantCareTeamNow } from '../../activities/care-team';
 import { sprintCareTeam } from '../../activities/sprint';
 import { createAccess, LINK_NOT_VALID, linkReader, type ReadChannel } from '../access';

@@ -3,10 +3,10 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError, type FieldProblem } from '../errors';
 import { html, page, type SafeHtml } from '../html';
-import { formatInstant } from '../../activities/email-content';
+import { formatInstant } from '../../domain/format';
 import type { TaskState } from '../../domain/sprint';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
-import { ESCALATION_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE } from '../../activities/notifications';
+import { ESCALATION_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE } from '../../domain/tokens';
 import { hashToken } from '../../runtime/secrets';
 import { isDisputeToken } from '../services/disputes';
 

@@ -2,7 +2,7 @@
 // roster on its own (to put on the screen in the huddle), and the evidence report with its CSVs.
 // Every figure comes from the same services as the API; only managers and admins see them.
 import { Router, type Request, type Response } from 'express';
-import { formatInstant } from '../../activities/email-content';
+import { formatInstant } from '../../domain/format';
 import type { SprintState } from '../../domain/sprint';
 import { html, page, type SafeHtml } from '../html';
 import type { AppDeps, AppServices, WebHelpers } from '../app';

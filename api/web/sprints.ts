@@ -6,7 +6,7 @@ import { AppError, type FieldProblem } from '../errors';
 import { html, page, type SafeHtml } from '../html';
 import type { Principal } from '../auth';
 import { callerOf } from '../services/sprints';
-import { formatInstant } from '../../activities/email-content';
+import { formatInstant } from '../../domain/format';
 import { SPRINT_TEMPLATE, type SprintState, type SprintStatus, type TaskState } from '../../domain/sprint';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
 import { wallClock } from '../../domain/calendar';

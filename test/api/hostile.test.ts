@@ -5,7 +5,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
 import { hashToken, newToken } from '../../runtime/secrets';
-import { TASK_TOKEN_PURPOSE } from '../../activities/notifications';
+import { TASK_TOKEN_PURPOSE } from '../../domain/tokens';
 import { buildTestApp } from '../support/app';
 import { startRealStack, type RealStack } from '../support/stack';
 import type { SprintPeople } from '../support/sprint-fixture';

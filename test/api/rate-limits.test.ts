@@ -6,7 +6,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
 import { hashToken, newToken } from '../../runtime/secrets';
-import { TASK_TOKEN_PURPOSE } from '../../activities/notifications';
+import { TASK_TOKEN_PURPOSE } from '../../domain/tokens';
 import { RATE_LIMIT_DEFAULTS } from '../../api/rate-limits';
 import { SPRINT_TEMPLATE } from '../../domain/sprint';
 import { buildTestApp } from '../support/app';
