@@ -41,6 +41,17 @@ export default tseslint.config(
     },
   },
   {
+    // The API and the CLI reach the care record through record/ and domain/, never through the
+    // worker's activities: what a route writes is not a workflow's side effect.
+    files: ['api/**/*.ts', 'cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/activities', '**/activities/*'], message: 'The API does not import activities/: shared writes live in record/, rules in domain/.' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs'],
     languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly' } },
   },

@@ -2,11 +2,15 @@
 // Workflows import only the type of this factory's result.
 import type { Db } from '../runtime/db';
 import type { Mailer } from '../runtime/mailer';
-import { recordAuditEvent, type AuditEventInput } from './audit';
 import { createDisputeActivities } from './dispute';
 import { createEscalationActivities } from './escalation';
 import { createNotificationActivities } from './notifications';
+import { createPlanActivities } from './plan';
+import { createRecordActivities } from './record';
 import { createSprintActivities } from './sprint';
+
+export type { Commit, ProcessEvent, TokenRevocation } from './record';
+export type { ProcessEmail } from './notifications';
 
 export interface ActivityDeps {
   db: Db;
@@ -24,13 +28,10 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    /** Writes one audit event; idempotent on `idempotencyKey`, so a retry writes nothing new. */
-    async recordAudit(input: Omit<AuditEventInput, 'at'> & { idempotencyKey: string; at?: string }): Promise<{ seq: number; hash: string }> {
-      const event = await recordAuditEvent(deps.db, { ...input, at: input.at ? new Date(input.at) : deps.now?.() });
-      return { seq: event.seq, hash: event.hash };
-    },
+    ...createRecordActivities(deps),
     ...createNotificationActivities(deps),
     ...createSprintActivities(deps),
+    ...createPlanActivities(deps),
     ...createEscalationActivities(deps),
     ...createDisputeActivities(deps),
   };

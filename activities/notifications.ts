@@ -5,25 +5,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Prisma } from '../runtime/db';
 import { hashToken, newToken } from '../runtime/secrets';
 import type { StaffRef } from '../domain/sprint';
-import { recordAuditEvent } from './audit';
-import { formatInstant, planEmail, sprintEmail, type EmailTask, type PlanEmailKind, type SprintEmailKind } from './email-content';
+import { recordAuditEvent } from '../record/audit';
+import { withCommit, type Commit } from './record';
 import type { ActivityDeps } from './index';
-
-import { PLAN_REPLY_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE, REPLY_TOKEN_PURPOSE, TASK_TOKEN_PURPOSE } from '../domain/tokens';
+import { sprintDelivery, type SprintEmail } from './sprint';
+import { planDelivery, type PlanEmail } from './plan';
+import { escalationDelivery, type EscalationEmail } from './escalation';
+import { disputeDelivery, type DisputeEmail } from './dispute';
 
 /** Reply tokens travel in an address (`ack+<token>@domain`): lowercase hex, 160 bits, fits a local part. */
 export function newReplyToken(): string {
   return randomBytes(20).toString('hex');
-}
-
-export interface SendSprintEmailInput {
-  kind: SprintEmailKind;
-  workflowId: string;
-  idempotencyKey: string;
-  to: StaffRef;
-  participantRef: string;
-  tasks: EmailTask[];
-  tokensExpireAt: string;
 }
 
 export interface Delivery {
@@ -111,101 +103,39 @@ export async function deliver(deps: ActivityDeps, d: Delivery): Promise<{ sent: 
   return { sent: true };
 }
 
-export interface SendPlanEmailInput {
-  kind: PlanEmailKind;
+/** One email of any process: its template and links are chosen by `process` and `kind`. */
+export type ProcessEmail = SprintEmail | PlanEmail | EscalationEmail | DisputeEmail;
+
+export interface NotifyInput extends Commit {
   workflowId: string;
-  idempotencyKey: string;
-  to: StaffRef;
-  participantRef: string;
-  planId: string;
-  version: number;
-  trigger: string;
-  tokensExpireAt: string;
-  ackDeadlineAt?: string;
-  /** Names of recipients still to acknowledge (escalation emails). */
-  missing?: string[];
+  emails: ProcessEmail[];
+}
+
+function deliveryOf(deps: ActivityDeps, workflowId: string, email: ProcessEmail): Delivery {
+  switch (email.process) {
+    case 'sprint':
+      return sprintDelivery(deps, workflowId, email);
+    case 'plan-change':
+      return planDelivery(deps, workflowId, email);
+    case 'escalation':
+      return escalationDelivery(deps, workflowId, email);
+    case 'dispute':
+      return disputeDelivery(deps, workflowId, email);
+  }
 }
 
 export function createNotificationActivities(deps: ActivityDeps) {
-  const now = deps.now ?? (() => new Date());
+  const now = () => deps.now?.() ?? new Date();
   return {
-    async sendSprintEmail(input: SendSprintEmailInput): Promise<{ sent: boolean }> {
-      const withLinks = input.kind !== 'overdue-coordinator';
-      return deliver(deps, {
-        key: input.idempotencyKey,
-        kind: input.kind,
-        process: 'sprint',
-        workflowId: input.workflowId,
-        to: input.to,
-        links: withLinks ? input.tasks.map((t) => ({ name: t.key, purpose: TASK_TOKEN_PURPOSE, scope: { task: t.key } })) : [],
-        reply: withLinks ? { purpose: REPLY_TOKEN_PURPOSE, scope: { tasks: input.tasks.map((t) => t.key) } } : undefined,
-        expiresAt: new Date(input.tokensExpireAt),
-        compose: (links) =>
-          sprintEmail({
-            kind: input.kind,
-            recipientName: input.to.name,
-            participantRef: input.participantRef,
-            tasks: input.tasks.map((t) => ({ ...t, link: links.get(t.key) })),
-            sprintLink: `${deps.links.publicBaseUrl}/sprints/${encodeURIComponent(input.workflowId)}`,
-            timeZone: deps.links.timeZone,
-          }),
-        auditItem: input.tasks.map((t) => t.key).join(','),
-        auditData: { tasks: input.tasks.length },
-      });
-    },
-
-    async sendPlanEmail(input: SendPlanEmailInput): Promise<{ sent: boolean }> {
-      const withLink = input.kind !== 'plan-ack-escalation';
-      const wantsAck = input.kind === 'plan-ack-request' || input.kind === 'plan-ack-reminder';
-      const scope = { planId: input.planId, version: input.version };
-      return deliver(deps, {
-        key: input.idempotencyKey,
-        kind: input.kind,
-        process: 'plan-change',
-        workflowId: input.workflowId,
-        to: input.to,
-        links: withLink ? [{ name: 'version', purpose: PLAN_TOKEN_PURPOSE, scope }] : [],
-        reply: wantsAck ? { purpose: PLAN_REPLY_TOKEN_PURPOSE, scope } : undefined,
-        expiresAt: new Date(input.tokensExpireAt),
-        compose: (links) =>
-          planEmail({
-            kind: input.kind,
-            recipientName: input.to.name,
-            participantRef: input.participantRef,
-            version: input.version,
-            trigger: input.trigger,
-            link: links.get('version'),
-            planLink: `${deps.links.publicBaseUrl}/api/plans/${encodeURIComponent(input.planId)}/versions/${input.version}/status`,
-            ackDeadline: input.ackDeadlineAt ? formatInstant(input.ackDeadlineAt, deps.links.timeZone) : undefined,
-            missing: input.missing,
-          }),
-        auditItem: `v${input.version}`,
-        auditData: { version: input.version },
-      });
-    },
-
-    async recordPlanAcknowledgement(input: { versionId: string; staffId: string; acknowledgedAt: string; channel: string; workflowId: string }): Promise<void> {
-      // Unique on (version, staff): a retry or a second channel leaves the first row as it was.
-      await deps.db.planAcknowledgement.upsert({
-        where: { planVersionId_staffId: { planVersionId: input.versionId, staffId: input.staffId } },
-        update: {},
-        create: { planVersionId: input.versionId, staffId: input.staffId, acknowledgedAt: new Date(input.acknowledgedAt), channel: input.channel },
-      });
-      // Links in this version's emails to that person have done their job.
-      await deps.db.actionToken.updateMany({ where: { workflowId: input.workflowId, staffId: input.staffId, usedAt: null, revokedAt: null }, data: { revokedAt: now() } });
-    },
-
-    /** Stops tokens working: all of a workflow's, one task's, or one staff member's for a task. */
-    async revokeActionTokens(input: { workflowId: string; taskKey?: string; staffId?: string; reason: string }): Promise<{ revoked: number }> {
-      const where: Prisma.ActionTokenWhereInput = {
-        workflowId: input.workflowId,
-        usedAt: null,
-        revokedAt: null,
-        ...(input.staffId ? { staffId: input.staffId } : {}),
-        ...(input.taskKey ? { purpose: TASK_TOKEN_PURPOSE, scope: { path: ['task'], equals: input.taskKey } } : {}),
-      };
-      const { count } = await deps.db.actionToken.updateMany({ where, data: { revokedAt: now() } });
-      return { revoked: count };
+    /**
+     * One step of a process that tells people something: its audit events and the links it ends
+     * commit in one transaction, then each email is minted its links, sent and recorded, at most
+     * once per key, so a retry sends only what did not go out.
+     */
+    async notify(input: NotifyInput): Promise<{ sent: number }> {
+      await withCommit(deps.db, input, now());
+      const results = await Promise.all(input.emails.map((email) => deliver(deps, deliveryOf(deps, input.workflowId, email))));
+      return { sent: results.filter((r) => r.sent).length };
     },
   };
 }

@@ -1,12 +1,57 @@
-// The sprint's record in the database: a row when it starts, its outcome when it closes.
-import { FIRST_CONTACT_TASKS, type SprintInput, type SprintStatus, type TaskState } from '../domain/sprint';
+// The sprint's record in the database: a row when it starts, its outcome when it closes, and
+// its emails. Each write commits with its audit events.
+import { FIRST_CONTACT_TASKS, type SprintInput, type SprintStatus, type StaffRef, type TaskState } from '../domain/sprint';
+import { sprintEmail, type EmailTask, type SprintEmailKind } from '../domain/emails/sprint';
+import { REPLY_TOKEN_PURPOSE, TASK_TOKEN_PURPOSE } from '../domain/tokens';
+import { sprintCareTeam } from '../domain/care-team';
+import { isOnTime } from '../domain/on-time';
+import { grantCareTeam } from '../record/care-team';
+import { withCommit, type Commit } from './record';
 import type { ActivityDeps } from './index';
-import { grantCareTeam } from './care-team';
+import type { Delivery } from './notifications';
+
+export interface SprintEmail {
+  process: 'sprint';
+  kind: SprintEmailKind;
+  idempotencyKey: string;
+  to: StaffRef;
+  participantRef: string;
+  tasks: EmailTask[];
+  tokensExpireAt: string;
+}
+
+/** A sprint email carries one link per task and a reply address, except the coordinator's notice. */
+export function sprintDelivery(deps: ActivityDeps, workflowId: string, email: SprintEmail): Delivery {
+  const withLinks = email.kind !== 'overdue-coordinator';
+  return {
+    key: email.idempotencyKey,
+    kind: email.kind,
+    process: 'sprint',
+    workflowId,
+    to: email.to,
+    links: withLinks ? email.tasks.map((t) => ({ name: t.key, purpose: TASK_TOKEN_PURPOSE, scope: { task: t.key } })) : [],
+    reply: withLinks ? { purpose: REPLY_TOKEN_PURPOSE, scope: { tasks: email.tasks.map((t) => t.key) } } : undefined,
+    expiresAt: new Date(email.tokensExpireAt),
+    compose: (links) =>
+      sprintEmail({
+        kind: email.kind,
+        recipientName: email.to.name,
+        participantRef: email.participantRef,
+        tasks: email.tasks.map((t) => ({ ...t, link: links.get(t.key) })),
+        sprintLink: `${deps.links.publicBaseUrl}/sprints/${encodeURIComponent(workflowId)}`,
+        timeZone: deps.links.timeZone,
+      }),
+    auditItem: email.tasks.map((t) => t.key).join(','),
+    auditData: { tasks: email.tasks.length },
+  };
+}
 
 export function createSprintActivities(deps: ActivityDeps) {
+  const now = () => deps.now?.() ?? new Date();
   return {
-    async recordSprintStarted({ input, workflowId }: { input: SprintInput; workflowId: string }): Promise<void> {
-      await deps.db.$transaction(async (tx) => {
+    /** The sprint's row and the care team it implies, with the sprint's first audit event. */
+    async recordSprintStarted({ input, workflowId, ...commit }: { input: SprintInput; workflowId: string } & Commit): Promise<void> {
+      await withCommit(deps.db, commit, now(), async (tx) => {
         await tx.sprint.upsert({
           where: { id: workflowId },
           update: {},
@@ -24,13 +69,13 @@ export function createSprintActivities(deps: ActivityDeps) {
       });
     },
 
-    async recordSprintOutcome(input: { workflowId: string; status: SprintStatus; closedAt: string; dischargeAt: string; tasks: TaskState[] }): Promise<{ firstContactMinutes: number | null; tasksOnTime: number }> {
+    /** The outcome and timeliness figures, the links revoked and the close audited, together. */
+    async recordSprintOutcome(input: { workflowId: string; status: SprintStatus; closedAt: string; dischargeAt: string; tasks: TaskState[] } & Commit): Promise<{ firstContactMinutes: number | null; tasksOnTime: number }> {
       const discharge = Date.parse(input.dischargeAt);
-      const onTime = (t: TaskState) => t.status === 'completed' && !!t.endedAt && Date.parse(t.endedAt) <= Date.parse(t.dueAt);
       const contacts = input.tasks.filter((t) => t.status === 'completed' && t.endedAt && FIRST_CONTACT_TASKS.includes(t.key)).map((t) => Date.parse(t.endedAt!));
       const firstContactMinutes = contacts.length ? Math.round((Math.min(...contacts) - discharge) / 60_000) : null;
-      const tasksOnTime = input.tasks.filter(onTime).length;
-      await deps.db.$transaction(async (tx) => {
+      const tasksOnTime = input.tasks.filter(isOnTime).length;
+      await withCommit(deps.db, input, now(), async (tx) => {
         for (const t of input.tasks) {
           const row = {
             title: t.title,
@@ -42,7 +87,7 @@ export function createSprintActivities(deps: ActivityDeps) {
             managedHow: t.managedHow ?? null,
             endedAt: t.endedAt ? new Date(t.endedAt) : null,
             endedById: t.endedBy?.staffId ?? null,
-            onTime: onTime(t),
+            onTime: isOnTime(t),
             wasOverdue: t.overdue,
           };
           await tx.sprintTask.upsert({ where: { sprintId_key: { sprintId: input.workflowId, key: t.key } }, update: row, create: { sprintId: input.workflowId, key: t.key, ...row } });
@@ -67,21 +112,5 @@ export function createSprintActivities(deps: ActivityDeps) {
       });
       return { firstContactMinutes, tasksOnTime };
     },
-  };
-}
-
-/** The care-team grant a sprint implies: its coordinator's agency and every task owner's. */
-export function sprintCareTeam(input: Pick<SprintInput, 'participant' | 'coordinator' | 'tasks'>, workflowId: string) {
-  return {
-    participantId: input.participant.id,
-    agencyIds: [input.coordinator.agencyId, ...input.tasks.map((t) => t.owner.agencyId)],
-    source: 'sprint' as const,
-    sourceRef: workflowId,
-    addedById: input.coordinator.id,
-    addedBy: input.coordinator.email,
-    reason: 'named in a post-discharge sprint',
-    idempotencyKey: `${workflowId}:care-team`,
-    // The person's record, not the sprint's timeline: the sprint is named as the item (sourceRef).
-    process: 'care-team',
   };
 }

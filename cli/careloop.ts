@@ -3,7 +3,7 @@
 // embedded database of a running `npm start` when DATABASE_URL is not set.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { verifyAuditChain } from '../activities/audit';
+import { verifyAuditChain } from '../record/audit';
 import { isRole, ROLES, type Role } from '../domain/roles';
 import { createDb, type Db } from '../runtime/db';
 import { Client, Connection } from '@temporalio/client';
@@ -14,7 +14,7 @@ import { createDisputeService } from '../api/services/disputes';
 import { SPRINT_TEMPLATE } from '../domain/sprint';
 import { AppError } from '../api/errors';
 import { userInfo } from 'node:os';
-import { grantCareTeamNow, removeCareTeamMembers } from '../activities/care-team';
+import { grantCareTeamNow, removeCareTeamMembers } from '../record/care-team';
 import { listCareTeam, readAccessLog, resolveMember } from '../api/participants/service';
 import { createStaffAdminService, type AdminActor, type OpenWork } from '../api/staff/service';
 

@@ -2,7 +2,7 @@
 // (`domain/access.ts`); it is changed by a coordinator of the team or the plan-holder (and by
 // the admin CLI), each change with who, when and why, and an audit event.
 import { z } from 'zod';
-import { grantCareTeamNow, removeCareTeamMembers } from '../../activities/care-team';
+import { grantCareTeamNow, removeCareTeamMembers } from '../../record/care-team';
 import type { Db } from '../../runtime/db';
 import { createAccess, type AccessCaller } from '../access';
 import { AppError, parseInput } from '../errors';

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { verifyAuditChain } from '../../activities/audit';
+import { verifyAuditChain } from '../../record/audit';
 import { allow } from '../auth';
 import type { AppDeps } from '../app';
 

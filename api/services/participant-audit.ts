@@ -2,7 +2,7 @@
 // result of verifying the whole hash chain (an altered or removed event anywhere breaks it).
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { hashAuditEvent, verifyAuditChain, type AuditVerification } from '../../activities/audit';
+import { hashAuditEvent, verifyAuditChain, type AuditVerification } from '../../record/audit';
 import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
 import type { Caller } from './sprints';

@@ -7,8 +7,8 @@ import { AppError, parseInput, type FieldProblem } from '../errors';
 import { translateTemporalError } from './temporal-errors';
 import { withLiveEscalations } from './escalations';
 import type { Caller } from './sprints';
-import { appendAuditEvent } from '../../activities/audit';
-import { grantCareTeam, removeCareTeamMembers } from '../../activities/care-team';
+import { appendAuditEvent } from '../../record/audit';
+import { grantCareTeam, removeCareTeamMembers } from '../../record/care-team';
 import { createAccess, LINK_NOT_VALID, linkReader } from '../access';
 import { PLAN_REPLY_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE } from '../../domain/tokens';
 import {

@@ -37,8 +37,8 @@ import {
   sprintWorkflow,
 } from '../../workflows/sprint';
 import { REPLY_TOKEN_PURPOSE, TASK_TOKEN_PURPOSE } from '../../domain/tokens';
-import { grantCareTeamNow } from '../../activities/care-team';
-import { sprintCareTeam } from '../../activities/sprint';
+import { grantCareTeamNow } from '../../record/care-team';
+import { sprintCareTeam } from '../../domain/care-team';
 import { createAccess, LINK_NOT_VALID, linkReader, type ReadChannel } from '../access';
 import type { Db } from '../../runtime/db';
 import { hashToken } from '../../runtime/secrets';

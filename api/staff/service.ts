@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 // The hash-chained appender lives only in activities/ (the workflows' side effects); moving it to
 // a neutral module would touch a file outside this change, so the API imports it from there.
-import { appendAuditEvent } from '../../activities/audit';
+import { appendAuditEvent } from '../../record/audit';
 import { isEnded, type SprintState } from '../../domain/sprint';
 import type { PlanChangeState } from '../../domain/plan';
 import { ROLES, type Role } from '../../domain/roles';
