@@ -4,6 +4,7 @@
 // finds the caller's relation to the person in the care team.
 import { mayAccess, NO_RELATION, type AccessRelation, type AccessResource } from '../domain/access';
 import type { Db } from '../runtime/db';
+import { linkHolderRoles } from '../domain/tokens';
 import { AppError } from './errors';
 
 /** How a read reached careloop: the JSON API, a signed-in page, a CSV/JSON export, an emailed link, an email reply, the admin CLI. */
@@ -39,9 +40,19 @@ export function participantNotFound(ref?: string): AppError {
 /** The answer for a link that does not work, whatever the reason. */
 export const LINK_NOT_VALID = () => new AppError('NOT_FOUND', 'This link is not valid. Check that the whole link was copied.');
 
-/** The person an emailed link was sent to, as a reader: their own roles, reading by link. */
-export function linkReader(staff: { id: string; agencyId: string; roles: readonly string[] }): AccessCaller {
-  return { staffId: staff.id, agencyId: staff.agencyId, roles: staff.roles.filter((r) => r !== 'admin'), channel: 'link' };
+/**
+ * The person an emailed link or reply address was sent to, as a caller: themselves, with their
+ * own roles but never an administrator's (domain/tokens.ts `linkHolderRoles`), reading and acting
+ * through the link or the reply. Every link page, link action and reply uses this one rule; the
+ * token's scope then names the one item they may act on.
+ */
+export function linkHolder(staff: { id: string; name: string; agencyId: string; roles: readonly string[] }, channel: 'link' | 'reply' = 'link') {
+  return { staffId: staff.id, name: staff.name, agencyId: staff.agencyId, roles: linkHolderRoles(staff.roles), channel } satisfies AccessCaller & { name: string };
+}
+
+/** The link holder as a reader, for `requireProcess`. */
+export function linkReader(staff: { id: string; name: string; agencyId: string; roles: readonly string[] }): AccessCaller {
+  return linkHolder(staff, 'link');
 }
 
 export function createAccess(deps: { db: Db; now?: () => Date }) {

@@ -11,8 +11,8 @@ import { createLogger, type Logger } from '../runtime/logger';
 import { createMailer } from '../runtime/mailer';
 import { startInboundListener } from './inbound';
 import { reportReady } from '../runtime/child-part';
-import { createSprintService } from './services/sprints';
-import { createPlanService } from './services/plans';
+import { createSprintService } from './sprints/service';
+import { createPlanService } from './plans/service';
 
 export interface RunningInbound {
   /** The SMTP port that takes email replies. */

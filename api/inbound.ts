@@ -22,8 +22,8 @@ import type { Logger } from '../runtime/logger';
 import type { Mailer } from '../runtime/mailer';
 import { hashToken } from '../runtime/secrets';
 import { AppError } from './errors';
-import type { SprintService } from './services/sprints';
-import type { PlanService } from './services/plans';
+import type { SprintService } from './sprints/service';
+import type { PlanService } from './plans/service';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
 /** One notice per token in this time: someone replaying a forged reply must not flood the owner. */

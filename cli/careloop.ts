@@ -7,16 +7,16 @@ import { verifyAuditChain } from '../record/audit';
 import { isRole, ROLES, type Role } from '../domain/roles';
 import { createDb, type Db } from '../runtime/db';
 import { Client, Connection } from '@temporalio/client';
-import { createSprintService, type Caller } from '../api/services/sprints';
-import { createPlanService } from '../api/services/plans';
-import { createEscalationService } from '../api/services/escalations';
-import { createDisputeService } from '../api/services/disputes';
+import { createSprintService, type Caller } from '../api/sprints/service';
+import { createPlanService } from '../api/plans/service';
+import { createEscalationService } from '../api/escalations/service';
+import { createDisputeService } from '../api/disputes/service';
 import { SPRINT_TEMPLATE } from '../domain/sprint';
 import { AppError } from '../api/errors';
 import { userInfo } from 'node:os';
 import { grantCareTeamNow, removeCareTeamMembers } from '../record/care-team';
-import { listCareTeam, readAccessLog, resolveMember } from '../api/participants/service';
-import { createStaffAdminService, type AdminActor, type OpenWork } from '../api/staff/service';
+import { listCareTeam, readAccessLog, resolveMember } from '../api/people/participant-service';
+import { createStaffAdminService, type AdminActor, type OpenWork } from '../api/people/staff-service';
 
 const HELP = `careloop admin CLI
 

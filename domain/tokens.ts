@@ -1,5 +1,6 @@
-// What an emailed link or reply address may do: its purpose (which handler acts on it) and the
-// scope stored with it. One list for the activities that mint tokens and the API that reads them.
+// What an emailed link or reply address may do: its purpose (which handler acts on it), the
+// scope stored with it, how long it lives, and what a holder is told once it stops working. One
+// list for the activities that mint tokens and the API that reads them.
 
 /** A link to one sprint task: show it, then complete / not applicable / refuse. */
 export const TASK_TOKEN_PURPOSE = 'sprint-task';
@@ -16,4 +17,83 @@ export const DISPUTE_POSITION_TOKEN_PURPOSE = 'dispute-position';
 /** A party's link to accept one proposal. */
 export const DISPUTE_ACCEPT_TOKEN_PURPOSE = 'dispute-accept';
 
+export type LinkPurpose = typeof TASK_TOKEN_PURPOSE | typeof PLAN_TOKEN_PURPOSE | typeof ESCALATION_TOKEN_PURPOSE | typeof DISPUTE_POSITION_TOKEN_PURPOSE | typeof DISPUTE_ACCEPT_TOKEN_PURPOSE;
+export type ReplyPurpose = typeof REPLY_TOKEN_PURPOSE | typeof PLAN_REPLY_TOKEN_PURPOSE;
+export type TokenPurpose = LinkPurpose | ReplyPurpose;
+
+export interface TokenPurposeRule {
+  /** `link`: opened at /a/<token> (GET shows, POST acts and spends it); `reply`: the Reply-To of an email. */
+  channel: 'link' | 'reply';
+  /** What the scope column holds. */
+  scope: string;
+  /** How long it lives; the workflow that mints it sets `expiresAt` by this rule. */
+  lifetime: string;
+  /** Said to a holder once the token is revoked. */
+  noLongerWorks: string;
+}
+
+export const TOKEN_PURPOSES: Record<TokenPurpose, TokenPurposeRule> = {
+  [TASK_TOKEN_PURPOSE]: {
+    channel: 'link',
+    scope: '{ task: <task key> }',
+    lifetime: 'until the sprint closes',
+    noLongerWorks: 'This link no longer works: the task has ended, been reassigned, or the sprint has closed.',
+  },
+  [REPLY_TOKEN_PURPOSE]: {
+    channel: 'reply',
+    scope: '{ tasks: [<task key>, ...] } in the order the email listed them',
+    lifetime: 'until the sprint closes; stays usable for the email\'s other tasks',
+    noLongerWorks: 'This reply address no longer works: its tasks have ended or the sprint has closed.',
+  },
+  [PLAN_TOKEN_PURPOSE]: {
+    channel: 'link',
+    scope: '{ planId, version }',
+    lifetime: 'twice the acknowledgement deadline, at least 30 days',
+    noLongerWorks: 'This link no longer works: it has been acknowledged, or a newer version of the plan has replaced this one.',
+  },
+  [PLAN_REPLY_TOKEN_PURPOSE]: {
+    channel: 'reply',
+    scope: '{ planId, version }',
+    lifetime: 'twice the acknowledgement deadline, at least 30 days',
+    noLongerWorks: 'This reply address no longer works: the plan change has been acknowledged, or a newer version of the plan has replaced it.',
+  },
+  [ESCALATION_TOKEN_PURPOSE]: {
+    channel: 'link',
+    scope: '{ escalationId, tier }',
+    lifetime: "the tier's response deadline and a grace period",
+    noLongerWorks: 'This link no longer works: the escalation has moved to another chair or been resolved.',
+  },
+  [DISPUTE_POSITION_TOKEN_PURPOSE]: {
+    channel: 'link',
+    scope: '{ disputeId, stage }',
+    lifetime: "the stage's deadline and a grace period",
+    noLongerWorks: 'This link no longer works: the dispute has closed.',
+  },
+  [DISPUTE_ACCEPT_TOKEN_PURPOSE]: {
+    channel: 'link',
+    scope: '{ disputeId, proposalId }',
+    lifetime: "the stage's deadline and a grace period",
+    noLongerWorks: 'This link no longer works: the dispute has closed.',
+  },
+};
+
 export const REPLY_TOKEN_PURPOSES: readonly string[] = [REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE];
+
+export function isTokenPurpose(purpose: string): purpose is TokenPurpose {
+  return Object.hasOwn(TOKEN_PURPOSES, purpose);
+}
+
+/** A sign-in link lives 15 minutes and is spent once used. */
+export const SIGNIN_LINK_TTL_MS = 15 * 60_000;
+
+/** Tokens are base64url of at least 128 random bits; anything else is not worth a lookup. */
+export const TOKEN_SHAPE = /^[\w-]{20,100}$/;
+
+/**
+ * What a link or reply holder may do: act as the person it was sent to, on the item its scope
+ * names, with their own roles but never an administrator's (a link in a mailbox is not a
+ * signed-in administrator).
+ */
+export function linkHolderRoles<R extends string>(roles: readonly R[]): R[] {
+  return roles.filter((r) => r !== 'admin');
+}

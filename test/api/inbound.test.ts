@@ -10,7 +10,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { cancelSprintUpdate, sprintStateQuery, sprintWorkflow } from '../../workflows';
 import { HOUR_MS, type SprintInput } from '../../domain/sprint';
 import { startInboundListener, type InboundListener } from '../../api/inbound';
-import { createSprintService } from '../../api/services/sprints';
+import { createSprintService } from '../../api/sprints/service';
 import { createDb } from '../../runtime/db';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { mailerFor, TEST_LINKS } from '../support/mailer';

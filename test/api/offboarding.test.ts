@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import type { OpenWork } from '../../api/staff/service';
+import type { OpenWork } from '../../api/people/staff-service';
 import { buildTestApp, createStaff } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { mailerFor, TEST_LINKS } from '../support/mailer';

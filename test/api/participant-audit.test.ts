@@ -6,7 +6,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
 import { recordAuditEvent } from '../../activities/audit';
-import type { ParticipantAudit } from '../../api/services/participant-audit';
+import type { ParticipantAudit } from '../../api/evidence/participant-audit';
 import { buildTestApp, createStaff, unreachableTemporal } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp';

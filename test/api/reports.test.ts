@@ -11,7 +11,7 @@ import { createSprintActivities } from '../../activities/sprint';
 import { createEscalationActivities } from '../../activities/escalation';
 import { createDisputeActivities } from '../../activities/dispute';
 import { createNotificationActivities } from '../../activities/notifications';
-import { csvSafe, type TimelinessReport } from '../../api/services/reports';
+import { csvSafe, type TimelinessReport } from '../../api/evidence/reports';
 import { planSprint, resolveTiming } from '../../domain/sprint-input';
 import { sprintWorkflowId, type SprintStatus, type TaskState } from '../../domain/sprint';
 import type { EscalationState } from '../../domain/escalation';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_LINE_CHARS, MAX_TEXT_LINES, newTextLines, parseReplyCommands, saysAcknowledged } from '../../domain/reply-commands';
-import type { SprintService } from '../../api/services/sprints';
+import type { SprintService } from '../../api/sprints/service';
 
 const commandsOf = (body: string) => parseReplyCommands(body).commands;
 

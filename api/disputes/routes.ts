@@ -2,8 +2,8 @@
 // /api/policy/disputes: the working agreement in force (stages, roles, calendar).
 import { Router } from 'express';
 import { allow, requirePrincipal } from '../auth';
-import { callerOf } from '../services/sprints';
-import { describeDisputeAgreement, type DisputeService } from '../services/disputes';
+import { callerOf } from '../sprints/service';
+import { describeDisputeAgreement, type DisputeService } from './service';
 
 export function disputeRoutes(disputes: DisputeService): Router {
   const router = Router();

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { AppDeps } from '../app';
+import type { AppDeps } from './app';
 
 const CHECK_TIMEOUT_MS = 2_000;
 

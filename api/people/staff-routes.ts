@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import { allow, requirePrincipal } from '../auth';
 import type { AppDeps } from '../app';
-import { createStaffAdminService, type AdminActor } from './service';
+import { createStaffAdminService, type AdminActor } from './staff-service';
 
 export function staffAdminRoutes(deps: AppDeps): Router {
   const router = Router();

@@ -7,11 +7,11 @@ import type { SprintState } from '../../domain/sprint';
 import { html, page, type SafeHtml } from '../html';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
 import { AppError } from '../errors';
-import { callerOf } from '../services/sprints';
-import type { Roster, RosterItem, RosterRow } from '../services/roster';
-import { figuresCsv, refusalsCsv, type TimelinessReport } from '../services/reports';
-import { participantAuditCsv } from '../services/participant-audit';
-import { sprintPicture } from './sprints';
+import { callerOf } from '../sprints/service';
+import type { Roster, RosterItem, RosterRow } from './roster';
+import { figuresCsv, refusalsCsv, type TimelinessReport } from './reports';
+import { participantAuditCsv } from './participant-audit';
+import { sprintPicture } from '../sprints/pages';
 
 const REFRESH_SECONDS = 30;
 /** Open sprints drawn on the dashboard, riskiest first; the roster lists them all. */

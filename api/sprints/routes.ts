@@ -3,7 +3,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { allow, requirePrincipal } from '../auth';
 import { parseInput } from '../errors';
-import { callerOf, type SprintService, type TaskAction } from '../services/sprints';
+import { callerOf, type SprintService, type TaskAction } from './service';
 
 const ZTaskKeyParams = z.object({ id: z.string().max(120), key: z.string().max(64) });
 

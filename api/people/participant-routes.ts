@@ -2,8 +2,8 @@
 // `domain/access.ts`: the routes only say who must be signed in.
 import { Router } from 'express';
 import { allow, requirePrincipal } from '../auth';
-import { callerOf } from '../services/sprints';
-import type { ParticipantService } from './service';
+import { callerOf } from '../sprints/service';
+import type { ParticipantService } from './participant-service';
 
 export function participantRoutes(participants: ParticipantService): Router {
   const router = Router();

@@ -1,8 +1,8 @@
 // GET /api/workflows: the live list of coordination processes, from Temporal visibility.
 import { Router } from 'express';
 import { allow, requirePrincipal } from '../auth';
-import { callerOf } from '../services/sprints';
-import type { WorkflowListService } from '../services/workflow-list';
+import { callerOf } from '../sprints/service';
+import type { WorkflowListService } from './workflow-list';
 
 export function workflowListRoutes(list: WorkflowListService): Router {
   const router = Router();

@@ -10,8 +10,8 @@ import { median, minutesBetween, percentile, share } from '../../domain/stats';
 import { createAccess } from '../access';
 import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
-import { zonedLocalToInstant } from '../web/sprints';
-import type { Caller } from './sprints';
+import { zonedLocalToInstant } from '../sprints/pages';
+import type { Caller } from '../sprints/service';
 
 const DAY_MS = 86_400_000;
 const MAX_PERIOD_DAYS = 400;

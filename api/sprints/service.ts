@@ -4,8 +4,8 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Principal } from '../auth';
 import { AppError, parseInput } from '../errors';
-import { translateTemporalError } from './temporal-errors';
-import { withLiveEscalations } from './escalations';
+import { translateTemporalError } from '../temporal-errors';
+import { withLiveEscalations } from '../escalations/service';
 import {
   isEnded,
   sprintWorkflowId,

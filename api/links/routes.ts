@@ -8,7 +8,7 @@ import type { TaskState } from '../../domain/sprint';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
 import { ESCALATION_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE } from '../../domain/tokens';
 import { hashToken } from '../../runtime/secrets';
-import { isDisputeToken } from '../services/disputes';
+import { isDisputeToken } from '../disputes/service';
 
 const ACTIONS = ['complete', 'not-applicable', 'refuse'] as const;
 type LinkAction = (typeof ACTIONS)[number];

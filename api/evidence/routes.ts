@@ -2,10 +2,10 @@
 // JSON by default; CSV with `?format=csv` or `Accept: text/csv`.
 import { Router, type Request, type Response } from 'express';
 import { allow, requirePrincipal } from '../auth';
-import { callerOf } from '../services/sprints';
-import type { RosterService } from '../services/roster';
-import { figuresCsv, refusalsCsv, type ReportService } from '../services/reports';
-import { participantAuditCsv, type ParticipantAuditService } from '../services/participant-audit';
+import { callerOf } from '../sprints/service';
+import type { RosterService } from './roster';
+import { figuresCsv, refusalsCsv, type ReportService } from './reports';
+import { participantAuditCsv, type ParticipantAuditService } from './participant-audit';
 
 function wantsCsv(req: Request): boolean {
   const format = (req.query as Record<string, unknown>).format;

@@ -7,7 +7,7 @@ import { temporal } from '@temporalio/proto';
 import { decodeSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { z } from 'zod';
 import { AppError, parseInput } from '../errors';
-import type { Caller } from './sprints';
+import type { Caller } from '../sprints/service';
 
 export const ZWorkflowListQuery = z
   .object({

@@ -2,8 +2,8 @@
 // /api/policy/escalation: the tier policy in force.
 import { Router } from 'express';
 import { allow, requirePrincipal } from '../auth';
-import { callerOf } from '../services/sprints';
-import { describeEscalationPolicy, type EscalationService } from '../services/escalations';
+import { callerOf } from '../sprints/service';
+import { describeEscalationPolicy, type EscalationService } from './service';
 
 export function escalationRoutes(escalations: EscalationService): Router {
   const router = Router();

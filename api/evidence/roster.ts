@@ -8,7 +8,7 @@ import { RISK_LEVELS, TIER_RANK, type RiskLevel } from '../../domain/escalation'
 import { createAccess } from '../access';
 import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
-import type { Caller } from './sprints';
+import type { Caller } from '../sprints/service';
 import { queryVisibility, type WorkflowListItem } from './workflow-list';
 
 export const ZRosterQuery = z

@@ -5,7 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import { AppError, type FieldProblem } from '../errors';
 import { html, page, type SafeHtml } from '../html';
 import type { Principal } from '../auth';
-import { callerOf } from '../services/sprints';
+import { callerOf } from './service';
 import { formatInstant } from '../../domain/format';
 import { SPRINT_TEMPLATE, type SprintState, type SprintStatus, type TaskState } from '../../domain/sprint';
 import type { AppDeps, AppServices, WebHelpers } from '../app';

@@ -1,7 +1,7 @@
 // Temporal's answers, translated into the API's one error type.
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { AppError, type AppErrorCode } from '../errors';
+import { AppError, type AppErrorCode } from './errors';
 
 const REJECTION_CODES: Record<string, AppErrorCode> = {
   UnknownTask: 'NOT_FOUND',

@@ -3,8 +3,8 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { allow, requirePrincipal } from '../auth';
 import { parseInput } from '../errors';
-import { callerOf } from '../services/sprints';
-import type { PlanService } from '../services/plans';
+import { callerOf } from '../sprints/service';
+import type { PlanService } from './service';
 
 const ZVersionParams = z.object({ id: z.string().max(64), n: z.coerce.number({ message: 'must be a version number' }).int().min(1).max(100_000) });
 const ZDiffQuery = z

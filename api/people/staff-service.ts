@@ -1,6 +1,6 @@
 // People leave: deactivate a staff member, issue and revoke API tokens, end sessions, list who
 // holds which role, and list the open work someone leaves behind. Used by the admin API
-// (api/staff/routes.ts) and the admin CLI alike, so both follow one rule and write one audit
+// (api/people/staff-routes.ts) and the admin CLI alike, so both follow one rule and write one audit
 // event per action, in the same transaction as the change.
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
@@ -15,7 +15,7 @@ import { hashToken, newToken } from '../../runtime/secrets';
 import { sprintStateQuery } from '../../workflows/sprint';
 import { planChangeStateQuery } from '../../workflows/plan-change';
 import { AppError, parseInput } from '../errors';
-import { queryVisibility } from '../services/workflow-list';
+import { queryVisibility } from '../evidence/workflow-list';
 
 export const DEFAULT_API_TOKEN_DAYS = 90;
 /** Open processes of one agency read for an open-work list; beyond this the list says it is incomplete. */

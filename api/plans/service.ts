@@ -4,9 +4,9 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../runtime/db';
 import { AppError, parseInput, type FieldProblem } from '../errors';
-import { translateTemporalError } from './temporal-errors';
-import { withLiveEscalations } from './escalations';
-import type { Caller } from './sprints';
+import { translateTemporalError } from '../temporal-errors';
+import { withLiveEscalations } from '../escalations/service';
+import type { Caller } from '../sprints/service';
 import { appendAuditEvent } from '../../record/audit';
 import { grantCareTeam, removeCareTeamMembers } from '../../record/care-team';
 import { createAccess, LINK_NOT_VALID, linkReader } from '../access';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { hashAuditEvent, verifyAuditChain, type AuditVerification } from '../../record/audit';
 import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
-import type { Caller } from './sprints';
+import type { Caller } from '../sprints/service';
 import { createAccess } from '../access';
 import { toCsv } from './reports';
 

@@ -1,0 +1,54 @@
+// The one lookup of an emailed link or reply token: found by its hash, checked against the
+// purposes the caller accepts, then used, revoked and expiry, each with words a holder can act
+// on (domain/tokens.ts holds them). Spending a link is a conditional update, so two clicks
+// spend it once.
+import type { Db } from '../../runtime/db';
+import { hashToken } from '../../runtime/secrets';
+import { isTokenPurpose, TOKEN_PURPOSES, TOKEN_SHAPE, type TokenPurpose } from '../../domain/tokens';
+import { LINK_NOT_VALID } from '../access';
+import { AppError } from '../errors';
+
+const holderSelect = { id: true, name: true, email: true, agencyId: true, roles: true, active: true } as const;
+
+/** A token that is live: its purpose known, its workflow and holder there, not used, revoked or expired. */
+export interface ActionTokenRow {
+  id: string;
+  purpose: TokenPurpose;
+  workflowId: string;
+  scope: unknown;
+  expiresAt: Date;
+  staff: { id: string; name: string; email: string; agencyId: string; roles: string[]; active: boolean };
+}
+
+/**
+ * Finds a live token whose purpose is one of `purposes` (all purposes when omitted). A token that
+ * does not exist, has another purpose or names a deactivated person is "not valid", word for
+ * word the same answer, so the answer tells a guesser nothing.
+ */
+export async function findActionToken(db: Db, token: string, now: Date, purposes?: readonly TokenPurpose[]): Promise<ActionTokenRow> {
+  if (!TOKEN_SHAPE.test(token)) throw LINK_NOT_VALID();
+  const row = await db.actionToken.findUnique({
+    where: { tokenHash: hashToken(token) },
+    select: { id: true, purpose: true, workflowId: true, scope: true, usedAt: true, revokedAt: true, expiresAt: true, staff: { select: holderSelect } },
+  });
+  if (!row || !isTokenPurpose(row.purpose) || (purposes && !purposes.includes(row.purpose)) || !row.workflowId || !row.staff.active) throw LINK_NOT_VALID();
+  if (row.usedAt) throw new AppError('GONE', 'This link has already been used.');
+  if (row.revokedAt) throw new AppError('GONE', TOKEN_PURPOSES[row.purpose].noLongerWorks);
+  if (row.expiresAt <= now) throw new AppError('GONE', 'This link has expired.');
+  return { id: row.id, purpose: row.purpose, workflowId: row.workflowId, scope: row.scope, expiresAt: row.expiresAt, staff: row.staff };
+}
+
+/**
+ * Spends a link for the length of `act`: claimed first, so a second click finds it used, and
+ * given back if nothing happened (`keepSpentOn` says which failures still spend it).
+ */
+export async function spendActionToken<T>(db: Db, row: Pick<ActionTokenRow, 'id'>, now: Date, act: () => Promise<T>, keepSpentOn: (err: unknown) => boolean = () => false): Promise<T> {
+  const claimed = await db.actionToken.updateMany({ where: { id: row.id, usedAt: null, revokedAt: null }, data: { usedAt: now } });
+  if (claimed.count !== 1) throw new AppError('GONE', 'This link has already been used.');
+  try {
+    return await act();
+  } catch (err) {
+    if (!keepSpentOn(err)) await db.actionToken.update({ where: { id: row.id }, data: { usedAt: null } });
+    throw err;
+  }
+}
