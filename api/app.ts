@@ -21,7 +21,7 @@ import { healthRoutes } from './health';
 import { meRoutes } from './people/me-routes';
 import { homeRoutes } from './people/home';
 import { signinRoutes } from './people/signin';
-import { actionPages } from './links/routes';
+import { linkRoutes } from './links/routes';
 import { sprintPages } from './sprints/pages';
 import { dashboardPages } from './evidence/pages';
 import { sprintRoutes } from './sprints/routes';
@@ -167,7 +167,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(sessionAuth(deps.db, deps.now, deps.config.sessionIdleTimeoutMs));
   app.use(signinRoutes(deps, web));
   app.use(homeRoutes(deps, web));
-  app.use(actionPages(deps, services, web));
+  app.use(linkRoutes(deps, services, web));
   app.use(sprintPages(deps, services, web));
   app.use(dashboardPages(deps, services, web));
   app.use((req) => {

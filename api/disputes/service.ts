@@ -7,8 +7,8 @@ import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
 import { translateTemporalError } from '../temporal-errors';
 import type { Caller } from '../sprints/service';
-import { createAccess, LINK_NOT_VALID, linkReader } from '../access';
-import { hashToken } from '../../runtime/secrets';
+import { createAccess, LINK_NOT_VALID, linkHolder, linkReader } from '../access';
+import { spendActionToken, type ActionTokenRow } from '../links/tokens';
 import { DISPUTE_ACCEPT_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE } from '../../domain/tokens';
 import { DISPUTE_AGREEMENT, type DisputeActor, type DisputeState } from '../../domain/dispute';
 import { ZAcceptProposal, ZDecideDispute, ZProposeResolution, ZRaiseDispute, ZStatePosition, ZWithdrawDispute } from '../../domain/dispute-input';
@@ -31,7 +31,6 @@ export interface DisputeServiceDeps {
 }
 
 const ID_PATTERN = /^dispute-[\w.:-]{1,200}$/;
-const DISPUTE_TOKEN_PURPOSES = [DISPUTE_POSITION_TOKEN_PURPOSE, DISPUTE_ACCEPT_TOKEN_PURPOSE];
 
 /** The working agreement in force, readable. */
 export function describeDisputeAgreement() {
@@ -156,31 +155,24 @@ export function createDisputeService(deps: DisputeServiceDeps) {
     },
 
     /** What an emailed dispute link is for, checked but not spent. */
-    async inspectDisputeToken(token: string) {
-      const row = await findDisputeToken(deps.db, token, now());
-      const state = await loadState(row.workflowId!);
+    async inspectDisputeLink(row: ActionTokenRow) {
+      const state = await loadState(row.workflowId);
       const scope = (row.scope ?? {}) as { stage?: number; proposalId?: string };
       const proposal = row.purpose === DISPUTE_ACCEPT_TOKEN_PURPOSE ? state.proposals.find((p) => p.id === scope.proposalId) : undefined;
       // A link holder reads under the same rule as everyone: the token names who they are.
       await access.requireProcess(linkReader(row.staff), { participantId: state.participant.id, what: 'dispute', item: state.disputeId, resource: 'dispute', parties: disputeParties(state) }, LINK_NOT_VALID());
-      return { row, state, purpose: row.purpose as 'dispute-position' | 'dispute-accept', proposal };
+      return { state, purpose: row.purpose as 'dispute-position' | 'dispute-accept', proposal };
     },
 
     /** Acts through an emailed link: spends it, once, and only if the step is recorded. */
-    async actWithDisputeToken(token: string, body: { statement?: string }) {
-      const { row, purpose, proposal } = await service.inspectDisputeToken(token);
-      const claimed = await deps.db.actionToken.updateMany({ where: { id: row.id, usedAt: null, revokedAt: null }, data: { usedAt: now() } });
-      if (claimed.count !== 1) throw new AppError('GONE', 'This link has already been used.');
-      try {
-        // A link acts for the person it was sent to, never with their wider roles.
-        const caller: Caller = { staffId: row.staff.id, name: row.staff.name, agencyId: row.staff.agencyId, roles: row.staff.roles.filter((r) => r !== 'admin'), channel: 'link' };
-        return purpose === DISPUTE_POSITION_TOKEN_PURPOSE
-          ? await service.statePosition(caller, row.workflowId!, { statement: body.statement ?? '' }, 'link')
-          : await service.accept(caller, row.workflowId!, { proposalId: proposal?.id ?? '' }, 'link');
-      } catch (err) {
-        await deps.db.actionToken.update({ where: { id: row.id }, data: { usedAt: null } });
-        throw err;
-      }
+    async actWithDisputeLink(row: ActionTokenRow, body: { statement?: string }) {
+      const { purpose, proposal } = await service.inspectDisputeLink(row);
+      const caller = linkHolder(row.staff);
+      return spendActionToken(deps.db, row, now(), () =>
+        purpose === DISPUTE_POSITION_TOKEN_PURPOSE
+          ? service.statePosition(caller, row.workflowId, { statement: body.statement ?? '' }, 'link')
+          : service.accept(caller, row.workflowId, { proposalId: proposal?.id ?? '' }, 'link'),
+      );
     },
   };
   return service;
@@ -195,23 +187,4 @@ export function disputeParties(s: Pick<DisputeState, 'raisedBy' | 'interimOwner'
     agencyIds: s.partyAgencyIds,
     agencyPartyRoles: 'everyone' as const,
   };
-}
-
-export async function isDisputeToken(db: Db, token: string): Promise<boolean> {
-  if (!/^[\w-]{20,100}$/.test(token)) return false;
-  const row = await db.actionToken.findUnique({ where: { tokenHash: hashToken(token) }, select: { purpose: true } });
-  return !!row && DISPUTE_TOKEN_PURPOSES.includes(row.purpose);
-}
-
-async function findDisputeToken(db: Db, token: string, now: Date) {
-  if (!/^[\w-]{20,100}$/.test(token)) throw new AppError('NOT_FOUND', 'This link is not valid. Check that the whole link was copied.');
-  const row = await db.actionToken.findUnique({
-    where: { tokenHash: hashToken(token) },
-    include: { staff: { select: { id: true, name: true, email: true, agencyId: true, roles: true, active: true } } },
-  });
-  if (!row || !DISPUTE_TOKEN_PURPOSES.includes(row.purpose) || !row.workflowId || !row.staff.active) throw new AppError('NOT_FOUND', 'This link is not valid. Check that the whole link was copied.');
-  if (row.usedAt) throw new AppError('GONE', 'This link has already been used.');
-  if (row.revokedAt) throw new AppError('GONE', 'This link no longer works: the dispute has closed.');
-  if (row.expiresAt <= now) throw new AppError('GONE', 'This link has expired.');
-  return row;
 }

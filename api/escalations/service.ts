@@ -7,9 +7,8 @@ import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
 import { translateTemporalError } from '../temporal-errors';
 import type { Caller } from '../sprints/service';
-import { createAccess, LINK_NOT_VALID, linkReader } from '../access';
-import { hashToken } from '../../runtime/secrets';
-import { ESCALATION_TOKEN_PURPOSE } from '../../domain/tokens';
+import { createAccess, LINK_NOT_VALID, linkHolder, linkReader } from '../access';
+import { spendActionToken, type ActionTokenRow } from '../links/tokens';
 import { ESCALATION_POLICY, policyWith, RISK_LEVELS, type EscalationState } from '../../domain/escalation';
 import { windowOverrides, ZAcknowledgeEscalation, ZRaiseEscalation, ZResolveEscalation, ZRespondEscalation } from '../../domain/escalation-input';
 import type { ActionChannel } from '../../domain/sprint';
@@ -170,45 +169,22 @@ export function createEscalationService(deps: EscalationServiceDeps) {
     },
 
     /** What an emailed escalation link is for, checked but not spent. */
-    async inspectEscalationToken(token: string) {
-      const row = await findEscalationToken(deps.db, token, now());
-      const state = await loadState(row.workflowId!);
+    async inspectEscalationLink(row: ActionTokenRow) {
+      const state = await loadState(row.workflowId);
       // A link holder reads under the same rule as everyone: the token names who they are.
       await access.requireProcess(linkReader(row.staff), { participantId: state.participant.id, what: 'escalation', item: state.escalationId, resource: 'escalation', parties: escalationParties(state) }, LINK_NOT_VALID());
-      return { row, state };
+      return { state };
     },
 
     /** Acknowledges through an emailed link: spends it, once, and only if the acknowledgement happens. */
-    async acknowledgeWithEscalationToken(token: string) {
-      const { row } = await this.inspectEscalationToken(token);
-      const claimed = await deps.db.actionToken.updateMany({ where: { id: row.id, usedAt: null, revokedAt: null }, data: { usedAt: now() } });
-      if (claimed.count !== 1) throw new AppError('GONE', 'This link has already been used.');
-      try {
-        // A link acts for the person it was sent to, never with their wider roles.
-        const caller: Caller = { staffId: row.staff.id, name: row.staff.name, agencyId: row.staff.agencyId, roles: row.staff.roles.filter((r) => r !== 'admin'), channel: 'link' };
-        return await this.acknowledge(caller, row.workflowId!, {}, 'link');
-      } catch (err) {
-        await deps.db.actionToken.update({ where: { id: row.id }, data: { usedAt: null } });
-        throw err;
-      }
+    async acknowledgeWithEscalationLink(row: ActionTokenRow) {
+      await this.inspectEscalationLink(row);
+      return spendActionToken(deps.db, row, now(), () => this.acknowledge(linkHolder(row.staff), row.workflowId, {}, 'link'));
     },
   };
 }
 
 export type EscalationService = ReturnType<typeof createEscalationService>;
-
-async function findEscalationToken(db: Db, token: string, now: Date) {
-  if (!/^[\w-]{20,100}$/.test(token)) throw new AppError('NOT_FOUND', 'This link is not valid. Check that the whole link was copied.');
-  const row = await db.actionToken.findUnique({
-    where: { tokenHash: hashToken(token) },
-    include: { staff: { select: { id: true, name: true, email: true, agencyId: true, roles: true, active: true } } },
-  });
-  if (!row || row.purpose !== ESCALATION_TOKEN_PURPOSE || !row.workflowId || !row.staff.active) throw new AppError('NOT_FOUND', 'This link is not valid. Check that the whole link was copied.');
-  if (row.usedAt) throw new AppError('GONE', 'This link has already been used.');
-  if (row.revokedAt) throw new AppError('GONE', 'This link no longer works: the escalation has moved to another chair or been resolved.');
-  if (row.expiresAt <= now) throw new AppError('GONE', 'This link has expired.');
-  return row;
-}
 
 /** Who is named in an escalation: the raiser, every chair it has had, its responders; and the agencies involved, for their managers. */
 export function escalationParties(s: Pick<EscalationState, 'raisedBy' | 'tiers' | 'responders' | 'agencyId'>) {

@@ -9,8 +9,9 @@ import { withLiveEscalations } from '../escalations/service';
 import type { Caller } from '../sprints/service';
 import { appendAuditEvent } from '../../record/audit';
 import { grantCareTeam, removeCareTeamMembers } from '../../record/care-team';
-import { createAccess, LINK_NOT_VALID, linkReader } from '../access';
-import { PLAN_REPLY_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE } from '../../domain/tokens';
+import { createAccess, LINK_NOT_VALID, linkHolder, linkReader } from '../access';
+import { findActionToken, type ActionTokenRow } from '../links/tokens';
+import { PLAN_REPLY_TOKEN_PURPOSE } from '../../domain/tokens';
 import {
   DEFAULT_ACK_DEADLINE_MS,
   DEFAULT_ACK_REMINDER_EVERY_MS,
@@ -25,7 +26,6 @@ import { diffPlans } from '../../domain/plan-diff';
 import { ZCreatePlan, ZPublishVersion } from '../../domain/plan-input';
 import type { StaffRef } from '../../domain/sprint';
 import { acknowledgePlanVersionUpdate, planChangeStateQuery, planChangeWorkflow, supersedePlanVersionSignal } from '../../workflows/plan-change';
-import { hashToken } from '../../runtime/secrets';
 
 export interface PlanServiceDeps {
   db: Db;
@@ -317,65 +317,38 @@ export function createPlanService(deps: PlanServiceDeps) {
     },
 
     /** What an emailed plan link is for, checked but not spent. */
-    async inspectPlanToken(token: string) {
-      const row = await findPlanToken(deps.db, token, PLAN_TOKEN_PURPOSE, now());
+    async inspectPlanLink(row: ActionTokenRow) {
       const scope = row.scope as { planId: string; version: number };
-      const caller = callerFromStaff(row.staff);
       const plan = await loadPlan(scope.planId);
       // A link holder reads under the same rule as everyone: the token names who they are.
       const content = contentOf(plan.versions[plan.versions.length - 1]!);
       const parties = { staffIds: [plan.planHolderId, ...content.controls.flatMap((x) => (x.ownerStaffId ? [x.ownerStaffId] : []))], agencyIds: [] };
       await access.requireProcess(linkReader(row.staff), { participantId: plan.participantId, what: 'plan', item: plan.id, resource: 'plan', parties }, LINK_NOT_VALID());
-      const version = plan.versions.find((v) => v.number === scope.version)!;
+      const version = plan.versions.find((v) => v.number === scope.version);
+      if (!version) throw LINK_NOT_VALID();
       const previous = plan.versions.find((v) => v.number === scope.version - 1);
       const names = await namesFor([contentOf(version), ...(previous ? [contentOf(previous)] : [])]);
       const changes = previous ? diffPlans(contentOf(previous), contentOf(version), names).map((c) => c.text) : ['First version of the plan'];
       const state = await changeState(scope.planId, scope.version);
       const recipient = state?.recipients.find((r) => r.staff.id === row.staff.id);
-      return { row, caller, plan: { id: plan.id, participantRef: plan.participant.localRef }, version: versionSummary(version), changes, state, recipient };
+      return { plan: { id: plan.id, participantRef: plan.participant.localRef }, version: versionSummary(version), changes, state, recipient };
     },
 
-    async acknowledgeWithPlanToken(token: string) {
-      const { row, plan, version } = await this.inspectPlanToken(token);
-      const result = await this.acknowledge(callerFromStaff(row.staff), plan.id, version.number, 'link');
+    async acknowledgeWithPlanLink(row: ActionTokenRow) {
+      const { plan, version } = await this.inspectPlanLink(row);
+      const result = await this.acknowledge(linkHolder(row.staff), plan.id, version.number, 'link');
       return { recipient: result, version: version.number, participantRef: plan.participantRef };
-    },
-
-    /** Whether a reply address belongs to a plan-change email (rather than a sprint's). */
-    async isPlanReplyToken(token: string): Promise<boolean> {
-      if (!/^[\w-]{20,100}$/.test(token)) return false;
-      const row = await deps.db.actionToken.findUnique({ where: { tokenHash: hashToken(token) }, select: { purpose: true } });
-      return row?.purpose === PLAN_REPLY_TOKEN_PURPOSE;
-    },
-
-    async planReplyTokenOwner(token: string) {
-      const row = await findPlanToken(deps.db, token, PLAN_REPLY_TOKEN_PURPOSE, now());
-      return { id: row.staff.id, name: row.staff.name, email: row.staff.email };
     },
 
     /** An email reply saying "acknowledged", from the person the email went to. */
     async acknowledgeWithPlanReply(token: string, senderEmail: string) {
-      const row = await findPlanToken(deps.db, token, PLAN_REPLY_TOKEN_PURPOSE, now());
+      const row = await findActionToken(deps.db, token, now(), [PLAN_REPLY_TOKEN_PURPOSE]);
       if (row.staff.email.toLowerCase() !== senderEmail.trim().toLowerCase()) throw new AppError('FORBIDDEN', 'This reply did not come from the person the email was sent to.');
       const scope = row.scope as { planId: string; version: number };
-      const recipient = await this.acknowledge({ ...callerFromStaff(row.staff), channel: 'reply' }, scope.planId, scope.version, 'email-reply');
+      const recipient = await this.acknowledge(linkHolder(row.staff, 'reply'), scope.planId, scope.version, 'email-reply');
       return { staff: row.staff, recipient, version: scope.version };
     },
   };
 }
 
 export type PlanService = ReturnType<typeof createPlanService>;
-
-function callerFromStaff(staff: { id: string; name: string; agencyId: string; roles: string[] }): Caller {
-  return { staffId: staff.id, name: staff.name, agencyId: staff.agencyId, roles: staff.roles, channel: 'link' };
-}
-
-export async function findPlanToken(db: Db, token: string, purpose: string, now: Date) {
-  if (!/^[\w-]{20,100}$/.test(token)) throw new AppError('NOT_FOUND', 'This link is not valid. Check that the whole link was copied.');
-  const row = await db.actionToken.findUnique({ where: { tokenHash: hashToken(token) }, include: { staff: { select: staffSelect } } });
-  if (!row || row.purpose !== purpose || !row.workflowId || !row.staff.active) throw new AppError('NOT_FOUND', 'This link is not valid. Check that the whole link was copied.');
-  if (row.usedAt) throw new AppError('GONE', 'This link has already been used.');
-  if (row.revokedAt) throw new AppError('GONE', 'This link no longer works: it has been acknowledged, or a newer version of the plan has replaced this one.');
-  if (row.expiresAt <= now) throw new AppError('GONE', 'This link has expired.');
-  return row;
-}

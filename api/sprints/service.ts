@@ -36,12 +36,12 @@ import {
   sprintStateQuery,
   sprintWorkflow,
 } from '../../workflows/sprint';
-import { REPLY_TOKEN_PURPOSE, TASK_TOKEN_PURPOSE } from '../../domain/tokens';
+import { REPLY_TOKEN_PURPOSE } from '../../domain/tokens';
+import { findActionToken, spendActionToken, type ActionTokenRow } from '../links/tokens';
 import { grantCareTeamNow } from '../../record/care-team';
 import { sprintCareTeam } from '../../domain/care-team';
-import { createAccess, LINK_NOT_VALID, linkReader, type ReadChannel } from '../access';
+import { createAccess, LINK_NOT_VALID, linkHolder, linkReader, type ReadChannel } from '../access';
 import type { Db } from '../../runtime/db';
-import { hashToken } from '../../runtime/secrets';
 
 export type TaskAction =
   | { type: 'complete'; note?: string }
@@ -220,31 +220,23 @@ export function createSprintService(deps: SprintServiceDeps) {
       return update(sprintId, () => handleOf(sprintId).executeUpdate(cancelSprintUpdate, { args: [{ actor: { staffId: caller.staffId, name: caller.name, channel: 'api' }, reason }] }));
     },
 
-    /** What an emailed link is for, checked but not spent: GET pages show this. */
-    async inspectTaskToken(token: string, now: Date = new Date()) {
-      const row = await findToken(deps.db, token, TASK_TOKEN_PURPOSE, now);
-      const state = await loadState(row.workflowId!);
-      const taskKey = (row.scope as { task?: string }).task ?? '';
+    /** What an emailed task link is for, checked but not spent: its GET page shows this. */
+    async inspectTaskLink(row: ActionTokenRow) {
+      const state = await loadState(row.workflowId);
+      const taskKey = (row.scope as { task?: string } | null)?.task ?? '';
       const task = state.tasks.find((t) => t.key === taskKey);
-      if (!task) throw new AppError('NOT_FOUND', 'This link is not valid.');
+      if (!task) throw LINK_NOT_VALID();
       // A link holder reads under the same rule as everyone: the token names who they are.
       await access.requireProcess(linkReader(row.staff), { participantId: state.participant.id, what: 'sprint', item: state.sprintId, resource: 'sprint', parties: sprintParties(state) }, LINK_NOT_VALID());
-      return { row, state, task };
+      return { state, task };
     },
 
     /** Acts through an emailed link: spends the token, once, and only if the action happens. */
-    async actWithTaskToken(token: string, action: Exclude<TaskAction, { type: 'reassign' | 'note' }>, now: Date = new Date()): Promise<TaskState> {
-      const { row, state, task } = await this.inspectTaskToken(token, now);
+    async actWithTaskLink(row: ActionTokenRow, action: Exclude<TaskAction, { type: 'reassign' | 'note' }>, now: Date = new Date()): Promise<TaskState> {
+      const { state, task } = await this.inspectTaskLink(row);
       if (isEnded(task)) throw new AppError('CONFLICT', `"${task.title}" has already ended as ${task.status}${task.endedBy ? ` (by ${task.endedBy.name})` : ''}.`);
-      const claimed = await deps.db.actionToken.updateMany({ where: { id: row.id, usedAt: null, revokedAt: null }, data: { usedAt: now } });
-      if (claimed.count !== 1) throw new AppError('GONE', 'This link has already been used.');
-      try {
-        return await this.act(callerFromToken(row.staff), state.sprintId, task.key, action, 'link');
-      } catch (err) {
-        // Nothing happened: give the link back, unless the task has ended meanwhile.
-        if (!(err instanceof AppError && err.code === 'CONFLICT')) await deps.db.actionToken.update({ where: { id: row.id }, data: { usedAt: null } });
-        throw err;
-      }
+      // Nothing happened: the link is given back, unless the task has ended meanwhile.
+      return spendActionToken(deps.db, row, now, () => this.act(linkHolder(row.staff), state.sprintId, task.key, action, 'link'), (err) => err instanceof AppError && err.code === 'CONFLICT');
     },
 
     /**
@@ -252,11 +244,11 @@ export function createSprintService(deps: SprintServiceDeps) {
      * email's other tasks; it stops with the sprint. Only the staff member it was sent to may use it.
      */
     async actWithReplyToken(token: string, senderEmail: string, commands: { taskIndex?: number; action: Exclude<TaskAction, { type: 'reassign' | 'note' }> }[], now: Date = new Date()) {
-      const row = await findToken(deps.db, token, REPLY_TOKEN_PURPOSE, now);
+      const row = await findActionToken(deps.db, token, now, [REPLY_TOKEN_PURPOSE]);
       if (row.staff.email.toLowerCase() !== senderEmail.trim().toLowerCase()) {
         throw new AppError('FORBIDDEN', 'This reply did not come from the person the email was sent to.');
       }
-      const keys = (row.scope as { tasks?: string[] }).tasks ?? [];
+      const keys = (row.scope as { tasks?: string[] } | null)?.tasks ?? [];
       const results: { taskKey: string; ok: boolean; message: string }[] = [];
       for (const c of commands) {
         const taskKey = keys.length === 1 && c.taskIndex === undefined ? keys[0] : c.taskIndex !== undefined ? keys[c.taskIndex - 1] : undefined;
@@ -265,7 +257,7 @@ export function createSprintService(deps: SprintServiceDeps) {
           continue;
         }
         try {
-          const task = await this.act({ ...callerFromToken(row.staff), channel: 'reply' }, row.workflowId!, taskKey, c.action, 'email-reply');
+          const task = await this.act(linkHolder(row.staff, 'reply'), row.workflowId, taskKey, c.action, 'email-reply');
           results.push({ taskKey, ok: true, message: `${task.title}: recorded as ${task.status}` });
         } catch (err) {
           if (!(err instanceof AppError)) throw err;
@@ -278,23 +270,3 @@ export function createSprintService(deps: SprintServiceDeps) {
 }
 
 export type SprintService = ReturnType<typeof createSprintService>;
-
-function callerFromToken(staff: { id: string; name: string; agencyId: string; roles: string[] }): Caller {
-  // A link acts for its owner only, never with the owner's wider roles.
-  return { staffId: staff.id, name: staff.name, agencyId: staff.agencyId, roles: staff.roles.filter((r) => r === 'staff'), channel: 'link' };
-}
-
-async function findToken(db: Db, token: string, purpose: string, now: Date) {
-  if (!/^[\w-]{20,100}$/.test(token)) throw new AppError('NOT_FOUND', 'This link is not valid. Check that the whole link was copied.');
-  const row = await db.actionToken.findUnique({
-    where: { tokenHash: hashToken(token) },
-    include: { staff: { select: { id: true, name: true, email: true, agencyId: true, roles: true, active: true } } },
-  });
-  if (!row || row.purpose !== purpose || !row.workflowId || !row.staff.active) {
-    throw new AppError('NOT_FOUND', 'This link is not valid. Check that the whole link was copied.');
-  }
-  if (row.usedAt) throw new AppError('GONE', 'This link has already been used.');
-  if (row.revokedAt) throw new AppError('GONE', 'This link no longer works: the task has ended, been reassigned, or the sprint has closed.');
-  if (row.expiresAt <= now) throw new AppError('GONE', 'This link has expired.');
-  return row;
-}
