@@ -15,8 +15,12 @@
 // (api/inbound-main.ts): whatever a message costs, the API's event loop does not pay it.
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { simpleParser, type HeaderValue, type ParsedMail, type SimpleParserOptions } from 'mailparser';
-import { parseReplyCommands, saysAcknowledged, type ParsedReply, type ReplyCommand } from '../domain/reply-commands';
-import { PLAN_REPLY_TOKEN_PURPOSE, REPLY_TOKEN_PURPOSE } from '../domain/tokens';
+import { parseReplyCommands, saysAcknowledged } from '../domain/reply-commands';
+import { PLAN_REPLY_TOKEN_PURPOSE, REPLY_TOKEN_PURPOSE, TOKEN_PURPOSES, type ReplyPurpose } from '../domain/tokens';
+import { forgedReplyEmail } from '../domain/emails/forged-reply';
+import { planAcknowledgedEmail, planReplyNotUnderstoodEmail } from '../domain/emails/plan-reply-answer';
+import { replyAnswerEmail } from '../domain/emails/reply-answer';
+import { lookupActionToken } from './links/tokens';
 import type { Db } from '../runtime/db';
 import type { Logger } from '../runtime/logger';
 import type { Mailer } from '../runtime/mailer';
@@ -108,24 +112,23 @@ export interface ReplyAddressOwner {
 }
 
 const NOT_A_REPLY_ADDRESS = 'This reply address is not valid. Open the link in the careloop email instead.';
-const NO_LONGER_WORKS: Record<string, string> = {
-  [REPLY_TOKEN_PURPOSE]: 'This reply address no longer works: its tasks have ended or the sprint has closed.',
-  [PLAN_REPLY_TOKEN_PURPOSE]: 'This reply address no longer works: the plan change has been acknowledged, or a newer version of the plan has replaced it.',
-};
 
 /**
- * Whether a reply token still works: one indexed read of its row, with the rules the sprint and
- * plan services apply when they act on it (they check again then, as the token may be spent in
- * between). Throws a 550 SmtpError, with the words the sender's server passes on, when it does not.
+ * Whether a reply token still works: the one token lookup (api/links/tokens.ts) that the sprint
+ * and plan services apply again when they act on it (the token may be spent in between). Throws
+ * a 550 SmtpError, with the words the sender's server passes on, when it does not.
  */
-export async function checkReplyToken(db: Db, token: string, purposes: readonly string[], now: Date): Promise<ReplyAddressOwner> {
-  const row = await db.actionToken.findUnique({
-    where: { tokenHash: hashToken(token) },
-    select: { purpose: true, workflowId: true, usedAt: true, revokedAt: true, expiresAt: true, staff: { select: { name: true, email: true, active: true } } },
-  });
-  if (!row || !purposes.includes(row.purpose) || !row.workflowId || !row.staff.active) throw smtpError(550, NOT_A_REPLY_ADDRESS);
-  if (row.usedAt || row.revokedAt || row.expiresAt <= now) throw smtpError(550, NO_LONGER_WORKS[row.purpose] ?? NOT_A_REPLY_ADDRESS);
-  return { purpose: row.purpose, owner: { name: row.staff.name, email: row.staff.email } };
+export async function checkReplyToken(db: Db, token: string, purposes: readonly ReplyPurpose[], now: Date): Promise<ReplyAddressOwner> {
+  const found = await lookupActionToken(db, token, now, purposes);
+  if ('refused' in found) throw smtpError(550, found.refused.purpose ? TOKEN_PURPOSES[found.refused.purpose].noLongerWorks : NOT_A_REPLY_ADDRESS);
+  return { purpose: found.row.purpose, owner: { name: found.row.staff.name, email: found.row.staff.email } };
+}
+
+/** A refusal while acting on a reply (the address stopped working since RCPT): 550, in words the sender's server passes on. */
+function replyAddressRefusal(err: AppError): SmtpError {
+  if (err.code === 'GONE') return smtpError(550, TOKEN_PURPOSES[REPLY_TOKEN_PURPOSE].noLongerWorks);
+  if (err.code === 'NOT_FOUND') return smtpError(550, NOT_A_REPLY_ADDRESS);
+  return smtpError(550, err.userMessage);
 }
 
 /** The answer to a message the parser would not read: it is the message, so no retry (5xx). */
@@ -145,54 +148,17 @@ function headerText(value: HeaderValue | undefined): string | undefined {
   return undefined;
 }
 
-const REPLY_SYNTAX = [
-  'Write one line per task, starting with its number if the email listed several:',
-  '  1 done',
-  '  2 not applicable: <why it does not apply>',
-  '  3 refused: <why the participant refused> / managed: <how it was managed>',
-  'Or open the link in the email.',
-];
-
 type ActResult = Awaited<ReturnType<SprintService['actWithReplyToken']>>;
 
-/** The email back to the owner: what was recorded, what was not and why. */
-export function replyConfirmation(name: string, reply: ParsedReply, results: ActResult['results']): { subject: string; text: string } {
-  const label = (c: ReplyCommand | undefined) => (c?.taskIndex !== undefined ? `Task ${c.taskIndex}: ` : '');
-  const recorded = results.flatMap((r, i) => (r.ok ? [`  ${label(reply.commands[i])}${r.message}`] : []));
-  const failed = results.flatMap((r, i) => {
-    if (r.ok) return [];
-    const c = reply.commands[i];
-    // No task matched the number: say so, rather than ask for a number that was given.
-    const message = !r.taskKey && c?.taskIndex !== undefined ? 'The email has no task with that number.' : r.message;
-    return [`  ${label(c)}${message}`];
-  });
-  const unclear = reply.unrecognised.map((u) => `  "${u.line}": ${u.problem}`);
-  const subject =
-    results.length === 0
-      ? 'careloop: your reply could not be read'
-      : failed.length === 0
-        ? 'careloop: recorded from your reply'
-        : recorded.length === 0
-          ? 'careloop: nothing was recorded from your reply'
-          : 'careloop: part of your reply was not recorded';
-  const text = [
-    `Hello ${name},`,
-    '',
-    ...(results.length === 0 ? ['careloop found no command it knows in your reply, so nothing was recorded.', ''] : []),
-    ...(recorded.length ? ['Recorded:', ...recorded, ''] : []),
-    ...(failed.length ? ['Not recorded:', ...failed, ''] : []),
-    ...(unclear.length ? ['Not understood, so nothing was done with these lines:', ...unclear, ''] : []),
-    ...(failed.length || unclear.length || results.length === 0 ? [...REPLY_SYNTAX, ''] : []),
-  ].join('\n');
-  return { subject, text };
-}
+/** The email back to the owner: what was recorded, what was not and why (domain/emails/reply-answer.ts). */
+export const replyConfirmation = replyAnswerEmail;
 
 export async function startInboundListener(opts: InboundListenerOptions): Promise<InboundListener> {
   const { inboundDomain, sprints, mailer, logger } = opts;
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const inFlight = new Set<Promise<unknown>>();
   const ownerNotified = new Map<string, number>();
-  const purposes = opts.plans ? [REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE] : [REPLY_TOKEN_PURPOSE];
+  const purposes: ReplyPurpose[] = opts.plans ? [REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE] : [REPLY_TOKEN_PURPOSE];
   /** What RCPT found for each accepted recipient, so DATA need not look again. */
   const checked = new WeakMap<SMTPServerAddress, ReplyAddressOwner>();
   /** Logs may correlate replies to a token, never hold it. */
@@ -246,9 +212,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
       // The token stopped working since RCPT (its sprint closed meanwhile). The sender is not
       // known to be its owner, so only their own server, through this code, tells them.
       log.info({ code: err.code }, 'refused a reply to an address that does not work');
-      if (err.code === 'NOT_FOUND') throw smtpError(550, NOT_A_REPLY_ADDRESS);
-      if (err.code === 'GONE') throw smtpError(550, NO_LONGER_WORKS[REPLY_TOKEN_PURPOSE]!);
-      throw smtpError(550, err.userMessage);
+      throw replyAddressRefusal(err);
     }
 
     const recorded = outcome.results.filter((r) => r.ok).length;
@@ -256,7 +220,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
       { staffId: outcome.staff.id, recorded, notRecorded: outcome.results.length - recorded, notUnderstood: reply.unrecognised.length },
       reply.commands.length ? 'acted on an email reply' : 'an email reply held no commands',
     );
-    const answer = replyConfirmation(outcome.staff.name, reply, outcome.results);
+    const answer = replyAnswerEmail(outcome.staff.name, reply, outcome.results);
     // The action stands whether or not this email goes out: a failure here must not make the
     // sender's server retry and act twice.
     await mailer
@@ -274,21 +238,16 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
         return 'OK: received';
       }
       await mailer
-        .send({ to: owner.email, subject: 'careloop: nothing was recorded from your reply', text: `Hello ${owner.name},\n\nTo acknowledge the plan change, reply with the word "acknowledged" on the first line, or open the link in the email.\n`, headers: answerHeaders(mail) })
+        .send({ to: owner.email, ...planReplyNotUnderstoodEmail({ name: owner.name }), headers: answerHeaders(mail) })
         .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
       return 'OK: reply received';
     }
     try {
       const outcome = await plans.acknowledgeWithPlanReply(token, from);
       log.info({ staffId: outcome.staff.id, version: outcome.version }, 'acknowledged a plan version by email reply');
-      const when = outcome.recipient.acknowledgedAt;
+      const answer = planAcknowledgedEmail({ name: outcome.staff.name, version: outcome.version, at: String(outcome.recipient.acknowledgedAt), channel: String(outcome.recipient.channel) });
       await mailer
-        .send({
-          to: outcome.staff.email,
-          subject: 'careloop: acknowledgement recorded',
-          text: `Hello ${outcome.staff.name},\n\nYour acknowledgement of version ${outcome.version} of the plan is recorded (${when}, by ${outcome.recipient.channel}).\n`,
-          headers: answerHeaders(mail),
-        })
+        .send({ to: outcome.staff.email, ...answer, headers: answerHeaders(mail) })
         .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
       return 'OK: reply received';
     } catch (err) {
@@ -315,17 +274,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     await mailer
       .send({
         to: owner.email,
-        subject: 'careloop: a reply to your email was not accepted',
-        text: [
-          `Hello ${owner.name},`,
-          '',
-          `careloop received a reply to an email it sent you, but from another address (${seen.claimedFrom}).`,
-          'Nothing was changed.',
-          '',
-          `If that was you, reply again from ${owner.email}, or open the link in the email.`,
-          'If it was not you, tell your coordinator: someone else may have a copy of that email.',
-          '',
-        ].join('\n'),
+        ...forgedReplyEmail({ ownerName: owner.name, ownerEmail: owner.email, claimedFrom: seen.claimedFrom }),
         headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
       })
       .catch((err: unknown) => log.error({ err }, 'could not tell the owner about a refused email reply'));

@@ -20,22 +20,37 @@ export interface ActionTokenRow {
   staff: { id: string; name: string; email: string; agencyId: string; roles: string[]; active: boolean };
 }
 
+/** A token that does not work, and why; `purpose` when the token was found (a reply address words its refusal by it). */
+export interface TokenRefusal {
+  error: AppError;
+  purpose?: TokenPurpose;
+}
+
 /**
- * Finds a live token whose purpose is one of `purposes` (all purposes when omitted). A token that
- * does not exist, has another purpose or names a deactivated person is "not valid", word for
- * word the same answer, so the answer tells a guesser nothing.
+ * Looks a token up and checks it, in this order: its shape, a row whose purpose is one of
+ * `purposes` (all when omitted) with its workflow and an active holder, then used, revoked and
+ * expired. A token that does not exist, has another purpose or names a deactivated person is "not
+ * valid", word for word the same answer, so the answer tells a guesser nothing.
  */
-export async function findActionToken(db: Db, token: string, now: Date, purposes?: readonly TokenPurpose[]): Promise<ActionTokenRow> {
-  if (!TOKEN_SHAPE.test(token)) throw LINK_NOT_VALID();
+export async function lookupActionToken(db: Db, token: string, now: Date, purposes?: readonly TokenPurpose[]): Promise<{ row: ActionTokenRow } | { refused: TokenRefusal }> {
+  if (!TOKEN_SHAPE.test(token)) return { refused: { error: LINK_NOT_VALID() } };
   const row = await db.actionToken.findUnique({
     where: { tokenHash: hashToken(token) },
     select: { id: true, purpose: true, workflowId: true, scope: true, usedAt: true, revokedAt: true, expiresAt: true, staff: { select: holderSelect } },
   });
-  if (!row || !isTokenPurpose(row.purpose) || (purposes && !purposes.includes(row.purpose)) || !row.workflowId || !row.staff.active) throw LINK_NOT_VALID();
-  if (row.usedAt) throw new AppError('GONE', 'This link has already been used.');
-  if (row.revokedAt) throw new AppError('GONE', TOKEN_PURPOSES[row.purpose].noLongerWorks);
-  if (row.expiresAt <= now) throw new AppError('GONE', 'This link has expired.');
-  return { id: row.id, purpose: row.purpose, workflowId: row.workflowId, scope: row.scope, expiresAt: row.expiresAt, staff: row.staff };
+  if (!row || !isTokenPurpose(row.purpose) || (purposes && !purposes.includes(row.purpose)) || !row.workflowId || !row.staff.active) return { refused: { error: LINK_NOT_VALID() } };
+  const gone = (message: string) => ({ refused: { error: new AppError('GONE', message), purpose: row.purpose as TokenPurpose } });
+  if (row.usedAt) return gone('This link has already been used.');
+  if (row.revokedAt) return gone(TOKEN_PURPOSES[row.purpose].noLongerWorks);
+  if (row.expiresAt <= now) return gone('This link has expired.');
+  return { row: { id: row.id, purpose: row.purpose, workflowId: row.workflowId, scope: row.scope, expiresAt: row.expiresAt, staff: row.staff } };
+}
+
+/** `lookupActionToken`, throwing its refusal: a 404 for "not valid", a 410 for used, revoked or expired. */
+export async function findActionToken(db: Db, token: string, now: Date, purposes?: readonly TokenPurpose[]): Promise<ActionTokenRow> {
+  const found = await lookupActionToken(db, token, now, purposes);
+  if ('refused' in found) throw found.refused.error;
+  return found.row;
 }
 
 /**

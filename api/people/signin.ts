@@ -8,8 +8,9 @@ import { html, page } from '../html';
 import { DEFAULT_SESSION_IDLE_MS, SESSION_COOKIE } from '../auth';
 import { hashToken, newToken } from '../../runtime/secrets';
 import type { AppDeps, WebHelpers } from '../app';
+import { signinLinkEmail } from '../../domain/emails/signin-link';
+import { SIGNIN_LINK_TTL_MS } from '../../domain/tokens';
 
-const SIGNIN_LINK_TTL_MS = 15 * 60_000;
 export const SESSION_TTL_MS = 12 * 60 * 60_000;
 
 const ZSigninRequest = z.object({
@@ -74,11 +75,7 @@ export function signinRoutes(deps: AppDeps, web: WebHelpers): Router {
         },
       });
       const link = `${deps.config.publicBaseUrl}/signin/${token}`;
-      await deps.mailer.send({
-        to: email,
-        subject: 'Your careloop sign-in link',
-        text: `Hello ${staff.name},\n\nOpen this link within 15 minutes to sign in to careloop:\n\n${link}\n\nIf you did not ask to sign in, ignore this email.\n`,
-      });
+      await deps.mailer.send({ to: email, ...signinLinkEmail({ name: staff.name, link, minutes: SIGNIN_LINK_TTL_MS / 60_000 }) });
       deps.logger.info({ staffId: staff.id }, 'sign-in link sent');
     }
     // The same answer whether or not the address is known: the page reveals nobody.
