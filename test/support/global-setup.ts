@@ -1,22 +1,22 @@
 // Once per `npm test`: a PostgreSQL server (DATABASE_URL's, or an embedded one), a template
-// database with every migration applied by `prisma migrate deploy`, and the workflow bundle.
+// database with every migration applied by `prisma migrate deploy`, and the workflow bundle
+// (built as the unit tier builds it, global-setup-unit.ts).
 // Each test file then clones the template into a database of its own.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../runtime/embedded';
 import { migrateDeploy } from '../../runtime/migrate';
 import { ensureTemporalBinaries } from '../../runtime/temporal-binaries';
+import { writeWorkflowBundle } from './global-setup-unit';
 import { freePort } from './ports';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     postgresServerUrl: string;
     templateDatabase: string;
-    workflowBundlePath: string;
   }
 }
 
@@ -43,12 +43,7 @@ export async function setup(project: TestProject): Promise<void> {
   templateUrl.pathname = `/${template}`;
   await migrateDeploy(templateUrl.toString());
 
-  const bundle = await bundleWorkflowCode({
-    workflowsPath: path.resolve(__dirname, '../../workflows/index.ts'),
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
-  });
-  const bundlePath = path.join(tmp, 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
+  const bundlePath = await writeWorkflowBundle(tmp);
 
   project.provide('postgresServerUrl', serverUrl);
   project.provide('templateDatabase', template);
