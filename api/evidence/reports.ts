@@ -5,12 +5,25 @@
 // Dispute); figures are defined in docs/evidence-report.md and domain/stats.ts.
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { RISK_LEVELS, type RiskLevel } from '../../domain/escalation';
-import { median, minutesBetween, percentile, share } from '../../domain/stats';
+import {
+  acknowledgementFigures,
+  disputeFigures,
+  escalationFigures,
+  firstContactFigures,
+  isClosedSprint,
+  sprintCounts,
+  sprintTaskFigures,
+  type AcknowledgementFigures,
+  type DisputeFigures,
+  type EscalationFigures,
+  type FirstContactFigures,
+  type SprintCounts,
+  type SprintTaskFigures,
+} from '../../domain/evidence';
 import { createAccess } from '../access';
 import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
-import { zonedLocalToInstant } from '../sprints/pages';
+import { zonedLocalToInstant } from '../../domain/format';
 import type { Caller } from '../sprints/service';
 
 const DAY_MS = 86_400_000;
@@ -30,25 +43,15 @@ export const ZTimelinessQuery = z
   })
   .strict();
 
-type Counts<K extends string> = Record<K, number>;
-
 export interface TimelinessReport {
   period: { from: string; to: string; timeZone: string };
   scope: { agencyId: string | null };
-  sprints: { discharged: number; open: number; cancelled: number; closed: number };
-  firstContact: { sprintsClosed: number; withContact: number; withoutContact: number; medianMinutes?: number; p90Minutes?: number };
-  sprintTasks: { tasks: number; notApplicable: number; applicable: number; doneOnTime: number; doneLate: number; refused: number; notDone: number; onTimeShare?: number };
-  acknowledgements: { versionsRequiringAcknowledgement: number; acknowledged: number; medianMinutes?: number; p90Minutes?: number; byChannel: Record<string, number> };
-  escalations: {
-    raised: number;
-    open: number;
-    resolved: number;
-    promoted: number;
-    withinTimeframe: number;
-    withinTimeframeShare?: number;
-    byTier: Record<RiskLevel, { raised: number; resolved: number; withinTimeframe: number; acknowledgedOnTime: number; respondedOnTime: number; resolvedOnTime: number }>;
-  };
-  disputes: { raised: number; open: number; byStage: Record<'1' | '2' | '3', Counts<'resolved' | 'decided' | 'withdrawn' | 'open'>>; medianWorkingDaysToClose?: number };
+  sprints: SprintCounts;
+  firstContact: FirstContactFigures;
+  sprintTasks: SprintTaskFigures;
+  acknowledgements: AcknowledgementFigures;
+  escalations: EscalationFigures;
+  disputes: DisputeFigures;
   refusals: { sprintId: string; participantRef: string; taskKey: string; task: string; owner: string; endedAt: string | null; reason: string | null; managedHow: string | null }[];
 }
 
@@ -62,9 +65,6 @@ function instantOf(value: string, timeZone: string, endOfDay: boolean, field: st
   if ('problem' in r) throw new AppError('INVALID_INPUT', 'The query has invalid fields.', { fields: [{ field, message: r.problem }] });
   return r.instant;
 }
-
-const zeroTier = () => ({ raised: 0, resolved: 0, withinTimeframe: 0, acknowledgedOnTime: 0, respondedOnTime: 0, resolvedOnTime: 0 });
-const zeroStage = () => ({ resolved: 0, decided: 0, withdrawn: 0, open: 0 });
 
 export function createReportService(deps: { db: Db; timeZone: string; now?: () => Date }) {
   const now = () => deps.now?.() ?? new Date();
@@ -103,78 +103,23 @@ export function createReportService(deps: { db: Db; timeZone: string; now?: () =
       ]);
 
       // Sprints: closed ones carry the figures; open ones have not reported yet.
-      const closed = sprints.filter((s) => s.status === 'completed' || s.status === 'completed-with-gaps');
-      const contacts = closed.flatMap((s) => (s.firstContactMinutes === null ? [] : [s.firstContactMinutes]));
+      const closed = sprints.filter((s) => isClosedSprint(s.status));
       const tasks = closed.flatMap((s) => s.tasks.map((t) => ({ ...t, participantId: s.participant.id, participantRef: s.participant.localRef })));
       // The figures count the agency's work; the rows that name a person are for that person's care team.
       const refused = tasks.filter((t) => t.status === 'rejected');
       const shown = await access.visible(caller, refused.map((t) => t.participantId), 'report-row');
       const refusals = refused.filter((t) => shown.has(t.participantId));
       await access.logReads(caller, [...new Set(refusals.map((t) => t.participantId))].map((participantId) => ({ participantId, what: 'report' })));
-      const notApplicable = tasks.filter((t) => t.statusReason === 'not-applicable').length;
-      const doneOnTime = tasks.filter((t) => t.status === 'completed' && t.onTime).length;
-      const applicable = tasks.length - notApplicable;
-
-      const ackMinutes: number[] = [];
-      const byChannel: Record<string, number> = {};
-      for (const v of versions) {
-        for (const a of v.acknowledgements) {
-          ackMinutes.push(minutesBetween(v.createdAt.getTime(), a.acknowledgedAt.getTime()));
-          byChannel[a.channel] = (byChannel[a.channel] ?? 0) + 1;
-        }
-      }
-
-      const byTier = Object.fromEntries(RISK_LEVELS.map((l) => [l, zeroTier()])) as TimelinessReport['escalations']['byTier'];
-      let withinTimeframe = 0;
-      for (const e of escalations) {
-        const t = byTier[e.riskLevel as RiskLevel] ?? (byTier[e.riskLevel as RiskLevel] = zeroTier());
-        const resolved = e.status === 'resolved';
-        // Within the tier's timeframe: resolved without promotion, every step inside its window.
-        const within = resolved && e.promotions === 0 && !!e.acknowledgedOnTime && !!e.respondedOnTime && !!e.resolvedOnTime;
-        t.raised += 1;
-        t.resolved += Number(resolved);
-        t.withinTimeframe += Number(within);
-        t.acknowledgedOnTime += Number(!!e.acknowledgedOnTime);
-        t.respondedOnTime += Number(!!e.respondedOnTime);
-        t.resolvedOnTime += Number(!!e.resolvedOnTime);
-        withinTimeframe += Number(within);
-      }
-      const resolvedEscalations = escalations.filter((e) => e.status === 'resolved').length;
-
-      const byStage = { '1': zeroStage(), '2': zeroStage(), '3': zeroStage() };
-      for (const d of disputes) {
-        const stage = byStage[String(d.stage) as '1' | '2' | '3'];
-        const status = d.status as keyof ReturnType<typeof zeroStage>;
-        if (stage && status in stage) stage[status] += 1;
-      }
-      const daysToClose = disputes.flatMap((d) => (d.status !== 'open' && d.workingDaysToClose !== null ? [d.workingDaysToClose] : []));
 
       return {
         period: { from: from.toISOString(), to: to.toISOString(), timeZone: deps.timeZone },
         scope: { agencyId },
-        sprints: { discharged: sprints.length, open: sprints.filter((s) => s.status === 'open').length, cancelled: sprints.filter((s) => s.status === 'cancelled').length, closed: closed.length },
-        firstContact: { sprintsClosed: closed.length, withContact: contacts.length, withoutContact: closed.length - contacts.length, medianMinutes: median(contacts), p90Minutes: percentile(contacts, 90) },
-        sprintTasks: {
-          tasks: tasks.length,
-          notApplicable,
-          applicable,
-          doneOnTime,
-          doneLate: tasks.filter((t) => t.status === 'completed' && !t.onTime).length,
-          refused: tasks.filter((t) => t.status === 'rejected').length,
-          notDone: tasks.filter((t) => t.status === 'failed').length,
-          onTimeShare: share(doneOnTime, applicable),
-        },
-        acknowledgements: { versionsRequiringAcknowledgement: versions.length, acknowledged: ackMinutes.length, medianMinutes: median(ackMinutes), p90Minutes: percentile(ackMinutes, 90), byChannel },
-        escalations: {
-          raised: escalations.length,
-          open: escalations.length - resolvedEscalations,
-          resolved: resolvedEscalations,
-          promoted: escalations.filter((e) => e.promotions > 0).length,
-          withinTimeframe,
-          withinTimeframeShare: share(withinTimeframe, resolvedEscalations),
-          byTier,
-        },
-        disputes: { raised: disputes.length, open: disputes.filter((d) => d.status === 'open').length, byStage, medianWorkingDaysToClose: median(daysToClose) },
+        sprints: sprintCounts(sprints),
+        firstContact: firstContactFigures(closed),
+        sprintTasks: sprintTaskFigures(tasks),
+        acknowledgements: acknowledgementFigures(versions),
+        escalations: escalationFigures(escalations),
+        disputes: disputeFigures(disputes),
         refusals: refusals.map((t) => ({ sprintId: t.sprintId, participantRef: t.participantRef, taskKey: t.key, task: t.title, owner: t.owner.name, endedAt: t.endedAt?.toISOString() ?? null, reason: t.reason, managedHow: t.managedHow })),
       };
     },

@@ -4,7 +4,7 @@
 // workflow is queried one by one.
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { RISK_LEVELS, TIER_RANK, type RiskLevel } from '../../domain/escalation';
+import { addRosterItem, emptyRosterRow, orderRoster, overdueCountOf, ROSTER_ORDER, tierOfRank, type RosterItem, type RosterProcess, type RosterRow } from '../../domain/roster';
 import { createAccess } from '../access';
 import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
@@ -22,41 +22,8 @@ const PAGE_SIZE = 1000;
 const MAX_PAGES = 20;
 /** How many people one visibility query names (CareloopParticipant IN (...)). */
 const PARTICIPANTS_PER_QUERY = 200;
-const SPRINT_WINDOW_MS = 72 * 3600_000;
 
-export type RosterProcess = 'sprint' | 'plan-change' | 'escalation' | 'dispute';
-
-export interface RosterItem {
-  workflowId: string;
-  process: RosterProcess;
-  status: string;
-  action: string;
-  owner?: { id: string; name: string; agency: string };
-  dueAt?: string;
-  overdue: boolean;
-  /** Open overdue tasks of a sprint, or escalated acknowledgements of a plan change. */
-  overdueCount: number;
-  escalationTier?: RiskLevel;
-  /** Where a person looks at it: the sprint page, or the API resource. */
-  href: string;
-}
-
-export interface RosterRow {
-  participant: { id: string; localRef: string; displayName: string };
-  flags: {
-    /** Open escalations by tier, and the highest. */
-    escalations: Record<RiskLevel, number>;
-    highestEscalationTier?: RiskLevel;
-    overdue: number;
-    /** Discharged in the last 72 hours: a post-discharge sprint is running. */
-    recentDischargeAt?: string;
-    unacknowledgedPlanChanges: number;
-    openDisputes: number;
-  };
-  /** The item due first: who owes what next. */
-  next?: RosterItem;
-  items: RosterItem[];
-}
+export type { RosterItem, RosterProcess, RosterRow } from '../../domain/roster';
 
 export interface Roster {
   generatedAt: string;
@@ -67,16 +34,6 @@ export interface Roster {
   truncated: boolean;
 }
 
-export const ROSTER_ORDER = [
-  'highest open escalation tier',
-  'overdue items',
-  'discharged within 72 h',
-  'unacknowledged plan changes',
-  'open disputes',
-  'next due time',
-];
-
-const TIER_BY_RANK = Object.fromEntries(Object.entries(TIER_RANK).map(([k, v]) => [v, k])) as Record<number, RiskLevel>;
 const PROCESSES: readonly string[] = ['sprint', 'plan-change', 'escalation', 'dispute'];
 
 const DEFAULT_ACTION: Record<RosterProcess, string> = {
@@ -105,20 +62,6 @@ function isOpenWork(w: WorkflowListItem): w is WorkflowListItem & { process: Ros
   if (!w.process || !PROCESSES.includes(w.process) || !w.participant) return false;
   if (w.process === 'plan-change') return w.status === 'awaiting-acknowledgements';
   return true;
-}
-
-export function compareRows(a: RosterRow, b: RosterRow): number {
-  const rank = (r: RosterRow) => (r.flags.highestEscalationTier ? TIER_RANK[r.flags.highestEscalationTier] : 0);
-  const due = (r: RosterRow) => (r.next?.dueAt ? Date.parse(r.next.dueAt) : Number.MAX_SAFE_INTEGER);
-  return (
-    rank(b) - rank(a) ||
-    b.flags.overdue - a.flags.overdue ||
-    Number(!!b.flags.recentDischargeAt) - Number(!!a.flags.recentDischargeAt) ||
-    b.flags.unacknowledgedPlanChanges - a.flags.unacknowledgedPlanChanges ||
-    b.flags.openDisputes - a.flags.openDisputes ||
-    due(a) - due(b) ||
-    a.participant.localRef.localeCompare(b.participant.localRef)
-  );
 }
 
 export function createRosterService(deps: { db: Db; temporal: Client; now?: () => Date }) {
@@ -195,18 +138,9 @@ export function createRosterService(deps: { db: Db; temporal: Client; now?: () =
         const p = participantById.get(w.participant);
         // A process for a participant the record does not know is not the huddle's to act on.
         if (!p) continue;
-        const row =
-          rows.get(p.id) ??
-          rows
-            .set(p.id, {
-              participant: p,
-              flags: { escalations: Object.fromEntries(RISK_LEVELS.map((l) => [l, 0])) as Record<RiskLevel, number>, overdue: 0, unacknowledgedPlanChanges: 0, openDisputes: 0 },
-              items: [],
-            })
-            .get(p.id)!;
-        const pastDue = w.nextDueAt !== undefined && Date.parse(w.nextDueAt) < at.getTime();
-        const overdueCount = Math.max(w.overdueCount ?? 0, pastDue ? 1 : 0);
-        const tier = w.process === 'escalation' && w.escalationTier ? TIER_BY_RANK[w.escalationTier] : undefined;
+        const row = rows.get(p.id) ?? rows.set(p.id, emptyRosterRow(p)).get(p.id)!;
+        const overdueCount = overdueCountOf(w.nextDueAt, w.overdueCount, at);
+        const tier = w.process === 'escalation' ? tierOfRank(w.escalationTier) : undefined;
         const item: RosterItem = {
           workflowId: w.workflowId,
           process: w.process,
@@ -219,28 +153,10 @@ export function createRosterService(deps: { db: Db; temporal: Client; now?: () =
           ...(tier ? { escalationTier: tier } : {}),
           href: hrefOf(w.process, w.workflowId),
         };
-        row.items.push(item);
-        row.flags.overdue += overdueCount;
-        if (tier) {
-          row.flags.escalations[tier] += 1;
-          if (!row.flags.highestEscalationTier || TIER_RANK[tier] > TIER_RANK[row.flags.highestEscalationTier]) row.flags.highestEscalationTier = tier;
-        }
-        if (w.process === 'plan-change') row.flags.unacknowledgedPlanChanges += 1;
-        if (w.process === 'dispute') row.flags.openDisputes += 1;
-        const discharge = dischargeBySprint.get(w.workflowId);
-        if (w.process === 'sprint' && discharge && at.getTime() - discharge.getTime() <= SPRINT_WINDOW_MS) {
-          const iso = discharge.toISOString();
-          if (!row.flags.recentDischargeAt || iso > row.flags.recentDischargeAt) row.flags.recentDischargeAt = iso;
-        }
-      }
-      const dueMs = (i: RosterItem) => (i.dueAt ? Date.parse(i.dueAt) : Number.MAX_SAFE_INTEGER);
-      const byDue = (a: RosterItem, b: RosterItem) => dueMs(a) - dueMs(b);
-      for (const row of rows.values()) {
-        row.items.sort(byDue);
-        row.next = row.items[0];
+        addRosterItem(row, item, { dischargeAt: dischargeBySprint.get(w.workflowId), now: at });
       }
       await access.logReads(caller, [...rows.keys()].map((participantId) => ({ participantId, what: 'roster' })));
-      return { generatedAt: at.toISOString(), sortedBy: ROSTER_ORDER, rows: [...rows.values()].sort(compareRows), truncated };
+      return { generatedAt: at.toISOString(), sortedBy: ROSTER_ORDER, rows: orderRoster(rows.values()), truncated };
     },
   };
 }

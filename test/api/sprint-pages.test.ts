@@ -9,7 +9,7 @@ import type { Worker } from '@temporalio/worker';
 import { SPRINT_TEMPLATE } from '../../domain/sprint';
 import { sprintStateQuery, sprintWorkflow } from '../../workflows';
 import { formatInstant } from '../../activities/email-content';
-import { instantToZonedLocal, zonedLocalToInstant } from '../../api/sprints/pages';
+import { instantToZonedLocal, zonedLocalToInstant } from '../../domain/format';
 import { buildTestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { mailerFor, TEST_LINKS } from '../support/mailer';

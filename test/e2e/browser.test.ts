@@ -15,7 +15,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { SPRINT_TEMPLATE } from '../../domain/sprint';
 import { sprintWorkflow } from '../../workflows';
-import { instantToZonedLocal } from '../../api/sprints/pages';
+import { instantToZonedLocal } from '../../domain/format';
 import { buildTestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { mailerFor, TEST_LINKS } from '../support/mailer';

@@ -1,0 +1,172 @@
+// The evidence figures commissioners ask for (seed 001, "What to evidence"), defined once: the
+// report service reads the care record, these functions turn its rows into figures. Terms are
+// explained in docs/evidence-report.md; medians and percentiles in domain/stats.ts.
+import { RISK_LEVELS, type RiskLevel } from './escalation';
+import { median, minutesBetween, percentile, share } from './stats';
+
+type Counts<K extends string> = Record<K, number>;
+
+export interface SprintCounts {
+  discharged: number;
+  open: number;
+  cancelled: number;
+  closed: number;
+}
+export interface FirstContactFigures {
+  sprintsClosed: number;
+  withContact: number;
+  withoutContact: number;
+  medianMinutes?: number;
+  p90Minutes?: number;
+}
+export interface SprintTaskFigures {
+  tasks: number;
+  notApplicable: number;
+  applicable: number;
+  doneOnTime: number;
+  doneLate: number;
+  refused: number;
+  notDone: number;
+  onTimeShare?: number;
+}
+export interface AcknowledgementFigures {
+  versionsRequiringAcknowledgement: number;
+  acknowledged: number;
+  medianMinutes?: number;
+  p90Minutes?: number;
+  byChannel: Record<string, number>;
+}
+export interface TierFigures {
+  raised: number;
+  resolved: number;
+  withinTimeframe: number;
+  acknowledgedOnTime: number;
+  respondedOnTime: number;
+  resolvedOnTime: number;
+}
+export interface EscalationFigures {
+  raised: number;
+  open: number;
+  resolved: number;
+  promoted: number;
+  withinTimeframe: number;
+  withinTimeframeShare?: number;
+  byTier: Record<RiskLevel, TierFigures>;
+}
+export type DisputeStageCounts = Counts<'resolved' | 'decided' | 'withdrawn' | 'open'>;
+export interface DisputeFigures {
+  raised: number;
+  open: number;
+  byStage: Record<'1' | '2' | '3', DisputeStageCounts>;
+  medianWorkingDaysToClose?: number;
+}
+
+/** A sprint counts as closed, and carries figures, when it completed (with or without gaps). */
+export function isClosedSprint(status: string): boolean {
+  return status === 'completed' || status === 'completed-with-gaps';
+}
+
+export function sprintCounts(sprints: readonly { status: string }[]): SprintCounts {
+  return {
+    discharged: sprints.length,
+    open: sprints.filter((s) => s.status === 'open').length,
+    cancelled: sprints.filter((s) => s.status === 'cancelled').length,
+    closed: sprints.filter((s) => isClosedSprint(s.status)).length,
+  };
+}
+
+/** Time to first contact after discharge, over closed sprints; null where no contact task was done. */
+export function firstContactFigures(closed: readonly { firstContactMinutes: number | null }[]): FirstContactFigures {
+  const contacts = closed.flatMap((s) => (s.firstContactMinutes === null ? [] : [s.firstContactMinutes]));
+  return { sprintsClosed: closed.length, withContact: contacts.length, withoutContact: closed.length - contacts.length, medianMinutes: median(contacts), p90Minutes: percentile(contacts, 90) };
+}
+
+/**
+ * Tasks of closed sprints. "On time" is the task's recorded `onTime` (completed by its due time,
+ * as the sprint wrote it at close); the share counts tasks that applied (not "not applicable").
+ */
+export function sprintTaskFigures(tasks: readonly { status: string; statusReason: string | null; onTime: boolean }[]): SprintTaskFigures {
+  const notApplicable = tasks.filter((t) => t.statusReason === 'not-applicable').length;
+  const doneOnTime = tasks.filter((t) => t.status === 'completed' && t.onTime).length;
+  const applicable = tasks.length - notApplicable;
+  return {
+    tasks: tasks.length,
+    notApplicable,
+    applicable,
+    doneOnTime,
+    doneLate: tasks.filter((t) => t.status === 'completed' && !t.onTime).length,
+    refused: tasks.filter((t) => t.status === 'rejected').length,
+    notDone: tasks.filter((t) => t.status === 'failed').length,
+    onTimeShare: share(doneOnTime, applicable),
+  };
+}
+
+/** Minutes from a version's publication to each acknowledgement, and acknowledgements by channel. */
+export function acknowledgementFigures(versions: readonly { createdAt: Date; acknowledgements: readonly { acknowledgedAt: Date; channel: string }[] }[]): AcknowledgementFigures {
+  const minutes: number[] = [];
+  const byChannel: Record<string, number> = {};
+  for (const v of versions) {
+    for (const a of v.acknowledgements) {
+      minutes.push(minutesBetween(v.createdAt.getTime(), a.acknowledgedAt.getTime()));
+      byChannel[a.channel] = (byChannel[a.channel] ?? 0) + 1;
+    }
+  }
+  return { versionsRequiringAcknowledgement: versions.length, acknowledged: minutes.length, medianMinutes: median(minutes), p90Minutes: percentile(minutes, 90), byChannel };
+}
+
+export interface EscalationRecord {
+  riskLevel: string;
+  status: string;
+  promotions: number;
+  acknowledgedOnTime: boolean | null;
+  respondedOnTime: boolean | null;
+  resolvedOnTime: boolean | null;
+}
+
+/** Handled within its tier's timeframe: resolved without promotion, every step inside its window. */
+export function withinTierTimeframe(e: EscalationRecord): boolean {
+  return e.status === 'resolved' && e.promotions === 0 && !!e.acknowledgedOnTime && !!e.respondedOnTime && !!e.resolvedOnTime;
+}
+
+const zeroTier = (): TierFigures => ({ raised: 0, resolved: 0, withinTimeframe: 0, acknowledgedOnTime: 0, respondedOnTime: 0, resolvedOnTime: 0 });
+
+export function escalationFigures(escalations: readonly EscalationRecord[]): EscalationFigures {
+  const byTier = Object.fromEntries(RISK_LEVELS.map((l) => [l, zeroTier()])) as Record<RiskLevel, TierFigures>;
+  let withinTimeframe = 0;
+  for (const e of escalations) {
+    const t = byTier[e.riskLevel as RiskLevel] ?? (byTier[e.riskLevel as RiskLevel] = zeroTier());
+    const resolved = e.status === 'resolved';
+    const within = withinTierTimeframe(e);
+    t.raised += 1;
+    t.resolved += Number(resolved);
+    t.withinTimeframe += Number(within);
+    t.acknowledgedOnTime += Number(!!e.acknowledgedOnTime);
+    t.respondedOnTime += Number(!!e.respondedOnTime);
+    t.resolvedOnTime += Number(!!e.resolvedOnTime);
+    withinTimeframe += Number(within);
+  }
+  const resolved = escalations.filter((e) => e.status === 'resolved').length;
+  return {
+    raised: escalations.length,
+    open: escalations.length - resolved,
+    resolved,
+    promoted: escalations.filter((e) => e.promotions > 0).length,
+    withinTimeframe,
+    withinTimeframeShare: share(withinTimeframe, resolved),
+    byTier,
+  };
+}
+
+const zeroStage = (): DisputeStageCounts => ({ resolved: 0, decided: 0, withdrawn: 0, open: 0 });
+
+/** Disputes by the stage they reached and how they ended; working days to close over closed ones. */
+export function disputeFigures(disputes: readonly { stage: number; status: string; workingDaysToClose: number | null }[]): DisputeFigures {
+  const byStage = { '1': zeroStage(), '2': zeroStage(), '3': zeroStage() };
+  for (const d of disputes) {
+    const stage = byStage[String(d.stage) as '1' | '2' | '3'];
+    const status = d.status as keyof DisputeStageCounts;
+    if (stage && status in stage) stage[status] += 1;
+  }
+  const daysToClose = disputes.flatMap((d) => (d.status !== 'open' && d.workingDaysToClose !== null ? [d.workingDaysToClose] : []));
+  return { raised: disputes.length, open: disputes.filter((d) => d.status === 'open').length, byStage, medianWorkingDaysToClose: median(daysToClose) };
+}

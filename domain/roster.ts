@@ -1,0 +1,120 @@
+// The huddle roster's rules: what makes a person's row, and the order rows are read in (riskiest
+// first). Pure: api/evidence/roster.ts gathers the open processes and names, this file decides.
+import { RISK_LEVELS, TIER_RANK, type RiskLevel } from './escalation';
+
+export type RosterProcess = 'sprint' | 'plan-change' | 'escalation' | 'dispute';
+
+export interface RosterItem {
+  workflowId: string;
+  process: RosterProcess;
+  status: string;
+  action: string;
+  owner?: { id: string; name: string; agency: string };
+  dueAt?: string;
+  overdue: boolean;
+  /** Open overdue tasks of a sprint, or escalated acknowledgements of a plan change. */
+  overdueCount: number;
+  escalationTier?: RiskLevel;
+  /** Where a person looks at it: the sprint page, or the API resource. */
+  href: string;
+}
+
+export interface RosterRow {
+  participant: { id: string; localRef: string; displayName: string };
+  flags: {
+    /** Open escalations by tier, and the highest. */
+    escalations: Record<RiskLevel, number>;
+    highestEscalationTier?: RiskLevel;
+    overdue: number;
+    /** Discharged in the last 72 hours: a post-discharge sprint is running. */
+    recentDischargeAt?: string;
+    unacknowledgedPlanChanges: number;
+    openDisputes: number;
+  };
+  /** The item due first: who owes what next. */
+  next?: RosterItem;
+  items: RosterItem[];
+}
+
+/** The order rows are in, as people read it; `compareRows` is the same order as code. */
+export const ROSTER_ORDER = [
+  'highest open escalation tier',
+  'overdue items',
+  'discharged within 72 h',
+  'unacknowledged plan changes',
+  'open disputes',
+  'next due time',
+];
+
+/** How long after discharge a person counts as recently discharged: the sprint's 72 hours. */
+export const RECENT_DISCHARGE_MS = 72 * 3600_000;
+
+const TIER_BY_RANK = Object.fromEntries(Object.entries(TIER_RANK).map(([k, v]) => [v, k])) as Record<number, RiskLevel>;
+
+/** The tier an escalation's search attribute (its rank) names, if any. */
+export function tierOfRank(rank: number | undefined): RiskLevel | undefined {
+  return rank === undefined ? undefined : TIER_BY_RANK[rank];
+}
+
+/** Overdue items of one process: what it counts itself, and at least one when its next step is past due. */
+export function overdueCountOf(nextDueAt: string | undefined, counted: number | undefined, now: Date): number {
+  const pastDue = nextDueAt !== undefined && Date.parse(nextDueAt) < now.getTime();
+  return Math.max(counted ?? 0, pastDue ? 1 : 0);
+}
+
+export function emptyRosterRow(participant: RosterRow['participant']): RosterRow {
+  return {
+    participant,
+    flags: { escalations: Object.fromEntries(RISK_LEVELS.map((l) => [l, 0])) as Record<RiskLevel, number>, overdue: 0, unacknowledgedPlanChanges: 0, openDisputes: 0 },
+    items: [],
+  };
+}
+
+/** Adds one process to a person's row and raises the row's flags by it. */
+export function addRosterItem(row: RosterRow, item: RosterItem, opts: { dischargeAt?: Date; now: Date }): void {
+  row.items.push(item);
+  row.flags.overdue += item.overdueCount;
+  const tier = item.escalationTier;
+  if (tier) {
+    row.flags.escalations[tier] += 1;
+    if (!row.flags.highestEscalationTier || TIER_RANK[tier] > TIER_RANK[row.flags.highestEscalationTier]) row.flags.highestEscalationTier = tier;
+  }
+  if (item.process === 'plan-change') row.flags.unacknowledgedPlanChanges += 1;
+  if (item.process === 'dispute') row.flags.openDisputes += 1;
+  const discharge = opts.dischargeAt;
+  if (item.process === 'sprint' && discharge && opts.now.getTime() - discharge.getTime() <= RECENT_DISCHARGE_MS) {
+    const iso = discharge.toISOString();
+    if (!row.flags.recentDischargeAt || iso > row.flags.recentDischargeAt) row.flags.recentDischargeAt = iso;
+  }
+}
+
+/** Items due first come first; items with no due time last. */
+export function compareRosterItems(a: RosterItem, b: RosterItem): number {
+  const due = (i: RosterItem) => (i.dueAt ? Date.parse(i.dueAt) : Number.MAX_SAFE_INTEGER);
+  return due(a) - due(b);
+}
+
+/** ROSTER_ORDER, then the local reference so the order is total. */
+export function compareRows(a: RosterRow, b: RosterRow): number {
+  const rank = (r: RosterRow) => (r.flags.highestEscalationTier ? TIER_RANK[r.flags.highestEscalationTier] : 0);
+  const due = (r: RosterRow) => (r.next?.dueAt ? Date.parse(r.next.dueAt) : Number.MAX_SAFE_INTEGER);
+  return (
+    rank(b) - rank(a) ||
+    b.flags.overdue - a.flags.overdue ||
+    Number(!!b.flags.recentDischargeAt) - Number(!!a.flags.recentDischargeAt) ||
+    b.flags.unacknowledgedPlanChanges - a.flags.unacknowledgedPlanChanges ||
+    b.flags.openDisputes - a.flags.openDisputes ||
+    due(a) - due(b) ||
+    a.participant.localRef.localeCompare(b.participant.localRef)
+  );
+}
+
+/** Each row's items by due time, its next item, and the rows in ROSTER_ORDER. */
+export function orderRoster(rows: Iterable<RosterRow>): RosterRow[] {
+  const out = [...rows];
+  for (const row of out) {
+    row.items.sort(compareRosterItems);
+    row.next = row.items[0];
+  }
+  return out.sort(compareRows);
+}
