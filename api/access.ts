@@ -1,9 +1,12 @@
-// The one access helper: "may this caller see this person, or this process about them?" for
+// The one access helper, for API routes and pages alike: which role a route or page needs
+// (`allow`, `requireRole`), "may this caller see this person, or this process about them?" for
 // every API route, page, export, link page and the roster, and the access log that records
 // each read of a person's data. The rule itself is the table in `domain/access.ts`; this file
 // finds the caller's relation to the person in the care team.
 import { mayAccess, NO_RELATION, type AccessRelation, type AccessResource } from '../domain/access';
 import type { Db } from '../runtime/db';
+import type { RequestHandler } from 'express';
+import type { Role } from '../domain/roles';
 import { linkHolderRoles } from '../domain/tokens';
 import { AppError } from './errors';
 
@@ -30,6 +33,37 @@ export interface ReadRecord {
   participantId: string;
   what: string;
   item?: string | null;
+}
+
+export type Allowed = Role | 'any';
+
+/**
+ * The role gate: passes when the caller holds one of `allowed` (`any`: anyone signed in), else a
+ * 403 with `refusal` (words for this page or route) or one naming the role needed. Services call
+ * it too, so a rule holds whichever door a request came in by.
+ */
+export function requireRole(caller: { roles: readonly string[] }, allowed: readonly Allowed[], refusal?: string): void {
+  if (allowed.includes('any') || caller.roles.some((r) => (allowed as readonly string[]).includes(r))) return;
+  const you = caller.roles.join(', ') || 'no role';
+  throw new AppError('FORBIDDEN', refusal ? `${refusal} You are signed in as ${you}; ask an administrator if you need another role.` : `This needs the ${allowed.join(' or ')} role; you are signed in as ${you}.`);
+}
+
+/**
+ * The one-line rule every API route and page declares: `allow('coordinator')`,
+ * `allow('manager', 'admin')`, or `allow('any')` for anyone signed in. 401 when nobody is signed
+ * in (pages put `requireSignedIn` first, which sends the visitor to sign in), 403 otherwise.
+ */
+export function allow(...allowed: Allowed[]): RequestHandler {
+  return allowWith(undefined, ...allowed);
+}
+
+/** `allow`, with the words a person is refused in: "Only coordinators can start a sprint." */
+export function allowWith(refusal: string | undefined, ...allowed: Allowed[]): RequestHandler {
+  return (req, _res, next) => {
+    if (!req.principal) throw new AppError('UNAUTHENTICATED', 'Authentication required.');
+    requireRole(req.principal, allowed, refusal);
+    next();
+  };
 }
 
 /** The one answer for "no such person" and "not a person you work with": the two must not differ. */

@@ -1,5 +1,5 @@
 // Who is calling, and may they? API callers present a bearer token; web pages carry a session
-// cookie. Each route declares who may call it with one `allow(...)`.
+// cookie. Who may do what is api/access.ts: `allow(...)` on every route and page.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Role } from '../domain/roles';
 import type { Db } from '../runtime/db';
@@ -89,24 +89,6 @@ export function sessionAuth(db: Db, now: () => Date = () => new Date(), idleMs: 
         await db.session.deleteMany({ where: { id: session.id } });
         req.sessionEnded = true;
       }
-    }
-    next();
-  };
-}
-
-export type Allowed = Role | 'any';
-
-/**
- * The one-line access rule every route declares: `allow('coordinator')`, `allow('manager', 'admin')`,
- * or `allow('any')` for any signed-in staff member. 401 when nobody is signed in, 403 otherwise.
- */
-export function allow(...allowed: Allowed[]): RequestHandler {
-  return (req, _res, next) => {
-    const who = req.principal;
-    if (!who) throw new AppError('UNAUTHENTICATED', 'Authentication required.');
-    if (!allowed.includes('any') && !who.roles.some((r) => allowed.includes(r))) {
-      const need = allowed.join(' or ');
-      throw new AppError('FORBIDDEN', `This needs the ${need} role; you are signed in as ${who.roles.join(', ') || 'no role'}.`);
     }
     next();
   };

@@ -1,7 +1,8 @@
 // /api/disputes: raise an inter-agency dispute, read its live state, and act on it.
 // /api/policy/disputes: the working agreement in force (stages, roles, calendar).
 import { Router } from 'express';
-import { allow, requirePrincipal } from '../auth';
+import { requirePrincipal } from '../auth';
+import { allow } from '../access';
 import { callerOf } from '../sprints/service';
 import { describeDisputeAgreement, type DisputeService } from './service';
 

@@ -1,7 +1,8 @@
 // /api/escalations: raise an escalation, read its live state, and the chair's steps.
 // /api/policy/escalation: the tier policy in force.
 import { Router } from 'express';
-import { allow, requirePrincipal } from '../auth';
+import { requirePrincipal } from '../auth';
+import { allow } from '../access';
 import { callerOf } from '../sprints/service';
 import { describeEscalationPolicy, type EscalationService } from './service';
 

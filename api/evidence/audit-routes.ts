@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { verifyAuditChain } from '../../record/audit';
-import { allow } from '../auth';
+import { allow } from '../access';
 import type { AppDeps } from '../app';
 
 export function auditRoutes(deps: AppDeps): Router {

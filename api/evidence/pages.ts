@@ -6,7 +6,7 @@ import { formatInstant } from '../../domain/format';
 import type { SprintState } from '../../domain/sprint';
 import { html, page, type SafeHtml } from '../html';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
-import { AppError } from '../errors';
+import { allowWith } from '../access';
 import { callerOf } from '../sprints/service';
 import type { Roster, RosterItem, RosterRow } from './roster';
 import { figuresCsv, refusalsCsv, type TimelinessReport } from './reports';
@@ -27,12 +27,8 @@ export function relativeDue(dueIso: string, now: Date): string {
   return ms < 0 ? `overdue by ${span}` : `in ${span}`;
 }
 
-function requireManager(req: Request): void {
-  const roles = req.principal!.roles;
-  if (!roles.includes('manager') && !roles.includes('admin')) {
-    throw new AppError('FORBIDDEN', 'These pages are for managers and admins. Ask an administrator if you need the manager role.');
-  }
-}
+/** Only managers and admins see these pages. */
+const managers = allowWith('These pages are for managers and admins.', 'manager', 'admin');
 
 export function dashboardPages(deps: AppDeps, services: AppServices, web: WebHelpers): Router {
   const router = Router();
@@ -90,8 +86,7 @@ ${roster.truncated ? html`<p class="problem">More open work than one roster show
     return html`<dl class="tiles">${tiles.map(([label, n, tone]) => html`<div class="${n && tone ? tone : ''}"><dt>${label}</dt><dd>${n}</dd></div>`)}</dl>`;
   };
 
-  router.get('/dashboard', web.requireSignedIn, async (req, res) => {
-    requireManager(req);
+  router.get('/dashboard', web.requireSignedIn, managers, async (req, res) => {
     const caller = callerOf(req.principal!);
     const at = now();
     const [roster, live] = await Promise.all([services.roster.roster(caller, {}), services.workflows.list(caller, { running: 'true', pageSize: 50 })]);
@@ -131,8 +126,7 @@ ${roster.truncated ? html`<p class="problem">More open work than one roster show
     );
   });
 
-  router.get('/roster', web.requireSignedIn, async (req, res) => {
-    requireManager(req);
+  router.get('/roster', web.requireSignedIn, managers, async (req, res) => {
     const at = now();
     const roster = await services.roster.roster(callerOf(req.principal!), {});
     res.set('Refresh', `${REFRESH_SECONDS}; url=/roster`);
@@ -152,8 +146,7 @@ ${rosterTable(roster, at)}</section>`,
     return Object.fromEntries(['from', 'to'].flatMap((k) => (typeof q[k] === 'string' && q[k] ? [[k, q[k]]] : [])));
   };
 
-  router.get('/reports/timeliness', web.requireSignedIn, async (req, res) => {
-    requireManager(req);
+  router.get('/reports/timeliness', web.requireSignedIn, managers, async (req, res) => {
     const r: TimelinessReport = await services.reports.timeliness(callerOf(req.principal!), reportQuery(req));
     const day = (iso: string) => iso.slice(0, 10);
     const qs = new URLSearchParams({ from: r.period.from, to: r.period.to }).toString();
@@ -211,8 +204,7 @@ ${
     );
   });
 
-  router.get('/reports/timeliness.csv', web.requireSignedIn, async (req, res) => {
-    requireManager(req);
+  router.get('/reports/timeliness.csv', web.requireSignedIn, managers, async (req, res) => {
     const r = await services.reports.timeliness({ ...callerOf(req.principal!), channel: 'export' }, reportQuery(req));
     const refusals = (req.query as Record<string, unknown>).part === 'refusals';
     res

@@ -20,7 +20,7 @@ import {
   type SprintCounts,
   type SprintTaskFigures,
 } from '../../domain/evidence';
-import { createAccess } from '../access';
+import { createAccess, requireRole } from '../access';
 import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
 import { zonedLocalToInstant } from '../../domain/format';
@@ -74,7 +74,7 @@ export function createReportService(deps: { db: Db; timeZone: string; now?: () =
     async timeliness(caller: Caller, rawQuery: unknown): Promise<TimelinessReport> {
       const q = parseInput(ZTimelinessQuery, rawQuery, 'query');
       const isAdmin = caller.roles.includes('admin');
-      if (!isAdmin && !caller.roles.includes('manager')) throw new AppError('FORBIDDEN', 'The evidence report is for managers and admins.');
+      requireRole(caller, ['manager', 'admin'], 'The evidence report is for managers and admins.');
       if (!isAdmin && q.agency && q.agency !== caller.agencyId) throw new AppError('FORBIDDEN', "Managers report on their own agency's work only.");
       const agencyId = isAdmin ? (q.agency ?? null) : caller.agencyId;
       const to = q.to ? instantOf(q.to, deps.timeZone, true, 'to') : now();

@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { addRosterItem, emptyRosterRow, orderRoster, overdueCountOf, ROSTER_ORDER, tierOfRank, type RosterItem, type RosterProcess, type RosterRow } from '../../domain/roster';
-import { createAccess } from '../access';
+import { createAccess, requireRole } from '../access';
 import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
 import type { Caller } from '../sprints/service';
@@ -112,7 +112,7 @@ export function createRosterService(deps: { db: Db; temporal: Client; now?: () =
     async roster(caller: Caller, rawQuery: unknown): Promise<Roster> {
       const q = parseInput(ZRosterQuery, rawQuery, 'query');
       const isAdmin = caller.roles.includes('admin');
-      if (!isAdmin && !caller.roles.includes('manager')) throw new AppError('FORBIDDEN', 'The huddle roster is for managers and admins.');
+      requireRole(caller, ['manager', 'admin'], 'The huddle roster is for managers and admins.');
       if (!isAdmin && q.agency && q.agency !== caller.agencyId) throw new AppError('FORBIDDEN', "Managers see their own agency's roster only.");
       const agency = isAdmin ? q.agency : undefined;
       const at = now();

@@ -1,7 +1,8 @@
 // Managers' views: the huddle roster, the evidence report and a participant's audit trail.
 // JSON by default; CSV with `?format=csv` or `Accept: text/csv`.
 import { Router, type Request, type Response } from 'express';
-import { allow, requirePrincipal } from '../auth';
+import { requirePrincipal } from '../auth';
+import { allow } from '../access';
 import { callerOf } from '../sprints/service';
 import type { RosterService } from './roster';
 import { figuresCsv, refusalsCsv, type ReportService } from './reports';

@@ -1,7 +1,7 @@
 // Managers' live list of every coordination process, answered from Temporal visibility through
 // careloop's search attributes: one query, no database scan, no workflow queried one by one.
 import type { Db } from '../../runtime/db';
-import { createAccess } from '../access';
+import { createAccess, requireRole } from '../access';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { decodeSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
@@ -88,7 +88,7 @@ export function createWorkflowListService(deps: { temporal: Client; db: Db }) {
     async list(caller: Caller, rawQuery: unknown): Promise<{ workflows: WorkflowListItem[]; nextPage?: string }> {
       const q = parseInput(ZWorkflowListQuery, rawQuery, 'query');
       const isAdmin = caller.roles.includes('admin');
-      if (!isAdmin && !caller.roles.includes('manager')) throw new AppError('FORBIDDEN', 'The live list is for managers and admins.');
+      requireRole(caller, ['manager', 'admin'], 'The live list is for managers and admins.');
       // Managers see the processes their agency takes part in; admins see all.
       if (!isAdmin && q.agency && q.agency !== caller.agencyId) throw new AppError('FORBIDDEN', "Managers see their own agency's processes only.");
       const agency = isAdmin ? q.agency : caller.agencyId;

@@ -1,6 +1,7 @@
 // GET /api/workflows: the live list of coordination processes, from Temporal visibility.
 import { Router } from 'express';
-import { allow, requirePrincipal } from '../auth';
+import { requirePrincipal } from '../auth';
+import { allow } from '../access';
 import { callerOf } from '../sprints/service';
 import type { WorkflowListService } from './workflow-list';
 

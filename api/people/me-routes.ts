@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { allow, requirePrincipal } from '../auth';
+import { requirePrincipal } from '../auth';
+import { allow } from '../access';
 import type { AppDeps } from '../app';
 
 export function meRoutes(deps: AppDeps): Router {

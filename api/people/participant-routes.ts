@@ -1,7 +1,8 @@
 // A person's care team and access log, for integrations. Who may call what is the table in
 // `domain/access.ts`: the routes only say who must be signed in.
 import { Router } from 'express';
-import { allow, requirePrincipal } from '../auth';
+import { requirePrincipal } from '../auth';
+import { allow } from '../access';
 import { callerOf } from '../sprints/service';
 import type { ParticipantService } from './participant-service';
 

@@ -3,7 +3,8 @@
 // an API token, end every session of a person, list who holds which role. `:id` is a staff id or
 // an email address.
 import { Router } from 'express';
-import { allow, requirePrincipal } from '../auth';
+import { requirePrincipal } from '../auth';
+import { allow } from '../access';
 import type { AppDeps } from '../app';
 import { createStaffAdminService, type AdminActor } from './staff-service';
 

@@ -1,7 +1,8 @@
 // /api/plans: the integrated plan, its versions and their change control.
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { allow, requirePrincipal } from '../auth';
+import { requirePrincipal } from '../auth';
+import { allow } from '../access';
 import { parseInput } from '../errors';
 import { callerOf } from '../sprints/service';
 import type { PlanService } from './service';

@@ -4,8 +4,8 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError, type FieldProblem } from '../errors';
 import { html, page, type SafeHtml } from '../html';
-import type { Principal } from '../auth';
-import { callerOf } from './service';
+import { allowWith } from '../access';
+import { actsForSprint, callerOf } from './service';
 import { formatInstant, instantToZonedLocal, zonedLocalToInstant } from '../../domain/format';
 import { SPRINT_TEMPLATE, type SprintState, type SprintStatus, type TaskState } from '../../domain/sprint';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
@@ -176,14 +176,7 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
     return { name: who.name, email: who.email, csrfToken: web.csrfToken(req, res) };
   };
 
-  const requireCoordinator = (who: Principal) => {
-    if (!who.roles.includes('coordinator')) {
-      throw new AppError(
-        'FORBIDDEN',
-        `Only coordinators can start a sprint. You are signed in as ${who.roles.join(', ') || 'a staff member with no role'}; ask an administrator if you need the coordinator role.`,
-      );
-    }
-  };
+  const coordinators = allowWith('Only coordinators can start a sprint.', 'coordinator');
 
   async function staffGroups(): Promise<StaffGroup[]> {
     const staff = await deps.db.staff.findMany({
@@ -304,15 +297,13 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
     return '';
   };
 
-  router.get('/sprints/new', web.requireSignedIn, async (req, res) => {
-    requireCoordinator(req.principal!);
+  router.get('/sprints/new', web.requireSignedIn, coordinators, async (req, res) => {
     const values: FormValues = { dischargeAt: instantToZonedLocal(now(), tz) };
     res.type('html').send(startForm(req, res, await staffGroups(), values));
   });
 
-  router.post('/sprints/new', web.requireSignedIn, web.csrfProtection, async (req, res) => {
+  router.post('/sprints/new', web.requireSignedIn, web.csrfProtection, coordinators, async (req, res) => {
     const who = req.principal!;
-    requireCoordinator(who);
     const form = (req.body ?? {}) as Record<string, unknown>;
     const names = ['participant.localRef', 'participant.displayName', 'dischargeAt', ...SPRINT_TEMPLATE.map((t) => `owners.${t.key}`), ...TIMING_FIELDS.map((f) => f.name)];
     const values: FormValues = Object.fromEntries(names.map((n) => [n, text(form, n)]));
@@ -379,7 +370,7 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
     const agencyIds = [...new Set([state.coordinator.agencyId, ...state.tasks.map((t) => t.owner.agencyId)])];
     const agencies = new Map((await deps.db.agency.findMany({ where: { id: { in: agencyIds } }, select: { id: true, name: true } })).map((a) => [a.id, a.name]));
     const title = (key: string | undefined) => state.tasks.find((t) => t.key === key)?.title ?? key ?? '';
-    const mayCancel = state.status === 'open' && (who.staffId === state.coordinator.id || who.roles.includes('admin'));
+    const mayCancel = state.status === 'open' && actsForSprint(callerOf(who), state);
     const sprintStatus = SPRINT_STATUS[state.status];
     const ended = state.tasks.filter((t) => t.status !== 'requested').length;
     const overdue = state.tasks.filter((t) => t.overdue && t.status === 'requested').length;
@@ -474,7 +465,7 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
   router.get('/sprints/:id/cancel', web.requireSignedIn, async (req, res) => {
     const who = req.principal!;
     const state = await services.sprints.get(callerOf(who), String(req.params.id));
-    if (who.staffId !== state.coordinator.id && !who.roles.includes('admin')) throw new AppError('FORBIDDEN', "Only the sprint's coordinator may cancel it.");
+    if (!actsForSprint(callerOf(who), state)) throw new AppError('FORBIDDEN', "Only the sprint's coordinator may cancel it.");
     if (state.status !== 'open') return res.redirect(303, `/sprints/${encodeURIComponent(state.sprintId)}`);
     res.type('html').send(cancelForm(req, res, state));
   });

@@ -1,7 +1,8 @@
 // /api/sprints: start a sprint, read its live state, act on its tasks.
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { allow, requirePrincipal } from '../auth';
+import { requirePrincipal } from '../auth';
+import { allow } from '../access';
 import { parseInput } from '../errors';
 import { callerOf, type SprintService, type TaskAction } from './service';
 

@@ -78,6 +78,11 @@ export function sprintParties(s: Pick<SprintState, 'coordinator' | 'tasks'> & { 
   return { staffIds: people.map((p) => p.id), agencyIds: [...new Set(people.map((p) => p.agencyId))] };
 }
 
+/** Who acts for the whole sprint (reassign, cancel, act for an owner): its coordinator, or an admin. */
+export function actsForSprint(c: Pick<Caller, 'staffId' | 'roles'>, s: Pick<SprintState, 'coordinator'>): boolean {
+  return c.staffId === s.coordinator.id || c.roles.includes('admin');
+}
+
 export function createSprintService(deps: SprintServiceDeps) {
   const handleOf = (sprintId: string) => deps.temporal.workflow.getHandle<typeof sprintWorkflow>(sprintId);
   const access = createAccess({ db: deps.db });
@@ -90,8 +95,6 @@ export function createSprintService(deps: SprintServiceDeps) {
       translateTemporalError(err, 'sprint');
     }
   }
-
-  const actsForSprint = (c: Caller, s: SprintState) => c.staffId === s.coordinator.id || c.roles.includes('admin');
 
   async function staffRef(id: string, field: string): Promise<StaffRef & { roles: string[] }> {
     const s = await deps.db.staff.findUnique({ where: { id }, select: staffRefSelect });
