@@ -11,7 +11,7 @@ import { callerOf } from '../sprints/service';
 import type { Roster, RosterItem, RosterRow } from './roster';
 import { figuresCsv, refusalsCsv, type TimelinessReport } from './reports';
 import { participantAuditCsv } from './participant-audit';
-import { sprintPicture } from '../sprints/pages';
+import { sprintPicture } from '../sprints/present';
 
 const REFRESH_SECONDS = 30;
 /** Open sprints drawn on the dashboard, riskiest first; the roster lists them all. */

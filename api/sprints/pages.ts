@@ -3,11 +3,12 @@
 // translate a form into the API's body and the workflow's state into HTML.
 import { Router, type Request, type Response } from 'express';
 import { AppError, type FieldProblem } from '../errors';
-import { html, page, type SafeHtml } from '../html';
+import { html, page } from '../html';
 import { allowWith } from '../access';
-import { actsForSprint, callerOf } from './service';
+import { actsForSprint, callerOf, type OwnerGroup } from './service';
 import { formatInstant, instantToZonedLocal, zonedLocalToInstant } from '../../domain/format';
 import { SPRINT_TEMPLATE, type SprintState, type SprintStatus, type TaskState } from '../../domain/sprint';
+import { EVENT_LABEL, SPRINT_STATUS, sprintPicture, taskTone, TONE_LABEL, type Tone } from './present';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
 
 /** Seconds between refreshes of an open sprint's page: live without any script. */
@@ -25,142 +26,6 @@ const TIMING_FIELDS = [
 const fieldId = (name: string) => `f-${name.replace(/[^A-Za-z0-9]+/g, '-')}`;
 
 // ---------------------------------------------------------------------------------------------
-// Presenting state
-
-type Tone = 'open' | 'reminded' | 'overdue' | 'done' | 'refused' | 'na' | 'cancelled' | 'failed';
-
-function taskTone(t: TaskState): Tone {
-  switch (t.status) {
-    case 'requested':
-      return t.overdue ? 'overdue' : t.reminded ? 'reminded' : 'open';
-    case 'completed':
-      return 'done';
-    case 'rejected':
-      return 'refused';
-    case 'cancelled':
-      return t.statusReason === 'not-applicable' ? 'na' : 'cancelled';
-    case 'failed':
-      return 'failed';
-  }
-}
-
-const TONE_LABEL: Record<Tone, string> = {
-  open: 'Open',
-  reminded: 'Open, owner reminded',
-  overdue: 'Overdue',
-  done: 'Done',
-  refused: 'Refused by the participant',
-  na: 'Not applicable',
-  cancelled: 'Cancelled with the sprint',
-  failed: 'Not done by close',
-};
-
-const SPRINT_STATUS: Record<SprintStatus, { label: string; tone: Tone }> = {
-  open: { label: 'Open', tone: 'open' },
-  completed: { label: 'Completed', tone: 'done' },
-  'completed-with-gaps': { label: 'Completed with gaps', tone: 'reminded' },
-  cancelled: { label: 'Cancelled', tone: 'cancelled' },
-};
-
-const EVENT_LABEL: Record<string, string> = {
-  'sprint.started': 'Sprint started',
-  'emails.sent': 'Owners emailed',
-  'task.completed': 'Done',
-  'task.refused': 'Refused by the participant',
-  'task.not-applicable': 'Not applicable',
-  'task.reassigned': 'Reassigned',
-  'task.note-added': 'Note',
-  'task.reminder-sent': 'Reminder sent',
-  'task.overdue': 'Overdue',
-  'escalation.raised': 'Escalation raised',
-  'sprint.cancelled': 'Sprint cancelled',
-  'sprint.closed': 'Sprint closed',
-};
-
-/** "+24 h", "+2 min", "+90 s": how long after discharge. */
-function sinceDischarge(ms: number): string {
-  if (ms % 3_600_000 === 0) return `+${ms / 3_600_000} h`;
-  if (ms % 60_000 === 0) return `+${ms / 60_000} min`;
-  return `+${Math.round(ms / 1000)} s`;
-}
-
-/**
- * One row per task on a line from discharge to close: a bar up to its due time, a dot at the due
- * time coloured by status, a tick when it ended, and a line for now (or for an early close).
- */
-export function sprintPicture(state: SprintState, now: Date, when: (iso: string) => string): SafeHtml {
-  const W = 920;
-  const left = 300;
-  const right = 30;
-  const top = 40;
-  const rowH = 24;
-  const plotW = W - left - right;
-  const H = top + state.tasks.length * rowH + 28;
-  const start = Date.parse(state.dischargeAt);
-  const end = Math.max(Date.parse(state.closesAt), start + 1);
-  const x = (ms: number) => (left + Math.min(1, Math.max(0, (ms - start) / (end - start))) * plotW).toFixed(1);
-
-  const ticks = new Map<number, string[]>();
-  const tick = (ms: number, label: string) => ticks.set(ms, [...(ticks.get(ms) ?? []), label]);
-  tick(start, 'discharge');
-  for (const due of [...new Set(state.tasks.map((t) => Date.parse(t.dueAt)))].sort((a, b) => a - b)) tick(due, sinceDischarge(due - start));
-  tick(end, 'close');
-  let lastLabelX = -Infinity;
-  const tickMarks = [...ticks.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([ms, labels]) => {
-      const tx = Number(x(ms));
-      // Due times close together would print over each other: keep the first label only.
-      const showLabel = tx - lastLabelX >= 60 || ms === end;
-      if (showLabel) lastLabelX = tx;
-      const anchor = ms === start ? 'start' : ms === end ? 'end' : 'middle';
-      return html`<line class="grid" x1="${x(ms)}" x2="${x(ms)}" y1="${top - 12}" y2="${H - 24}"></line>${
-        showLabel ? html`<text class="tick-label" x="${x(ms)}" y="${top - 18}" text-anchor="${anchor}">${labels.join(' · ')}</text>` : ''
-      }`;
-    });
-
-  const closedAt = state.closedAt ? Date.parse(state.closedAt) : undefined;
-  const nowMs = now.getTime();
-  const marker =
-    closedAt !== undefined
-      ? { ms: closedAt, label: `closed ${sinceDischarge(Math.round((closedAt - start) / 1000) * 1000)}` }
-      : state.status === 'open' && nowMs >= start && nowMs <= end
-        ? { ms: nowMs, label: 'now' }
-        : undefined;
-
-  const rows = state.tasks.map((t, i) => {
-    const y = top + i * rowH + rowH / 2;
-    const due = Date.parse(t.dueAt);
-    const tone = taskTone(t);
-    return html`<g class="row tone-${tone}">
-<text class="row-label" x="${left - 12}" y="${y + 4}" text-anchor="end">${t.title}</text>
-<line class="track" x1="${left}" x2="${left + plotW}" y1="${y}" y2="${y}"></line>
-<line class="bar" x1="${x(start)}" x2="${x(due)}" y1="${y}" y2="${y}"></line>
-${t.endedAt ? html`<line class="ended-tick" x1="${x(Date.parse(t.endedAt))}" x2="${x(Date.parse(t.endedAt))}" y1="${y - 8}" y2="${y + 8}"><title>ended ${when(t.endedAt)}</title></line>` : ''}
-<circle class="mark" cx="${x(due)}" cy="${y}" r="7"><title>${t.title}: ${TONE_LABEL[tone]}, due ${when(t.dueAt)} (${t.owner.name})</title></circle>
-</g>`;
-  });
-
-  const ended = state.tasks.filter((t) => t.status !== 'requested').length;
-  const overdue = state.tasks.filter((t) => t.overdue && t.status === 'requested').length;
-  return html`<figure class="sprint-figure">
-<svg class="sprint-picture" viewBox="0 0 ${W} ${H}" role="img" aria-label="${ended} of ${state.tasks.length} tasks ended, ${overdue} overdue" xmlns="http://www.w3.org/2000/svg">
-${tickMarks}
-${rows}
-${marker ? html`<line class="now" x1="${x(marker.ms)}" x2="${x(marker.ms)}" y1="${top - 8}" y2="${H - 20}"></line><text class="now-label" x="${x(marker.ms)}" y="${H - 6}" text-anchor="middle">${marker.label}</text>` : ''}
-</svg>
-<figcaption class="legend">${(['open', 'reminded', 'overdue', 'done', 'refused', 'na', 'cancelled', 'failed'] as Tone[]).map(
-    (tone) => html`<span class="tone-${tone}"><i class="swatch"></i>${TONE_LABEL[tone]}</span>`,
-  )}<span><i class="swatch tick"></i>ended</span></figcaption>
-</figure>`;
-}
-
-// ---------------------------------------------------------------------------------------------
-
-interface StaffGroup {
-  agency: string;
-  staff: { id: string; name: string }[];
-}
 
 type FormValues = Record<string, string>;
 
@@ -178,20 +43,7 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
 
   const coordinators = allowWith('Only coordinators can start a sprint.', 'coordinator');
 
-  async function staffGroups(): Promise<StaffGroup[]> {
-    const staff = await deps.db.staff.findMany({
-      where: { active: true },
-      select: { id: true, name: true, agency: { select: { name: true } } },
-      orderBy: [{ agency: { name: 'asc' } }, { name: 'asc' }],
-    });
-    const groups = new Map<string, StaffGroup>();
-    for (const s of staff) {
-      const g = groups.get(s.agency.name) ?? { agency: s.agency.name, staff: [] };
-      g.staff.push({ id: s.id, name: s.name });
-      groups.set(s.agency.name, g);
-    }
-    return [...groups.values()];
-  }
+  const staffGroups = () => services.sprints.ownerChoices();
 
   const taskTitleOf = (field: string) => SPRINT_TEMPLATE.find((t) => `owners.${t.key}` === field)?.title ?? field.slice('owners.'.length);
   const labelFor = (field: string): string => {
@@ -208,7 +60,7 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
     return p.message.charAt(0).toUpperCase() + p.message.slice(1);
   };
 
-  const startForm = (req: Request, res: Response, groups: StaffGroup[], values: FormValues, problems: FieldProblem[] = []): string => {
+  const startForm = (req: Request, res: Response, groups: OwnerGroup[], values: FormValues, problems: FieldProblem[] = []): string => {
     const known = new Set(['participant.localRef', 'participant.displayName', 'dischargeAt', ...SPRINT_TEMPLATE.map((t) => `owners.${t.key}`), ...TIMING_FIELDS.map((f) => f.name)]);
     const problemOf = (name: string) => problems.find((p) => p.field === name);
     const errorFor = (name: string) => {
@@ -335,12 +187,7 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
 
   router.get('/sprints', web.requireSignedIn, async (req, res) => {
     const who = req.principal!;
-    const sprints = await deps.db.sprint.findMany({
-      where: { coordinatorId: who.staffId },
-      orderBy: { dischargeAt: 'desc' },
-      take: 100,
-      select: { id: true, dischargeAt: true, closesAt: true, status: true, participant: { select: { localRef: true, displayName: true } } },
-    });
+    const sprints = await services.sprints.listCoordinated(callerOf(who));
     const isCoordinator = who.roles.includes('coordinator');
     res.type('html').send(
       page(
@@ -368,7 +215,7 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
     const who = req.principal!;
     const state = await services.sprints.get(callerOf(who), String(req.params.id));
     const agencyIds = [...new Set([state.coordinator.agencyId, ...state.tasks.map((t) => t.owner.agencyId)])];
-    const agencies = new Map((await deps.db.agency.findMany({ where: { id: { in: agencyIds } }, select: { id: true, name: true } })).map((a) => [a.id, a.name]));
+    const agencies = await services.sprints.agencyNames(agencyIds);
     const title = (key: string | undefined) => state.tasks.find((t) => t.key === key)?.title ?? key ?? '';
     const mayCancel = state.status === 'open' && actsForSprint(callerOf(who), state);
     const sprintStatus = SPRINT_STATUS[state.status];

@@ -83,6 +83,12 @@ export function actsForSprint(c: Pick<Caller, 'staffId' | 'roles'>, s: Pick<Spri
   return c.staffId === s.coordinator.id || c.roles.includes('admin');
 }
 
+/** Active staff a coordinator may name as owners, by agency: the start form's choices. */
+export interface OwnerGroup {
+  agency: string;
+  staff: { id: string; name: string }[];
+}
+
 export function createSprintService(deps: SprintServiceDeps) {
   const handleOf = (sprintId: string) => deps.temporal.workflow.getHandle<typeof sprintWorkflow>(sprintId);
   const access = createAccess({ db: deps.db });
@@ -111,6 +117,38 @@ export function createSprintService(deps: SprintServiceDeps) {
   }
 
   return {
+    /** Who may own a task: every active staff member, grouped by agency, agencies and people by name. */
+    async ownerChoices(): Promise<OwnerGroup[]> {
+      const staff = await deps.db.staff.findMany({
+        where: { active: true },
+        select: { id: true, name: true, agency: { select: { name: true } } },
+        orderBy: [{ agency: { name: 'asc' } }, { name: 'asc' }],
+      });
+      const groups = new Map<string, OwnerGroup>();
+      for (const s of staff) {
+        const g = groups.get(s.agency.name) ?? { agency: s.agency.name, staff: [] };
+        g.staff.push({ id: s.id, name: s.name });
+        groups.set(s.agency.name, g);
+      }
+      return [...groups.values()];
+    },
+
+    /** The sprints the caller coordinates, newest discharge first (their own list: no one else's person is read). */
+    async listCoordinated(caller: Caller) {
+      return deps.db.sprint.findMany({
+        where: { coordinatorId: caller.staffId },
+        orderBy: { dischargeAt: 'desc' },
+        take: 100,
+        select: { id: true, dischargeAt: true, closesAt: true, status: true, participant: { select: { localRef: true, displayName: true } } },
+      });
+    },
+
+    /** Agency names by id, for a sprint page's owners. */
+    async agencyNames(ids: readonly string[]): Promise<Map<string, string>> {
+      const rows = await deps.db.agency.findMany({ where: { id: { in: [...ids] } }, select: { id: true, name: true } });
+      return new Map(rows.map((a) => [a.id, a.name]));
+    },
+
     /** Starts a sprint, or finds the one already started for this participant and discharge. */
     async start(caller: Caller, body: unknown): Promise<{ sprintId: string; created: boolean }> {
       const input = parseInput(ZStartSprint, body, 'sprint');
