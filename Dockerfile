@@ -3,7 +3,7 @@
 #
 #   docker build -t careloop .
 #   docker run --env-file prod.env careloop                                          # api
-#   docker run --env-file prod.env careloop node --import tsx worker/main.ts          # worker
+#   docker run --env-file prod.env careloop node --import tsx worker/main.ts          # worker (a Worker Deployment version: see docs/operators.md)
 #   docker run --env-file prod.env -p 2525:2525 careloop node --import tsx api/inbound-main.ts  # email replies
 #   docker run --env-file prod.env careloop npx prisma migrate deploy       # migrations
 #   docker run --env-file prod.env careloop npm run careloop -- staff list  # admin CLI
@@ -60,6 +60,12 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
+# Worker Versioning (docs/operators.md, "Releases"): the worker's build id is
+# <package.json version>+<GIT_COMMIT>, so each commit's image is a version of its own:
+#   docker build --build-arg GIT_COMMIT=$(git rev-parse --short=12 HEAD) -t careloop .
+# (or set WORKER_BUILD_ID when running the worker). The image holds no .git to ask.
+ARG GIT_COMMIT=
+ENV GIT_COMMIT=${GIT_COMMIT}
 ENV NODE_ENV=production \
     CHECKPOINT_DISABLE=1 \
     NPM_CONFIG_UPDATE_NOTIFIER=false \

@@ -65,6 +65,16 @@ export const ZConfigEnv = z.object({
     .min(1, 'must be at least 1 minute')
     .max(720, 'must be at most 720 minutes (the 12-hour session limit)')
     .default(30),
+  WORKER_VERSIONING: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
+  WORKER_DEPLOYMENT_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be letters, digits, - and _ only (no dots), e.g. careloop')
+    .default('careloop'),
+  WORKER_BUILD_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_+\-.]{1,100}$/, 'must be letters, digits and - _ + . only, e.g. 0.1.0+3f2c9e1a7b4d')
+    .optional(),
+  WORKER_SET_CURRENT: z.enum(['auto', 'true', 'false'], { error: 'must be auto, true or false' }).default('auto'),
   API_TOKEN_DAYS: z.coerce
     .number({ error: 'must be a number of days' })
     .int('must be a whole number of days')
@@ -89,6 +99,20 @@ export interface Config {
   sessionIdleTimeoutMs: number;
   /** API tokens issued by the API stop working after this many days. */
   apiTokenTtlDays: number;
+  /** Worker Versioning (docs/operators.md, "Releases"). */
+  worker: {
+    /** Poll as a version of a Worker Deployment, workflows pinned to the build they started on. */
+    versioning: boolean;
+    deploymentName: string;
+    /** Unset: package.json's version + the git commit (runtime/versioning.ts). */
+    buildId?: string;
+    /**
+     * At start-up, make this build the deployment's current version: `auto` when the deployment
+     * has never seen this build (a new release; an old build restarting never takes routing
+     * back), `true` always, `false` never (a release pipeline or an operator does it).
+     */
+    setCurrent: 'auto' | 'true' | 'false';
+  };
 }
 
 export class ConfigError extends Error {
@@ -127,6 +151,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     sessionIdleTimeoutMs: e.SESSION_IDLE_MINUTES * 60_000,
     apiTokenTtlDays: e.API_TOKEN_DAYS,
+    worker: {
+      versioning: e.WORKER_VERSIONING === 'true',
+      deploymentName: e.WORKER_DEPLOYMENT_NAME,
+      buildId: e.WORKER_BUILD_ID,
+      setCurrent: e.WORKER_SET_CURRENT,
+    },
   };
 }
 

@@ -2,7 +2,8 @@
 # Validates docker-compose.yml without a Docker engine: `config` parses the file, checks it
 # against the Compose schema and interpolates the variables. Checks that
 #   1. the file is valid with SESSION_SECRET set, and defines the expected services;
-#   2. it is refused, naming SESSION_SECRET, when SESSION_SECRET is unset.
+#   2. it is refused, naming SESSION_SECRET, when SESSION_SECRET is unset;
+#   and that the worker runs with Worker Versioning.
 # Uses Debian's docker-compose (v1, `apt-get install -y docker-compose`) or the Compose v2
 # plugin (`docker compose`); skips with a message (exit 0) when neither is installed.
 set -euo pipefail
@@ -41,6 +42,12 @@ services=$(SESSION_SECRET=$secret "${compose[@]}" config --services 2>&1) || fai
 for s in postgres postgres-init temporal-schema temporal temporal-setup temporal-ui mail migrate api worker inbound; do
   grep -qx "$s" <<<"$services" || fail "service '$s' is missing from $file" "$services"
 done
+
+# 1b. The worker runs as a Worker Deployment version (Worker Versioning, docs/operators.md).
+rendered=$(SESSION_SECRET=$secret "${compose[@]}" config 2>&1) || fail "cannot render $file" "$rendered"
+worker=$(awk '/^  worker:/{on=1; next} /^  [a-z]/{on=0} on' <<<"$rendered")
+grep -Eq 'WORKER_VERSIONING: "?true"?' <<<"$worker" || fail "the worker does not run with WORKER_VERSIONING=true" "$worker"
+grep -q 'WORKER_DEPLOYMENT_NAME: careloop' <<<"$worker" || fail "the worker has no WORKER_DEPLOYMENT_NAME" "$worker"
 
 # 2. Refused without SESSION_SECRET, with a message naming it.
 if out=$(env -u SESSION_SECRET "${compose[@]}" config -q 2>&1); then

@@ -6,6 +6,7 @@ import { createLogger } from '../runtime/logger';
 import { createMailer } from '../runtime/mailer';
 import { connectWorker, installTemporalRuntime, registerSearchAttributes } from '../runtime/temporal';
 import { SEARCH_ATTRIBUTE_KEYS } from '../domain/search-attributes';
+import { applySetCurrent, workerDeploymentVersion } from '../runtime/versioning';
 import { createWorker } from './worker';
 import type { Config } from '../runtime/config';
 import type { Logger } from '../runtime/logger';
@@ -23,16 +24,39 @@ export async function runWorker(config: Config, logger: Logger, signal?: AbortSi
       // Temporal Cloud registers search attributes through its own console or tcld, not this API.
       logger.warn({ err, needed: SEARCH_ATTRIBUTE_KEYS.map((k) => `${k.name}:${k.type}`) }, 'could not register search attributes; make sure the namespace has them');
     }
+    const deploymentVersion = workerDeploymentVersion(config.worker);
     const worker = await createWorker({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       deps: { db, mailer, links: { publicBaseUrl: config.publicBaseUrl, inboundDomain: config.smtp.inboundDomain, timeZone: config.timeZone } },
+      deploymentVersion,
     });
     // Stopped while the worker was still being created (bundling takes seconds): never run it.
     if (signal?.aborted) return;
+    if (deploymentVersion) {
+      let routing: Awaited<ReturnType<typeof applySetCurrent>>;
+      try {
+        routing = await applySetCurrent(connection, config.temporal.namespace, deploymentVersion, config.worker.setCurrent, `careloop-worker@${process.pid}`);
+      } catch (err) {
+        throw new Error(
+          `could not make ${deploymentVersion.deploymentName} ${deploymentVersion.buildId} the current version (${(err as Error).message}). ` +
+            'The Temporal server needs Worker Deployments (server 1.28 or later); or set WORKER_VERSIONING=false.',
+          { cause: err },
+        );
+      }
+      const said = {
+        'made-current': 'this build is now the current version: new workflows start on it',
+        'already-current': 'this build is the current version',
+        'left-alone': 'this build is not the current version: it runs the workflows pinned to it (WORKER_SET_CURRENT)',
+      }[routing];
+      logger.info({ deployment: deploymentVersion.deploymentName, buildId: deploymentVersion.buildId }, said);
+    }
     signal?.addEventListener('abort', () => worker.getState() === 'RUNNING' && worker.shutdown(), { once: true });
-    logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker polling');
+    logger.info(
+      { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, ...(deploymentVersion ? { deployment: deploymentVersion.deploymentName, buildId: deploymentVersion.buildId } : { versioning: 'off' }) },
+      'worker polling',
+    );
     await worker.run();
     logger.info('worker stopped');
   } finally {

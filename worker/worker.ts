@@ -1,3 +1,4 @@
+import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 
@@ -10,6 +11,12 @@ export interface CareloopWorkerOptions {
   deps: ActivityDeps;
   /** A prebuilt bundle (tests build it once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /**
+   * Poll as this version of a Worker Deployment (runtime/versioning.ts). Workflows are PINNED to
+   * the version they start on unless their own definition says AUTO_UPGRADE. Unset: an
+   * unversioned worker, as in most tests.
+   */
+  deploymentVersion?: WorkerDeploymentVersion;
 }
 
 export function createWorker(opts: CareloopWorkerOptions): Promise<Worker> {
@@ -24,5 +31,8 @@ export function createWorker(opts: CareloopWorkerOptions): Promise<Worker> {
     maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
     // Stop taking new work on shutdown, let running activities finish for this long.
     shutdownGraceTime: '10 seconds',
+    ...(opts.deploymentVersion
+      ? { workerDeploymentOptions: { version: opts.deploymentVersion, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' } }
+      : {}),
   });
 }

@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smokeStatusQuery, smokeWorkflow } from '../../workflows';
 import { freePort } from '../support/ports';
@@ -84,7 +85,7 @@ describe('npm start: the embedded default, stopped and started again', () => {
     const base = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL', 'SESSION_SECRET', 'PUBLIC_BASE_URL'].includes(k)),
     );
-    env = { ...base, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), CARELOOP_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    env = { ...base, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), CARELOOP_DATA_DIR: dataDir, LOG_LEVEL: 'warn', WORKER_BUILD_ID: 'e2e-start' };
   });
   afterAll(() => {
     rmSync(dataDir, { recursive: true, force: true });
@@ -111,7 +112,14 @@ describe('npm start: the embedded default, stopped and started again', () => {
       const connection = await Connection.connect({ address: `127.0.0.1:${ports.EMBEDDED_TEMPORAL_PORT}` });
       const client = new Client({ connection });
       const handle = await client.workflow.start(smokeWorkflow, { taskQueue: 'careloop', workflowId, args: [{ label: 'before restart', wait: '1 hour' }] });
-      await expect.poll(() => handle.query(smokeStatusQuery), { timeout: 20_000 }).toBe('waiting');
+      await expect.poll(() => handle.query(smokeStatusQuery), { timeout: 60_000 }).toBe('waiting');
+      // Worker Versioning: the worker polls as careloop/e2e-start, made current at start-up, and
+      // the workflow is pinned to the build it started on.
+      const deployment = await connection.workflowService.describeWorkerDeployment({ namespace: 'default', deploymentName: 'careloop' });
+      expect(deployment.workerDeploymentInfo?.routingConfig?.currentDeploymentVersion?.buildId).toBe('e2e-start');
+      const versioning = (await handle.describe()).raw.workflowExecutionInfo?.versioningInfo;
+      expect(versioning?.behavior).toBe(temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED);
+      expect(versioning?.deploymentVersion).toMatchObject({ deploymentName: 'careloop', buildId: 'e2e-start' });
       await connection.close();
     } finally {
       expect(await stop(first)).toBe(0);
