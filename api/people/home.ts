@@ -1,13 +1,16 @@
+// The home page after sign-in: who you are, and the way to the pages your roles use.
 import { Router } from 'express';
 import { html, page } from '../html';
 import type { AppDeps, WebHelpers } from '../app';
+import { createDirectory } from './directory';
 
 export function homeRoutes(deps: AppDeps, web: WebHelpers): Router {
   const router = Router();
+  const directory = createDirectory(deps.db);
 
   router.get('/', web.requireSignedIn, async (req, res) => {
     const who = req.principal!;
-    const agency = await deps.db.agency.findUnique({ where: { id: who.agencyId }, select: { name: true } });
+    const agency = await directory.agencyOf(who.agencyId);
     res.type('html').send(
       page(
         { title: 'Home', signedInAs: { name: who.name, email: who.email, csrfToken: web.csrfToken(req, res) } },

@@ -3,15 +3,12 @@
 // and the POST from that page starts a session.
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { AppError, fieldProblems } from '../errors';
+import { fieldProblems } from '../errors';
 import { html, page } from '../html';
 import { DEFAULT_SESSION_IDLE_MS, SESSION_COOKIE } from '../auth';
-import { hashToken, newToken } from '../../runtime/secrets';
 import type { AppDeps, WebHelpers } from '../app';
-import { signinLinkEmail } from '../../domain/emails/signin-link';
-import { SIGNIN_LINK_TTL_MS } from '../../domain/tokens';
+import { createSigninService, safeNext, SESSION_TTL_MS } from './signin-service';
 
-export const SESSION_TTL_MS = 12 * 60 * 60_000;
 
 const ZSigninRequest = z.object({
   email: z.email('Enter your work email address, like name@agency.org').max(254),
@@ -19,14 +16,9 @@ const ZSigninRequest = z.object({
   _csrf: z.string().optional(),
 });
 
-/** Only same-site paths: never send someone to another origin after sign-in. */
-function safeNext(next: string | undefined): string {
-  return next && /^\/(?![/\\])[\w\-./?=&%]*$/.test(next) ? next : '/';
-}
-
 export function signinRoutes(deps: AppDeps, web: WebHelpers): Router {
   const router = Router();
-  const now = deps.now ?? (() => new Date());
+  const signin = createSigninService({ db: deps.db, mailer: deps.mailer, logger: deps.logger, publicBaseUrl: deps.config.publicBaseUrl, now: deps.now ?? (() => new Date()) });
   const secureCookie = deps.config.publicBaseUrl.startsWith('https://');
   const idleMinutes = Math.round((deps.config.sessionIdleTimeoutMs ?? DEFAULT_SESSION_IDLE_MS) / 60_000);
 
@@ -62,22 +54,7 @@ export function signinRoutes(deps: AppDeps, web: WebHelpers): Router {
     }
     const email = parsed.data.email.toLowerCase();
     await web.limitSigninEmail(email);
-    const staff = await deps.db.staff.findUnique({ where: { email }, select: { id: true, name: true, active: true } });
-    if (staff?.active) {
-      const token = newToken('cls');
-      await deps.db.actionToken.create({
-        data: {
-          tokenHash: hashToken(token),
-          purpose: 'signin',
-          staffId: staff.id,
-          scope: { next: safeNext(parsed.data.next) },
-          expiresAt: new Date(now().getTime() + SIGNIN_LINK_TTL_MS),
-        },
-      });
-      const link = `${deps.config.publicBaseUrl}/signin/${token}`;
-      await deps.mailer.send({ to: email, ...signinLinkEmail({ name: staff.name, link, minutes: SIGNIN_LINK_TTL_MS / 60_000 }) });
-      deps.logger.info({ staffId: staff.id }, 'sign-in link sent');
-    }
+    await signin.requestLink(email, parsed.data.next);
     // The same answer whether or not the address is known: the page reveals nobody.
     res.type('html').send(
       page(
@@ -88,21 +65,8 @@ export function signinRoutes(deps: AppDeps, web: WebHelpers): Router {
     );
   });
 
-  const findSigninToken = async (token: string) => {
-    const row = await deps.db.actionToken.findUnique({
-      where: { tokenHash: hashToken(token) },
-      select: { id: true, purpose: true, expiresAt: true, usedAt: true, scope: true, staff: { select: { id: true, name: true, active: true } } },
-    });
-    if (!row || row.purpose !== 'signin' || !row.staff.active) {
-      throw new AppError('NOT_FOUND', 'This sign-in link is not valid. Ask for a new one on the sign-in page.');
-    }
-    if (row.usedAt) throw new AppError('GONE', 'This sign-in link has already been used. Ask for a new one on the sign-in page.');
-    if (row.expiresAt <= now()) throw new AppError('GONE', 'This sign-in link has expired. Ask for a new one on the sign-in page.');
-    return row;
-  };
-
   router.get('/signin/:token', web.tokenLimiter, async (req, res) => {
-    const row = await findSigninToken(String(req.params.token));
+    const row = await signin.findLink(String(req.params.token));
     res.type('html').send(
       page(
         { title: 'Confirm sign-in' },
@@ -116,19 +80,7 @@ export function signinRoutes(deps: AppDeps, web: WebHelpers): Router {
   });
 
   router.post('/signin/:token', web.tokenLimiter, web.csrfProtection, async (req, res) => {
-    const row = await findSigninToken(String(req.params.token));
-    const sessionToken = newToken('css');
-    const startedAt = now();
-    const signedIn = await deps.db.$transaction(async (tx) => {
-      // Spend the link atomically: two clicks racing each other start one session.
-      const spent = await tx.actionToken.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: startedAt } });
-      if (spent.count !== 1) return false;
-      await tx.session.create({
-        data: { tokenHash: hashToken(sessionToken), staffId: row.staff.id, expiresAt: new Date(startedAt.getTime() + SESSION_TTL_MS), lastSeenAt: startedAt },
-      });
-      return true;
-    });
-    if (!signedIn) throw new AppError('GONE', 'This sign-in link has already been used. Ask for a new one on the sign-in page.');
+    const { sessionToken, next } = await signin.signIn(String(req.params.token));
     res.cookie(SESSION_COOKIE, sessionToken, {
       httpOnly: true,
       sameSite: 'lax',
@@ -136,12 +88,11 @@ export function signinRoutes(deps: AppDeps, web: WebHelpers): Router {
       path: '/',
       maxAge: SESSION_TTL_MS,
     });
-    const scope = row.scope as { next?: string } | null;
-    res.redirect(303, safeNext(scope?.next));
+    res.redirect(303, next);
   });
 
   router.post('/signout', web.csrfProtection, async (req, res) => {
-    if (req.principal?.sessionId) await deps.db.session.deleteMany({ where: { id: req.principal.sessionId } });
+    await signin.signOut(req.principal?.sessionId);
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     res.redirect(303, '/signin');
   });
