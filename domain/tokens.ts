@@ -60,22 +60,43 @@ export const TOKEN_PURPOSES: Record<TokenPurpose, TokenPurposeRule> = {
   [ESCALATION_TOKEN_PURPOSE]: {
     channel: 'link',
     scope: '{ escalationId, tier }',
-    lifetime: "the tier's response deadline and a grace period",
+    lifetime: "7 days after the tier's response deadline",
     noLongerWorks: 'This link no longer works: the escalation has moved to another chair or been resolved.',
   },
   [DISPUTE_POSITION_TOKEN_PURPOSE]: {
     channel: 'link',
     scope: '{ disputeId, stage }',
-    lifetime: "the stage's deadline and a grace period",
+    lifetime: "30 days after the stage's deadline",
     noLongerWorks: 'This link no longer works: the dispute has closed.',
   },
   [DISPUTE_ACCEPT_TOKEN_PURPOSE]: {
     channel: 'link',
     scope: '{ disputeId, proposalId }',
-    lifetime: "the stage's deadline and a grace period",
+    lifetime: "30 days after the stage's deadline",
     noLongerWorks: 'This link no longer works: the dispute has closed.',
   },
 };
+
+const DAY_MS = 86_400_000;
+const isoAt = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * When the links and reply addresses of each process's emails expire: the lifetimes in
+ * TOKEN_PURPOSES as arithmetic. Pure and clock-free, so workflows may call them.
+ */
+export const TOKEN_EXPIRY = {
+  /** A sprint's task links and reply address: until it closes. */
+  sprint: (closesAtIso: string): string => closesAtIso,
+  /** A plan change's links and reply address: twice the acknowledgement deadline, at least 30 days. */
+  planChange: (startMs: number, ackDeadlineMs: number): string => isoAt(startMs + Math.max(ackDeadlineMs * 2, 30 * DAY_MS)),
+  /** A chair's link: 7 days after the tier's response deadline. */
+  escalation: (respondDueAtIso: string): string => isoAt(Date.parse(respondDueAtIso) + 7 * DAY_MS),
+  /** A party's dispute links: 30 days after the stage's deadline. */
+  dispute: (stageDueAtIso: string): string => isoAt(Date.parse(stageDueAtIso) + 30 * DAY_MS),
+} as const;
+
+/** The purposes opened as /a/<token> pages; the others are reply addresses. */
+export const LINK_PURPOSES = (Object.keys(TOKEN_PURPOSES) as TokenPurpose[]).filter((p): p is LinkPurpose => TOKEN_PURPOSES[p].channel === 'link');
 
 export const REPLY_TOKEN_PURPOSES: readonly string[] = [REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE];
 
