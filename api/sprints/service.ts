@@ -1,7 +1,7 @@
 // The sprint service: everything the API, the action pages and the email replies do to a
 // sprint goes through here, so the rules (who may act, what is valid) live in one place and
 // the workflow has the last word on state.
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Principal } from '../auth';
 import { AppError, parseInput } from '../errors';
 import { translateTemporalError } from '../temporal-errors';
@@ -108,10 +108,12 @@ export function createSprintService(deps: SprintServiceDeps) {
     return { id: s.id, name: s.name, email: s.email, agencyId: s.agencyId, roles: s.roles };
   }
 
+  /** Runs an update on a sprint just read: if its workflow has closed since, that is a conflict, not a missing sprint. */
   async function update<T>(sprintId: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new AppError('CONFLICT', 'This sprint has closed: its tasks take no more actions.');
       translateTemporalError(err, 'sprint');
     }
   }
@@ -222,6 +224,8 @@ export function createSprintService(deps: SprintServiceDeps) {
       const actor: Actor = { staffId: caller.staffId, name: caller.name, channel };
       const base = { taskKey, actor, actsForSprint: actsForSprint(caller, state) };
       const handle = handleOf(sprintId);
+      // A closed sprint takes no more actions, whether or not its workflow is still there to say so.
+      if (action.type !== 'note' && state.status !== 'open') throw new AppError('CONFLICT', `This sprint is ${state.status}: its tasks take no more actions.`);
       // Validate exactly what was sent: unknown fields are refused, not ignored.
       const { type: _type, ...fields } = action;
       switch (action.type) {
