@@ -4,8 +4,6 @@
 // event per action, in the same transaction as the change.
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-// The hash-chained appender lives only in activities/ (the workflows' side effects); moving it to
-// a neutral module would touch a file outside this change, so the API imports it from there.
 import { appendAuditEvent } from '../../record/audit';
 import { isEnded, type SprintState } from '../../domain/sprint';
 import type { PlanChangeState } from '../../domain/plan';
