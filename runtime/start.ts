@@ -81,6 +81,8 @@ async function main(): Promise<void> {
   // forwards its own copy. A second SIGINT must not end the process halfway through stopping.
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
+  // The terminal closed: the embedded servers are in sessions of their own and would not hear it.
+  process.on('SIGHUP', () => void stopAll(0));
 
   try {
     const urls: [string, string][] = [];
