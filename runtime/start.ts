@@ -1,9 +1,12 @@
 // `npm start`: the whole product on one machine with nothing installed. Every part that is
 // not configured is started here on its embedded default (PostgreSQL, Temporal dev server,
 // MailDev inbox); then migrations, demo data, the worker, the API and the inbound listener for
-// email replies. Ctrl-C stops it all. The worker and the API run in this process; the inbound
-// listener runs as a child process of its own (`npm run inbound`), so no email, however built,
-// shares the API's event loop. A real deployment runs all three apart.
+// email replies. Ctrl-C stops it all, in order: API, inbound listener, worker, then the Temporal
+// dev server, MailDev and PostgreSQL, which run in process groups of their own so that the
+// terminal's SIGINT reaches only this process (runtime/detached.ts). MailDev runs in this
+// process. The worker and the API run in this process; the inbound listener runs as a child
+// process of its own (`npm run inbound`), so no email, however built, shares the API's event
+// loop. A real deployment runs all three apart.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
