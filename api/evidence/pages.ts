@@ -93,7 +93,7 @@ ${roster.truncated ? html`<p class="problem">More open work than one roster show
     // A picture per open sprint, riskiest first: each is one query of the sprint's workflow.
     const sprintIds = roster.rows.flatMap((r) => r.items.filter((i) => i.process === 'sprint').map((i) => i.workflowId)).slice(0, MAX_TIMELINES);
     const sprints = (await Promise.all(sprintIds.map((id) => services.sprints.get(caller, id).catch(() => undefined)))).filter((s): s is SprintState => !!s);
-    const participants = new Map((await deps.db.participant.findMany({ where: { id: { in: live.workflows.flatMap((w) => (w.participant ? [w.participant] : [])) } }, select: { id: true, localRef: true } })).map((p) => [p.id, p.localRef]));
+    const participants = await services.workflows.participantRefs(live);
     res.set('Refresh', `${REFRESH_SECONDS}; url=/dashboard`);
     res.type('html').send(
       page(

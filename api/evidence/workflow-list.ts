@@ -105,6 +105,13 @@ export function createWorkflowListService(deps: { temporal: Client; db: Db }) {
       await access.logReads(caller, workflows.flatMap((w) => (w.participant ? [{ participantId: w.participant, what: w.process ?? 'process', item: w.workflowId }] : [])));
       return { workflows, ...(nextPage ? { nextPage } : {}) };
     },
+
+    /** The local reference of each person a list names (the list holds ids), for a page to show. */
+    async participantRefs(list: { workflows: readonly WorkflowListItem[] }): Promise<Map<string, string>> {
+      const ids = [...new Set(list.workflows.flatMap((w) => (w.participant ? [w.participant] : [])))];
+      const rows = await deps.db.participant.findMany({ where: { id: { in: ids } }, select: { id: true, localRef: true } });
+      return new Map(rows.map((p) => [p.id, p.localRef]));
+    },
   };
 }
 
