@@ -1,17 +1,20 @@
-// The dispute's side effects: finding each stage's representatives, and its emails.
+// The dispute's side effects: finding each stage's representatives, its emails, and its
+// reporting row (written with its audit events).
 import type { Role } from '../domain/roles';
 import type { DisputeState } from '../domain/dispute';
 import type { StaffRef } from '../domain/sprint';
-import { disputeEmail, formatInstant, type DisputeEmailKind } from './email-content';
-import { deliver } from './notifications';
+import { formatInstant } from '../domain/format';
+import { disputeEmail, type DisputeEmailKind } from '../domain/emails/dispute';
 import { DISPUTE_ACCEPT_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE } from '../domain/tokens';
+import { withCommit, type Commit } from './record';
 import type { ActivityDeps } from './index';
+import type { Delivery } from './notifications';
 
 const MAX_GOVERNANCE = 5;
 
-export interface SendDisputeEmailInput {
+export interface DisputeEmail {
+  process: 'dispute';
   kind: DisputeEmailKind;
-  workflowId: string;
   idempotencyKey: string;
   to: StaffRef;
   participantRef: string;
@@ -23,7 +26,42 @@ export interface SendDisputeEmailInput {
   tokensExpireAt: string;
 }
 
+/** Stage 1-2 emails carry a link to state a position; a proposal's, a link to accept it. */
+export function disputeDelivery(deps: ActivityDeps, workflowId: string, email: DisputeEmail): Delivery {
+  const link =
+    email.kind === 'dispute-stage' && email.stage < 3
+      ? { name: 'dispute', purpose: DISPUTE_POSITION_TOKEN_PURPOSE, scope: { disputeId: workflowId, stage: email.stage } }
+      : email.kind === 'dispute-proposal' && email.proposal
+        ? { name: 'dispute', purpose: DISPUTE_ACCEPT_TOKEN_PURPOSE, scope: { disputeId: workflowId, proposalId: email.proposal.id } }
+        : undefined;
+  return {
+    key: email.idempotencyKey,
+    kind: email.kind,
+    process: 'dispute',
+    workflowId,
+    to: email.to,
+    links: link ? [link] : [],
+    expiresAt: new Date(email.tokensExpireAt),
+    compose: (links) =>
+      disputeEmail({
+        kind: email.kind,
+        recipientName: email.to.name,
+        participantRef: email.participantRef,
+        subject: email.subject,
+        stage: email.stage,
+        stageLabel: email.stageLabel,
+        dueBy: formatInstant(email.stageDueAt, deps.links.timeZone),
+        proposal: email.proposal,
+        link: links.get('dispute'),
+        statusLink: `${deps.links.publicBaseUrl}/api/disputes/${encodeURIComponent(workflowId)}`,
+      }),
+    auditItem: `stage-${email.stage}`,
+    auditData: { stage: email.stage, ...(email.proposal ? { proposal: email.proposal.id } : {}) },
+  };
+}
+
 export function createDisputeActivities(deps: ActivityDeps) {
+  const now = () => deps.now?.() ?? new Date();
   const select = { id: true, name: true, email: true, agencyId: true } as const;
   return {
     /**
@@ -49,41 +87,8 @@ export function createDisputeActivities(deps: ActivityDeps) {
       return representatives;
     },
 
-    async sendDisputeEmail(input: SendDisputeEmailInput): Promise<{ sent: boolean }> {
-      const link =
-        input.kind === 'dispute-stage' && input.stage < 3
-          ? { name: 'dispute', purpose: DISPUTE_POSITION_TOKEN_PURPOSE, scope: { disputeId: input.workflowId, stage: input.stage } }
-          : input.kind === 'dispute-proposal' && input.proposal
-            ? { name: 'dispute', purpose: DISPUTE_ACCEPT_TOKEN_PURPOSE, scope: { disputeId: input.workflowId, proposalId: input.proposal.id } }
-            : undefined;
-      return deliver(deps, {
-        key: input.idempotencyKey,
-        kind: input.kind,
-        process: 'dispute',
-        workflowId: input.workflowId,
-        to: input.to,
-        links: link ? [link] : [],
-        expiresAt: new Date(input.tokensExpireAt),
-        compose: (links) =>
-          disputeEmail({
-            kind: input.kind,
-            recipientName: input.to.name,
-            participantRef: input.participantRef,
-            subject: input.subject,
-            stage: input.stage,
-            stageLabel: input.stageLabel,
-            dueBy: formatInstant(input.stageDueAt, deps.links.timeZone),
-            proposal: input.proposal,
-            link: links.get('dispute'),
-            statusLink: `${deps.links.publicBaseUrl}/api/disputes/${encodeURIComponent(input.workflowId)}`,
-          }),
-        auditItem: `stage-${input.stage}`,
-        auditData: { stage: input.stage, ...(input.proposal ? { proposal: input.proposal.id } : {}) },
-      });
-    },
-
-    /** Keeps the reporting row current; idempotent, as it writes the whole state each time. */
-    async recordDispute(input: { workflowId: string; state: DisputeState }): Promise<void> {
+    /** Keeps the reporting row current, with the events of the change; idempotent (whole state, keyed events). */
+    async recordDispute(input: { workflowId: string; state: DisputeState } & Commit): Promise<void> {
       const s = input.state;
       const row = {
         participantId: s.participant.id,
@@ -100,7 +105,9 @@ export function createDisputeActivities(deps: ActivityDeps) {
         proposalId: s.outcome?.proposalId ?? null,
         stages: JSON.parse(JSON.stringify(s.stages)) as object,
       };
-      await deps.db.dispute.upsert({ where: { id: input.workflowId }, create: { id: input.workflowId, ...row }, update: row });
+      await withCommit(deps.db, input, now(), async (tx) => {
+        await tx.dispute.upsert({ where: { id: input.workflowId }, create: { id: input.workflowId, ...row }, update: row });
+      });
     },
   };
 }

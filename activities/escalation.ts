@@ -1,16 +1,19 @@
-// The escalation's side effects: who chairs and responds, its emails, and its reporting row.
+// The escalation's side effects: who chairs and responds, its emails, and its reporting row
+// (written with its audit events).
 import type { EscalationState, EscalationTier, RiskLevel } from '../domain/escalation';
 import type { StaffRef } from '../domain/sprint';
-import { escalationEmail, formatInstant, type EscalationEmailKind } from './email-content';
-import { deliver } from './notifications';
+import { formatInstant } from '../domain/format';
+import { escalationEmail, type EscalationEmailKind } from '../domain/emails/escalation';
 import { ESCALATION_TOKEN_PURPOSE } from '../domain/tokens';
+import { withCommit, type Commit } from './record';
 import type { ActivityDeps } from './index';
+import type { Delivery } from './notifications';
 
 const MAX_RESPONDERS = 10;
 
-export interface SendEscalationEmailInput {
+export interface EscalationEmail {
+  process: 'escalation';
   kind: EscalationEmailKind;
-  workflowId: string;
   idempotencyKey: string;
   to: StaffRef;
   participantRef: string;
@@ -22,7 +25,37 @@ export interface SendEscalationEmailInput {
   tokensExpireAt: string;
 }
 
+/** The chair's email carries the escalation's link; a responder's only tells them. */
+export function escalationDelivery(deps: ActivityDeps, workflowId: string, email: EscalationEmail): Delivery {
+  const withLink = email.kind !== 'escalation-responder';
+  return {
+    key: email.idempotencyKey,
+    kind: email.kind,
+    process: 'escalation',
+    workflowId,
+    to: email.to,
+    links: withLink ? [{ name: 'escalation', purpose: ESCALATION_TOKEN_PURPOSE, scope: { escalationId: workflowId, tier: email.riskLevel } }] : [],
+    expiresAt: new Date(email.tokensExpireAt),
+    compose: (links) =>
+      escalationEmail({
+        kind: email.kind,
+        recipientName: email.to.name,
+        participantRef: email.participantRef,
+        tierLabel: email.tierLabel,
+        riskLevel: email.riskLevel,
+        promoted: email.promoted,
+        link: links.get('escalation'),
+        statusLink: `${deps.links.publicBaseUrl}/api/escalations/${encodeURIComponent(workflowId)}`,
+        acknowledgeBy: formatInstant(email.acknowledgeDueAt, deps.links.timeZone),
+        respondBy: formatInstant(email.respondDueAt, deps.links.timeZone),
+      }),
+    auditItem: email.riskLevel,
+    auditData: { tier: email.riskLevel },
+  };
+}
+
 export function createEscalationActivities(deps: ActivityDeps) {
+  const now = () => deps.now?.() ?? new Date();
   const ref = (s: { id: string; name: string; email: string; agencyId: string }): StaffRef => ({ id: s.id, name: s.name, email: s.email, agencyId: s.agencyId });
   return {
     /**
@@ -53,36 +86,8 @@ export function createEscalationActivities(deps: ActivityDeps) {
       return { chair, responders: [...responders.values()].slice(0, MAX_RESPONDERS) };
     },
 
-    async sendEscalationEmail(input: SendEscalationEmailInput): Promise<{ sent: boolean }> {
-      const withLink = input.kind !== 'escalation-responder';
-      return deliver(deps, {
-        key: input.idempotencyKey,
-        kind: input.kind,
-        process: 'escalation',
-        workflowId: input.workflowId,
-        to: input.to,
-        links: withLink ? [{ name: 'escalation', purpose: ESCALATION_TOKEN_PURPOSE, scope: { escalationId: input.workflowId, tier: input.riskLevel } }] : [],
-        expiresAt: new Date(input.tokensExpireAt),
-        compose: (links) =>
-          escalationEmail({
-            kind: input.kind,
-            recipientName: input.to.name,
-            participantRef: input.participantRef,
-            tierLabel: input.tierLabel,
-            riskLevel: input.riskLevel,
-            promoted: input.promoted,
-            link: links.get('escalation'),
-            statusLink: `${deps.links.publicBaseUrl}/api/escalations/${encodeURIComponent(input.workflowId)}`,
-            acknowledgeBy: formatInstant(input.acknowledgeDueAt, deps.links.timeZone),
-            respondBy: formatInstant(input.respondDueAt, deps.links.timeZone),
-          }),
-        auditItem: input.riskLevel,
-        auditData: { tier: input.riskLevel },
-      });
-    },
-
-    /** Keeps the reporting row current; idempotent, as it writes the whole state each time. */
-    async recordEscalation(input: { workflowId: string; state: EscalationState }): Promise<void> {
+    /** Keeps the reporting row current, with the events of the change; idempotent (whole state, keyed events). */
+    async recordEscalation(input: { workflowId: string; state: EscalationState } & Commit): Promise<void> {
       const s = input.state;
       const date = (iso?: string) => (iso ? new Date(iso) : null);
       const row = {
@@ -107,7 +112,9 @@ export function createEscalationActivities(deps: ActivityDeps) {
         outcome: s.outcome?.outcome ?? null,
         tiers: JSON.parse(JSON.stringify(s.tiers)) as object,
       };
-      await deps.db.escalation.upsert({ where: { id: input.workflowId }, create: { id: input.workflowId, ...row }, update: row });
+      await withCommit(deps.db, input, now(), async (tx) => {
+        await tx.escalation.upsert({ where: { id: input.workflowId }, create: { id: input.workflowId, ...row }, update: row });
+      });
     },
   };
 }

@@ -124,6 +124,12 @@ function deliveryOf(deps: ActivityDeps, workflowId: string, email: ProcessEmail)
   }
 }
 
+/** Each email at most once per key, all at once: a retry sends only what did not go out. */
+export async function deliverAll(deps: ActivityDeps, workflowId: string, emails: ProcessEmail[]): Promise<{ sent: number }> {
+  const results = await Promise.all(emails.map((email) => deliver(deps, deliveryOf(deps, workflowId, email))));
+  return { sent: results.filter((r) => r.sent).length };
+}
+
 export function createNotificationActivities(deps: ActivityDeps) {
   const now = () => deps.now?.() ?? new Date();
   return {
@@ -134,8 +140,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
      */
     async notify(input: NotifyInput): Promise<{ sent: number }> {
       await withCommit(deps.db, input, now());
-      const results = await Promise.all(input.emails.map((email) => deliver(deps, deliveryOf(deps, input.workflowId, email))));
-      return { sent: results.filter((r) => r.sent).length };
+      return deliverAll(deps, input.workflowId, input.emails);
     },
   };
 }

@@ -8,7 +8,7 @@ import { isOnTime } from '../domain/on-time';
 import { grantCareTeam } from '../record/care-team';
 import { withCommit, type Commit } from './record';
 import type { ActivityDeps } from './index';
-import type { Delivery } from './notifications';
+import { deliverAll, type Delivery, type ProcessEmail } from './notifications';
 
 export interface SprintEmail {
   process: 'sprint';
@@ -49,8 +49,11 @@ export function sprintDelivery(deps: ActivityDeps, workflowId: string, email: Sp
 export function createSprintActivities(deps: ActivityDeps) {
   const now = () => deps.now?.() ?? new Date();
   return {
-    /** The sprint's row and the care team it implies, with the sprint's first audit event. */
-    async recordSprintStarted({ input, workflowId, ...commit }: { input: SprintInput; workflowId: string } & Commit): Promise<void> {
+    /**
+     * The sprint's row and the care team it implies, committed with its first audit event; then
+     * each owner's email with their links, as one step.
+     */
+    async startSprint({ input, workflowId, emails, ...commit }: { input: SprintInput; workflowId: string; emails: ProcessEmail[] } & Commit): Promise<{ sent: number }> {
       await withCommit(deps.db, commit, now(), async (tx) => {
         await tx.sprint.upsert({
           where: { id: workflowId },
@@ -67,6 +70,7 @@ export function createSprintActivities(deps: ActivityDeps) {
         // The agencies a sprint names join the person's care team, recorded as implied by it.
         await grantCareTeam(tx, sprintCareTeam(input, workflowId));
       });
+      return deliverAll(deps, workflowId, emails);
     },
 
     /** The outcome and timeliness figures, the links revoked and the close audited, together. */

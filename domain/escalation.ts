@@ -115,6 +115,9 @@ export interface EscalationState {
   response?: StepRecord & { action: string };
   outcome?: StepRecord & { outcome: string };
   resolvedAt?: string;
+  /** When the raising process said the cause had ended (the task got done, say): no more promotions. */
+  causeResolvedAt?: string;
+  causeResolvedReason?: string;
 }
 
 /** One escalation per raising item, ever: the id is derived from it, so a retry finds the first. */

@@ -24,9 +24,9 @@ describe('sprint emails (real PostgreSQL and SMTP)', () => {
     await smtp?.stop();
   });
 
-  const input = (key: string) => ({
+  const email = (key: string) => ({
+    process: 'sprint' as const,
     kind: 'assigned' as const,
-    workflowId: 'sprint-test-1',
     idempotencyKey: key,
     to: people.hospital,
     participantRef: 'P-77',
@@ -36,11 +36,12 @@ describe('sprint emails (real PostgreSQL and SMTP)', () => {
     ],
     tokensExpireAt: '2026-11-26T14:00:00.000Z',
   });
+  const input = (key: string) => ({ workflowId: 'sprint-test-1', emails: [email(key)] });
 
   it('sends an email once however often the activity is retried, and audits it once', async () => {
     const acts = createActivities({ db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS });
-    expect(await acts.sendSprintEmail(input('k-once'))).toEqual({ sent: true });
-    expect(await acts.sendSprintEmail(input('k-once'))).toEqual({ sent: false });
+    expect(await acts.notify(input('k-once'))).toEqual({ sent: 1 });
+    expect(await acts.notify(input('k-once'))).toEqual({ sent: 0 });
     const mails = await smtp.waitFor((m) => m.subject.includes('P-77'));
     await new Promise((r) => setTimeout(r, 200));
     expect(smtp.messages.filter((m) => m.subject.includes('P-77'))).toHaveLength(1);
@@ -64,12 +65,12 @@ describe('sprint emails (real PostgreSQL and SMTP)', () => {
 
   it('with SMTP down, fails so Temporal retries; the retry sends once and the unsent tokens never work', async () => {
     const down = createActivities({ db: t.db, mailer: createMailer(`smtp://127.0.0.1:${await freePort()}`, 'careloop <c@test>'), links: TEST_LINKS });
-    await expect(down.sendSprintEmail(input('k-retry'))).rejects.toThrow();
+    await expect(down.notify(input('k-retry'))).rejects.toThrow();
     const firstTokens = await t.db.actionToken.findMany({ where: { notificationKey: 'k-retry' } });
     expect(firstTokens).toHaveLength(3);
 
     const up = createActivities({ db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS });
-    expect(await up.sendSprintEmail(input('k-retry'))).toEqual({ sent: true });
+    expect(await up.notify(input('k-retry'))).toEqual({ sent: 1 });
     const after = await t.db.actionToken.findMany({ where: { notificationKey: 'k-retry' } });
     expect(after).toHaveLength(6);
     expect(after.filter((x) => firstTokens.some((f) => f.id === x.id)).every((x) => x.revokedAt)).toBe(true);
@@ -77,12 +78,43 @@ describe('sprint emails (real PostgreSQL and SMTP)', () => {
     expect(await t.db.notification.findUniqueOrThrow({ where: { idempotencyKey: 'k-retry' } })).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
-  it('revokes a task’s tokens when it ends, and all of a sprint’s when it closes', async () => {
+  it('revokes a task’s tokens with the event that ends it, and all of a sprint’s when it closes', async () => {
     const acts = createActivities({ db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS });
-    const one = await acts.revokeActionTokens({ workflowId: 'sprint-test-1', taskKey: 'medication-reconciled', reason: 'task-ended' });
-    expect(one.revoked).toBe(2); // one per sent email carrying that task
-    const rest = await acts.revokeActionTokens({ workflowId: 'sprint-test-1', reason: 'sprint-closed' });
-    expect(rest.revoked).toBe(4); // the other task links and the reply tokens
-    expect(await t.db.actionToken.count({ where: { workflowId: 'sprint-test-1', revokedAt: null, usedAt: null } })).toBe(0);
+    const live = () => t.db.actionToken.count({ where: { workflowId: 'sprint-test-1', revokedAt: null, usedAt: null } });
+    expect(await live()).toBe(6); // two task links and a reply token in each of the two sent emails
+    const ended = { actor: 'careloop', action: 'task.completed', process: 'sprint', workflowId: 'sprint-test-1', item: 'medication-reconciled', idempotencyKey: 'sprint-test-1:1:task.completed', at: '2026-11-24T10:00:00.000Z' };
+    await acts.recordEvents({ events: [ended], revoke: [{ workflowId: 'sprint-test-1', taskKey: 'medication-reconciled', reason: 'task-ended' }] });
+    expect(await live()).toBe(4); // one link per sent email carrying that task
+    expect(await t.db.auditEvent.count({ where: { idempotencyKey: ended.idempotencyKey } })).toBe(1);
+    await acts.recordEvents({ revoke: [{ workflowId: 'sprint-test-1', reason: 'sprint-closed' }] });
+    expect(await live()).toBe(0);
+  });
+});
+
+describe('a step that tells people something (real PostgreSQL and SMTP)', () => {
+  let t: TestDatabase;
+  let smtp: SmtpCapture;
+  let people: SprintPeople;
+  beforeAll(async () => {
+    [t, smtp] = await Promise.all([createTestDatabase(), startSmtpCapture()]);
+    people = await createSprintPeople(t.db);
+  });
+  afterAll(async () => {
+    await t?.drop();
+    await smtp?.stop();
+  });
+
+  it('commits its audit events before the emails go out, once however often the activity is retried', async () => {
+    const acts = createActivities({ db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS });
+    const reminded = { actor: 'careloop', action: 'task.reminder-sent', process: 'sprint', workflowId: 'sprint-step-1', item: 'transport-confirmed', idempotencyKey: 'sprint-step-1:4:task.reminder-sent', at: '2026-11-24T10:00:00.000Z' };
+    const step = {
+      workflowId: 'sprint-step-1',
+      events: [reminded],
+      emails: [{ process: 'sprint' as const, kind: 'reminder' as const, idempotencyKey: 'sprint-step-1:reminder', to: people.homecare, participantRef: 'P-78', tasks: [{ key: 'transport-confirmed', title: 'Transport confirmed', dueAt: '2026-11-25T14:00:00.000Z' }], tokensExpireAt: '2026-11-26T14:00:00.000Z' }],
+    };
+    expect(await acts.notify(step)).toEqual({ sent: 1 });
+    expect(await acts.notify(step)).toEqual({ sent: 0 });
+    expect(await t.db.auditEvent.findMany({ where: { workflowId: 'sprint-step-1' }, orderBy: { seq: 'asc' }, select: { action: true } })).toEqual([{ action: 'task.reminder-sent' }, { action: 'notification.sent' }]);
+    expect((await smtp.waitFor((m) => m.subject.includes('P-78')))[0]!.subject).toContain('careloop reminder: Transport confirmed');
   });
 });

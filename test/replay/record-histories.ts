@@ -1,29 +1,22 @@
-// Records the event histories that test/replay/replay.test.ts replays, so a change that makes
-// a running workflow non-deterministic fails CI. Run after an intended change to a workflow's
-// shape (and only together with patched() for workflows already running in production):
-//   npx tsx test/replay/record-histories.ts
-// Uses the time-skipping server and FAKE activities: a history records what activities
-// returned, not how, so replay needs no database or SMTP.
+// Records the event histories that test/replay/replay.test.ts replays, one per process path,
+// so a change that would break a running workflow fails CI. Run after an intended change to a
+// workflow's shape (see docs/releases.md: a new build is pinned, old histories stay replayable
+// only where patched() keeps them so):
+//   npm run record-histories                      # records what is not recorded yet
+//   RECORD_OVERWRITE=1 npm run record-histories   # re-records every path
+// Uses the time-skipping server and FAKE activities (test/workflows/fake-activities.ts): a
+// history records what activities returned, not how, so replay needs no database or SMTP.
 import { randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import type { Activities } from '../../activities';
-import { planSprint } from '../../domain/sprint-input';
-import { HOUR_MS, SPRINT_TEMPLATE, type Actor, type StaffRef } from '../../domain/sprint';
+import { HOUR_MS, type Actor, type StaffRef } from '../../domain/sprint';
 import { registerSearchAttributes } from '../../runtime/temporal';
 import { testServerExecutable } from '../../runtime/temporal-binaries';
 import {
-  addTaskNoteSignal,
-  cancelSprintUpdate,
-  completeTaskUpdate,
-  markTaskNotApplicableUpdate,
-  reassignTaskUpdate,
-  refuseTaskUpdate,
   smokeWorkflow,
-  sprintWorkflow,
   planChangeWorkflow,
   acknowledgePlanVersionUpdate,
   supersedePlanVersionSignal,
@@ -34,6 +27,8 @@ import {
 } from '../../workflows';
 import { ESCALATION_POLICY } from '../../domain/escalation';
 import { DISPUTE_AGREEMENT, type DisputeState } from '../../domain/dispute';
+import { createFakeActivities } from '../workflows/fake-activities';
+import { coordinator, lateTaskEscalationId, runCancelledSprint, runFullSprint, staff } from './scenarios';
 import {
   acceptDisputeProposalUpdate,
   decideDisputeUpdate,
@@ -45,47 +40,6 @@ import {
 
 const out = path.join(__dirname, '..', 'histories');
 
-const fakeActivities: Activities = {
-  async recordAudit() {
-    return { seq: 1, hash: 'f'.repeat(64) };
-  },
-  async sendSprintEmail() {
-    return { sent: true };
-  },
-  async revokeActionTokens() {
-    return { revoked: 1 };
-  },
-  async sendPlanEmail() {
-    return { sent: true };
-  },
-  async recordPlanAcknowledgement() {},
-  async recordSprintStarted() {},
-  async recordSprintOutcome() {
-    return { firstContactMinutes: 30, tasksOnTime: 8 };
-  },
-  async findEscalationPeople(input) {
-    const chair = input.tier.chairRole === 'manager' ? { id: 'manager', name: 'Staff manager', email: 'manager@example.org', agencyId: 'county' } : (input.preferredChair ?? { id: 'coordinator', name: 'Staff coordinator', email: 'coordinator@example.org', agencyId: 'county' });
-    return { chair, responders: input.named };
-  },
-  async sendEscalationEmail() {
-    return { sent: true };
-  },
-  async recordEscalation() {},
-  async findDisputeRepresentatives(input) {
-    if (input.governance) return [{ id: 'governance', name: 'Staff governance', email: 'governance@example.org', agencyId: 'county' }];
-    return input.agencyIds.map((agencyId) => ({ id: `${input.roles[0]}-${agencyId}`, name: `Staff ${agencyId}`, email: `${agencyId}@example.org`, agencyId }));
-  },
-  async sendDisputeEmail() {
-    return { sent: true };
-  },
-  async recordDispute() {},
-};
-
-const staff = (id: string, agencyId: string): StaffRef => ({ id, name: `Staff ${id}`, email: `${id}@example.org`, agencyId });
-const coordinator = staff('coordinator', 'county');
-const owners: Record<string, StaffRef> = Object.fromEntries(
-  SPRINT_TEMPLATE.map((t) => [t.key, t.day === '0' ? staff('hospital', 'hospital') : t.day === '1' ? staff('homecare', 'homecare') : staff('housing', 'housing')]),
-);
 const actor = (s: StaffRef): Actor => ({ staffId: s.id, name: s.name, channel: 'api' });
 
 async function main() {
@@ -93,7 +47,7 @@ async function main() {
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
   await registerSearchAttributes(env.connection, 'default');
   const taskQueue = `record-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities: fakeActivities });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities: createFakeActivities().activities });
   // A committed history is the record of the code that ran then: never overwrite one. Record a
   // changed path under a new name (RECORD_OVERWRITE=1 only when deliberately re-recording all).
   const save = async (name: string, workflowId: string) => {
@@ -120,37 +74,13 @@ async function main() {
       }
 
       if (run('sprint')) {
-        // Every path of the sprint: actions on all channels' messages, a reminder, an overdue task
-        // with its escalation, and the close with gaps at +72 h.
-        const discharge = new Date(await env.currentTimeMs());
-        const full = planSprint({
-          sprintId: 'sprint-replay-full',
-          participant: { id: 'participant-1', localRef: 'P-1', displayName: 'Person One' },
-          coordinator,
-          requestedBy: coordinator,
-          dischargeAt: discharge,
-          owners,
-          timing: { dueOffsetsMs: { '0': 24 * HOUR_MS, '1': 48 * HOUR_MS, '2-3': 72 * HOUR_MS } },
-        });
-        const h = await env.client.workflow.start(sprintWorkflow, { taskQueue, workflowId: full.sprintId, args: [full] });
-        await h.executeUpdate(completeTaskUpdate, { args: [{ taskKey: 'discharge-summary-received', actor: actor(owners['discharge-summary-received']!), note: 'ok' }] });
-        await h.executeUpdate(refuseTaskUpdate, { args: [{ taskKey: 'participant-understands-plan', actor: actor(owners['participant-understands-plan']!), reason: 'declined', managedHow: 'family briefed' }] });
-        await h.executeUpdate(markTaskNotApplicableUpdate, { args: [{ taskKey: 'transport-confirmed', actor: actor(owners['transport-confirmed']!), reason: 'family drives' }] });
-        await h.executeUpdate(reassignTaskUpdate, { args: [{ taskKey: 'services-active', actor: actor(coordinator), actsForSprint: true, newOwner: staff('homecare', 'homecare'), reason: 'home care leads' }] });
-        await h.signal(addTaskNoteSignal, { taskKey: 'services-active', actor: actor(coordinator), text: 'note' });
-        await env.sleep(25 * HOUR_MS);
-        await h.result();
-        // Since patched('escalation-child-workflow'): the overdue task starts an escalation workflow.
-        // Since patched('sprint-deadlines-before-close'): the day 2-3 deadlines, due with the
-        // close, escalate before it. Since patched('task-end-writes-together'): a task's end
-        // audits and revokes its links at once.
-        await save('sprint-full-writes-together', full.sprintId);
-
-        const cancelled = planSprint({ ...{ sprintId: 'sprint-replay-cancelled', participant: { id: 'participant-2', localRef: 'P-2', displayName: 'Person Two' }, coordinator, requestedBy: coordinator, owners }, dischargeAt: new Date(await env.currentTimeMs()), timing: { dueOffsetsMs: { '0': 24 * HOUR_MS, '1': 48 * HOUR_MS, '2-3': 72 * HOUR_MS } } });
-        const c = await env.client.workflow.start(sprintWorkflow, { taskQueue, workflowId: cancelled.sprintId, args: [cancelled] });
-        await c.executeUpdate(cancelSprintUpdate, { args: [{ actor: actor(coordinator), reason: 'readmitted' }] });
-        await c.result();
-        await save('sprint-cancelled-writes-together', cancelled.sprintId);
+        // Every path of the sprint: actions by link, reply and API, a reminder, four overdue tasks
+        // with their escalations (one told its cause ended), and the close with gaps at +72 h.
+        await runFullSprint(env, taskQueue, 'sprint-replay-full');
+        await save('sprint-full', 'sprint-replay-full');
+        await save('escalation-cause-resolved', lateTaskEscalationId('sprint-replay-full'));
+        await runCancelledSprint(env, taskQueue, 'sprint-replay-cancelled');
+        await save('sprint-cancelled', 'sprint-replay-cancelled');
       }
 
       if (run('plan')) {
@@ -179,11 +109,11 @@ async function main() {
         await env.sleep(73 * HOUR_MS);
         await p2.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'housing', channel: 'email-reply' }] });
         await p2.result();
-        await save('plan-acknowledged-roster', 'plan-replay-v2');
+        await save('plan-acknowledged', 'plan-replay-v2');
         const p3 = await env.client.workflow.start(planChangeWorkflow, { taskQueue, workflowId: 'plan-replay-v3', args: [planInput(3)] });
         await p3.signal(supersedePlanVersionSignal, { byVersion: 4 });
         await p3.result();
-        await save('plan-superseded-roster', 'plan-replay-v3');
+        await save('plan-superseded', 'plan-replay-v3');
       }
 
       if (run('escalation')) {
@@ -216,7 +146,7 @@ async function main() {
         await e.executeUpdate(respondEscalationUpdate, { args: [{ actor: actor(manager), responseAction: 'Clinical review booked for today' }] });
         await e.executeUpdate(resolveEscalationUpdate, { args: [{ actor: actor(manager), outcome: 'Visits restored; risk back to moderate' }] });
         await e.result();
-        await save('escalation-promoted-resolved-roster', 'escalation-replay');
+        await save('escalation-promoted-resolved', 'escalation-replay');
       }
 
       if (run('dispute')) {
@@ -248,7 +178,7 @@ async function main() {
         // Only when not yet recorded: the time-skipping server now and then stalls on these long
         // working-day waits, and a stalled run should not stop the others' re-recording.
         const wanted = (name: string) => process.env.RECORD_OVERWRITE === '1' || !existsSync(path.join(out, `${name}.json`));
-        if (wanted('dispute-escalated-resolved-roster')) {
+        if (wanted('dispute-escalated-resolved')) {
           const d1 = await env.client.workflow.start(disputeWorkflow, { taskQueue, workflowId: 'dispute-replay-1', args: [disputeInput('dispute-replay-1')] });
           await d1.executeUpdate(stateDisputePositionUpdate, { args: [{ actor: party('homecare', 'homecare', 'staff'), statement: 'The ward books it' }] });
           await d1.executeUpdate(proposeDisputeResolutionUpdate, { args: [{ actor: party('hospital', 'hospital', 'staff'), terms: 'Home care books it' }] });
@@ -256,15 +186,15 @@ async function main() {
           await d1.executeUpdate(proposeDisputeResolutionUpdate, { args: [{ actor: party('manager-homecare', 'homecare', 'manager'), terms: 'Joint visit, then home care' }] });
           await d1.executeUpdate(acceptDisputeProposalUpdate, { args: [{ actor: party('manager-hospital', 'hospital', 'manager'), proposalId: 'p2' }] });
           await d1.result();
-          await save('dispute-escalated-resolved-roster', 'dispute-replay-1');
+          await save('dispute-escalated-resolved', 'dispute-replay-1');
         }
-        if (wanted('dispute-governance-decided-roster')) {
+        if (wanted('dispute-governance-decided')) {
           const d2 = await env.client.workflow.start(disputeWorkflow, { taskQueue, workflowId: 'dispute-replay-2', args: [disputeInput('dispute-replay-2')] });
           await pastStage(d2, 1);
           await pastStage(d2, 2);
           await d2.executeUpdate(decideDisputeUpdate, { args: [{ actor: party('governance', 'county', 'admin'), decision: 'Home care arranges it', rationale: 'In the package' }] });
           await d2.result();
-          await save('dispute-governance-decided-roster', 'dispute-replay-2');
+          await save('dispute-governance-decided', 'dispute-replay-2');
         }
       }
     });

@@ -1,6 +1,6 @@
-// Replays recorded histories of every workflow type against today's workflow code: a change
-// that would break a running workflow (non-determinism) fails here. To change a running
-// workflow's logic, use patched() (see README), then re-record with record-histories.ts.
+// Replays recorded histories of every workflow type, one per process path, against today's
+// workflow code: a change that would break a running workflow (non-determinism) fails here.
+// How a release changes running workflows (pinned builds, patched() for disputes): docs/releases.md.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

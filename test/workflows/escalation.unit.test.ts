@@ -1,0 +1,110 @@
+// Unit tier: the escalation's tiers on the time-skipping server with typed fake activities (no
+// database, no SMTP). The fake finds a manager to chair the manager-chaired tiers, else the
+// preferred chair.
+import { describe, expect, it } from 'vitest';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ESCALATION_POLICY, type EscalationInput, type RiskLevel } from '../../domain/escalation';
+import type { Actor } from '../../domain/sprint';
+import { acknowledgeEscalationUpdate, escalationCauseResolvedSignal, escalationStateQuery, escalationWorkflow, resolveEscalationUpdate, respondEscalationUpdate } from '../../workflows';
+import { coordinator, staff } from '../replay/scenarios';
+import { actions, timeSkippingServer } from './unit-harness';
+
+const HOUR = 3600_000;
+const as = (id: string): Actor => ({ staffId: id, name: `Staff ${id}`, channel: 'api' });
+const failureOf = async (p: Promise<unknown>) => {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  return (err as WorkflowUpdateFailedError).cause as { type?: string };
+};
+
+describe('escalation workflow (unit: time-skipping server, fake activities)', () => {
+  const server = timeSkippingServer();
+  let n = 0;
+  const raise = async (taskQueue: string, riskLevel: RiskLevel) => {
+    n += 1;
+    const input: EscalationInput = {
+      escalationId: `escalation-unit-${n}`,
+      participant: { id: 'participant-1', localRef: 'P-1' },
+      riskLevel,
+      trigger: 'missed visits',
+      description: 'Two missed visits',
+      source: { process: 'manual' },
+      raisedBy: coordinator,
+      agencyId: 'county',
+      preferredChair: coordinator,
+      responders: [staff('hospital', 'hospital')],
+      policy: ESCALATION_POLICY,
+    };
+    return server.env.client.workflow.start(escalationWorkflow, { taskQueue, workflowId: input.escalationId, args: [input] });
+  };
+
+  it('chair acknowledges, responds and resolves within the tier: on time, recorded with each step, links revoked at the end', async () => {
+    await server.run(async ({ taskQueue, log }) => {
+      const h = await raise(taskQueue, 'moderate');
+      await h.executeUpdate(acknowledgeEscalationUpdate, { args: [{ actor: as('coordinator') }] });
+      await h.executeUpdate(respondEscalationUpdate, { args: [{ actor: as('coordinator'), responseAction: 'Called the family' }] });
+      await h.executeUpdate(resolveEscalationUpdate, { args: [{ actor: as('coordinator'), outcome: 'Visits restored' }] });
+      const s = await h.result();
+      expect(s).toMatchObject({ status: 'resolved', tier: 'moderate', acknowledgement: { onTime: true }, response: { onTime: true, action: 'Called the family' }, outcome: { onTime: true } });
+      expect(actions(log)).toEqual(['escalation.raised', 'escalation.acknowledged', 'escalation.responded', 'escalation.resolved']);
+      expect(log.emails.map((e) => [e.kind, e.to.id])).toEqual([
+        ['escalation-chair', 'coordinator'],
+        ['escalation-responder', 'hospital'],
+      ]);
+      expect(log.revocations).toEqual([{ workflowId: h.workflowId, reason: 'resolved' }]);
+      // Every record write carried its events: no write of an event alone.
+      expect(log.calls.filter((c) => c === 'recordEvents')).toHaveLength(0);
+    });
+  });
+
+  it('refuses steps out of order, from anyone but the chair, and without the required text', async () => {
+    await server.run(async ({ taskQueue }) => {
+      const h = await raise(taskQueue, 'moderate');
+      expect((await failureOf(h.executeUpdate(respondEscalationUpdate, { args: [{ actor: as('coordinator'), responseAction: 'Call' }] }))).type).toBe('EscalationStepOutOfOrder');
+      expect((await failureOf(h.executeUpdate(acknowledgeEscalationUpdate, { args: [{ actor: as('hospital') }] }))).type).toBe('NotEscalationChair');
+      await h.executeUpdate(acknowledgeEscalationUpdate, { args: [{ actor: as('coordinator') }] });
+      expect((await failureOf(h.executeUpdate(respondEscalationUpdate, { args: [{ actor: as('coordinator'), responseAction: ' ' }] }))).type).toBe('InvalidInput');
+      expect((await failureOf(h.executeUpdate(resolveEscalationUpdate, { args: [{ actor: as('coordinator'), outcome: 'Done' }] }))).type).toBe('EscalationStepOutOfOrder');
+      await h.executeUpdate(respondEscalationUpdate, { args: [{ actor: as('coordinator'), responseAction: 'Called' }] });
+      await h.executeUpdate(resolveEscalationUpdate, { args: [{ actor: as('manager'), actsForChair: true, outcome: 'Settled' }] });
+      expect((await h.result()).outcome?.by.staffId).toBe('manager');
+    });
+  });
+
+  it('a missed window promotes to the next tier with its chair (the old chair’s links end); at the top tier the chair is told it is overdue', async () => {
+    await server.run(async ({ env, taskQueue, log }) => {
+      const h = await raise(taskQueue, 'high');
+      await env.sleep(1.5 * HOUR); // past high's 1 h acknowledgement window, and acute's 15 min
+      const s = await h.query(escalationStateQuery);
+      expect(s).toMatchObject({ tier: 'acute', overdueAtTopTier: true, chair: { id: 'manager' } });
+      expect(s.tiers.map((t) => t.entry)).toEqual(['raised', 'acknowledgement-missed']);
+      expect(actions(log)).toEqual(['escalation.raised', 'escalation.promoted', 'escalation.window-missed']);
+      expect(log.revocations).toEqual([{ workflowId: h.workflowId, staffId: 'manager', reason: 'promoted' }]);
+      expect(log.emails.map((e) => e.kind)).toEqual(['escalation-chair', 'escalation-responder', 'escalation-chair', 'escalation-responder', 'escalation-top-tier-overdue']);
+      await h.executeUpdate(acknowledgeEscalationUpdate, { args: [{ actor: as('manager') }] });
+      await h.executeUpdate(respondEscalationUpdate, { args: [{ actor: as('manager'), responseAction: 'Review booked' }] });
+      await h.executeUpdate(resolveEscalationUpdate, { args: [{ actor: as('manager'), outcome: 'Risk back to moderate' }] });
+      expect(await h.result()).toMatchObject({ status: 'resolved', acknowledgement: { onTime: false }, response: { onTime: true } });
+    });
+  });
+
+  it('when its cause has ended it records so once and stops promoting, and can still be resolved', async () => {
+    await server.run(async ({ env, taskQueue, log }) => {
+      const h = await raise(taskQueue, 'moderate');
+      await h.signal(escalationCauseResolvedSignal, { reason: 'task done' });
+      await h.signal(escalationCauseResolvedSignal, { reason: 'task done again' });
+      await env.sleep(100 * HOUR); // far past moderate's windows
+      const s = await h.query(escalationStateQuery);
+      expect(s).toMatchObject({ tier: 'moderate', status: 'open', causeResolvedReason: 'task done' });
+      expect(s.tiers).toHaveLength(1);
+      expect(actions(log)).toEqual(['escalation.raised', 'escalation.cause-resolved']);
+      await h.executeUpdate(acknowledgeEscalationUpdate, { args: [{ actor: as('coordinator') }] });
+      await h.executeUpdate(respondEscalationUpdate, { args: [{ actor: as('coordinator'), responseAction: 'Checked' }] });
+      await h.executeUpdate(resolveEscalationUpdate, { args: [{ actor: as('coordinator'), outcome: 'Nothing more needed' }] });
+      expect((await h.result()).status).toBe('resolved');
+    });
+  });
+});

@@ -1,0 +1,71 @@
+// Typed fake activities for the unit tier and for recording histories: no database, no SMTP.
+// A history records what activities returned, not how, so these are enough for both; the
+// calls are kept so a unit test can say what the workflow asked for.
+import type { Activities, Commit, ProcessEmail, ProcessEvent } from '../../activities';
+import type { StaffRef } from '../../domain/sprint';
+
+const staff = (id: string, agencyId: string): StaffRef => ({ id, name: `Staff ${id}`, email: `${id}@example.org`, agencyId });
+
+export interface FakeActivityLog {
+  /** Every audit event the workflow committed, in the order the activities ran. */
+  events: ProcessEvent[];
+  /** Every email the workflow asked to send. */
+  emails: ProcessEmail[];
+  revocations: NonNullable<Commit['revoke']>;
+  /** Activity names in the order they were called. */
+  calls: string[];
+}
+
+export function createFakeActivities(overrides: Partial<Activities> = {}): { activities: Activities; log: FakeActivityLog } {
+  const log: FakeActivityLog = { events: [], emails: [], revocations: [], calls: [] };
+  const commit = (name: string, c: Commit) => {
+    log.calls.push(name);
+    // Idempotent like the real ones: a retried commit writes its keyed events once.
+    for (const e of c.events ?? []) if (!log.events.some((x) => x.idempotencyKey === e.idempotencyKey)) log.events.push(e);
+    log.revocations.push(...(c.revoke ?? []));
+  };
+  const activities: Activities = {
+    async recordEvents(c) {
+      commit('recordEvents', c);
+    },
+    async recordAudit() {
+      log.calls.push('recordAudit');
+      return { seq: 1, hash: 'f'.repeat(64) };
+    },
+    async notify(input) {
+      commit('notify', input);
+      log.emails.push(...input.emails);
+      return { sent: input.emails.length };
+    },
+    async startSprint(input) {
+      commit('startSprint', input);
+      log.emails.push(...input.emails);
+      return { sent: input.emails.length };
+    },
+    async recordSprintOutcome(input) {
+      commit('recordSprintOutcome', input);
+      return { firstContactMinutes: 30, tasksOnTime: input.tasks.filter((t) => t.status === 'completed').length };
+    },
+    async recordPlanAcknowledgement(input) {
+      commit('recordPlanAcknowledgement', input);
+    },
+    async findEscalationPeople(input) {
+      log.calls.push('findEscalationPeople');
+      const chair = input.tier.chairRole === 'manager' ? staff('manager', 'county') : (input.preferredChair ?? staff('coordinator', 'county'));
+      return { chair, responders: input.named };
+    },
+    async recordEscalation(input) {
+      commit('recordEscalation', input);
+    },
+    async findDisputeRepresentatives(input) {
+      log.calls.push('findDisputeRepresentatives');
+      if (input.governance) return [staff('governance', 'county')];
+      return input.agencyIds.map((agencyId) => ({ id: `${input.roles[0]}-${agencyId}`, name: `Staff ${agencyId}`, email: `${agencyId}@example.org`, agencyId }));
+    },
+    async recordDispute(input) {
+      commit('recordDispute', input);
+    },
+    ...overrides,
+  };
+  return { activities, log };
+}
