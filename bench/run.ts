@@ -20,6 +20,7 @@ import type { SprintState } from '../domain/sprint';
 import { createDb } from '../runtime/db';
 import { hashToken, newToken } from '../runtime/secrets';
 import { startBenchStack, type BenchStack } from './stack';
+import { fullSprintHistory, sampledHistories, type HistoryFigures } from './history';
 import { cpuByGroup, cpuDelta, cpuSeconds, nowMs, residentMemoryMiB, runConcurrently, sleep, summarise, type LatencySummary } from './stats';
 
 const projectRoot = path.resolve(__dirname, '..');
@@ -181,6 +182,11 @@ async function main(): Promise<void> {
     readMemory('settled');
     cpuPhase('settle');
     log(`   settled ${round(emailsSettledMs / 1000)} s after the last start (${stack.smtp.count() - emailsBefore}/${3 * SPRINTS} emails), worker ${memory.settled!.rss} MiB resident, ${round(workerCpu)} CPU s`);
+    // CPU per sprint set up (the starts and their first emails), by the layer that spent it.
+    const perSprintMs = (group: string) => round((((cpuPhases.apiStarts?.[group] ?? 0) + (cpuPhases.settle?.[group] ?? 0)) / SPRINTS) * 1000);
+    const setupCpuMsPerSprint = { worker: perSprintMs('careloop worker'), server: perSprintMs('temporal server'), api: perSprintMs('careloop api'), postgres: perSprintMs('postgres') };
+    const setUpHistory = await sampledHistories(client, sprintIds);
+    log(`   per sprint set up: worker ${setupCpuMsPerSprint.worker} ms CPU, server ${setupCpuMsPerSprint.server} ms CPU; history ${setUpHistory.eventsPerSprint} events, ${setUpHistory.activitiesPerSprint} activities, ${setUpHistory.localActivitiesPerSprint} local activities (${setUpHistory.sprints} read)`);
 
     // ---- 2. Task completion round trip ---------------------------------------------------------
     log(`2. raw: ${SAMPLES} update + query round trips on an empty workflow`);
@@ -261,6 +267,10 @@ async function main(): Promise<void> {
     };
     log(`   GET sprint p95 ${reads.getSprint.p95} ms, raw query p95 ${reads.rawSprintQuery.p95} ms; GET workflows p95 ${reads.getWorkflows.p95} ms, raw list p95 ${reads.rawList.p95} ms`);
 
+    log('4. a full sprint (link, reply and API; four tasks overdue) on the time-skipping server, fake activities');
+    const fullSprint: HistoryFigures = await fullSprintHistory();
+    log(`   ${fullSprint.eventsPerSprint} history events, ${fullSprint.activitiesPerSprint} activities, ${fullSprint.localActivitiesPerSprint} local activities`);
+
     const wallSeconds = round((nowMs() - t0) / 1000);
     const results = {
       ranAt: new Date().toISOString(),
@@ -278,6 +288,8 @@ async function main(): Promise<void> {
         quietSecondsAfterEmails: round(quietMs / 1000),
         sprintsSetUpPerSecond: settled ? round(SPRINTS / (setupMs / 1000)) : round((stack.smtp.count() - emailsBefore) / 3 / (setupMs / 1000)),
         workerCpuSeconds: round(workerCpu),
+        cpuMsPerSprintSetUp: setupCpuMsPerSprint,
+        historyPerSprintSetUp: setUpHistory,
         emails: stack.smtp.count() - emailsBefore,
         expectedEmails: 3 * SPRINTS,
       },
@@ -290,6 +302,7 @@ async function main(): Promise<void> {
         ratioP99: round(apiRt.p99 / rawRt.p99, 2),
       },
       cpuSecondsByPhase: cpuPhases,
+      fullSprintHistory: fullSprint,
       openSprints: {
         running: Number(running.count),
         workerResidentMiB: memory,
@@ -312,7 +325,18 @@ async function main(): Promise<void> {
 }
 
 function printTable(r: {
-  starts: { careloopPerSecond: number; rawPerSecond: number; ratio: number; sprintsSetUpPerSecond: number; emails: number; expectedEmails: number; settled: boolean };
+  starts: {
+    careloopPerSecond: number;
+    rawPerSecond: number;
+    ratio: number;
+    sprintsSetUpPerSecond: number;
+    emails: number;
+    expectedEmails: number;
+    settled: boolean;
+    cpuMsPerSprintSetUp: { worker: number; server: number };
+    historyPerSprintSetUp: HistoryFigures;
+  };
+  fullSprintHistory: HistoryFigures;
   roundTrip: { careloopMs: LatencySummary; rawUpdateQueryMs: LatencySummary; ratioP50: number; ratioP99: number };
   openSprints: {
     running: number;
@@ -327,11 +351,14 @@ function printTable(r: {
     ['1. starts per second', `${r.starts.careloopPerSecond} sprints/s`, `${r.starts.rawPerSecond} empty/s`, `${r.starts.ratio}`],
     ['   sprints fully set up (emails sent) per second', `${r.starts.sprintsSetUpPerSecond}/s${r.starts.settled ? '' : ' (not settled)'}`, '', ''],
     ['   emails sent / expected (one per owner)', `${r.starts.emails} / ${r.starts.expectedEmails}`, '', ''],
+    ['   CPU per sprint set up: worker / server', `${r.starts.cpuMsPerSprintSetUp.worker} / ${r.starts.cpuMsPerSprintSetUp.server} ms`, '', ''],
+    ['   history per sprint set up: events, activities, local', `${r.starts.historyPerSprintSetUp.eventsPerSprint}, ${r.starts.historyPerSprintSetUp.activitiesPerSprint}, ${r.starts.historyPerSprintSetUp.localActivitiesPerSprint}`, '', ''],
     ['2. task completion round trip p50', `${r.roundTrip.careloopMs.p50} ms`, `${r.roundTrip.rawUpdateQueryMs.p50} ms`, `${r.roundTrip.ratioP50}x`],
     ['   task completion round trip p99', `${r.roundTrip.careloopMs.p99} ms`, `${r.roundTrip.rawUpdateQueryMs.p99} ms`, `${r.roundTrip.ratioP99}x`],
     [`3. worker resident memory, ${r.openSprints.running} open sprints`, `${r.openSprints.workerResidentMiB.settled?.rss} MiB (peak ${r.openSprints.workerResidentMiB.end?.peak})`, `idle: ${r.openSprints.workerResidentMiB.idle?.rss} MiB`, ''],
     ['   GET /api/sprints/:id p95', `${r.openSprints.reads.getSprint!.p95} ms`, `${r.openSprints.reads.rawSprintQuery!.p95} ms (query)`, `${r.openSprints.ratioGetSprintP95}x`],
     ['   GET /api/workflows p95', `${r.openSprints.reads.getWorkflows!.p95} ms`, `${r.openSprints.reads.rawList!.p95} ms (list)`, `${r.openSprints.ratioGetWorkflowsP95}x`],
+    ['4. full sprint history: events, activities, local', `${r.fullSprintHistory.eventsPerSprint}, ${r.fullSprintHistory.activitiesPerSprint}, ${r.fullSprintHistory.localActivitiesPerSprint}`, '', ''],
   ];
   const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((row) => row[c]!.length)));
   const line = (row: string[]) => `| ${row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;

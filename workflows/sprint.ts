@@ -79,10 +79,7 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
   answerLiveState(sprintStateQuery, state);
   setHandler(completeTaskUpdate, (a) => endTask(a.taskKey, a.actor, 'completed', { note: a.note }, 'task.completed'), { validator: canAct });
   setHandler(refuseTaskUpdate, (a) => endTask(a.taskKey, a.actor, 'rejected', { statusReason: 'refused-by-participant', reason: a.reason, managedHow: a.managedHow }, 'task.refused'), {
-    validator: (a) => {
-      canAct(a);
-      if (!a.reason?.trim() || !a.managedHow?.trim()) reject('InvalidInput', 'A refusal needs both the reason and how it was managed.');
-    },
+    validator: (a) => (canAct(a), requireText(a.reason?.trim() && a.managedHow, 'A refusal needs both the reason and how it was managed.')),
   });
   setHandler(markTaskNotApplicableUpdate, (a) => endTask(a.taskKey, a.actor, 'cancelled', { statusReason: 'not-applicable', reason: a.reason }, 'task.not-applicable'), {
     validator: (a) => (canAct(a), requireText(a.reason, 'Say why the task does not apply.')),
@@ -102,13 +99,7 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
       ctx.publish();
       return task;
     },
-    {
-      validator: (a) => {
-        if (!a.actsForSprint) reject(SprintRejection.notOwner, "Only the sprint's coordinator may reassign a task.");
-        canAct(a);
-        if (taskOf(a.taskKey).owner.id === a.newOwner.id) reject(SprintRejection.sameOwner, `${a.newOwner.name} already owns "${taskOf(a.taskKey).title}".`);
-      },
-    },
+    { validator: (a) => assertCanReassign(state, taskOf(a.taskKey), a) },
   );
   setHandler(addTaskNoteSignal, (a) => {
     const task = state.tasks.find((t) => t.key === a.taskKey);
@@ -121,20 +112,14 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
   setHandler(
     cancelSprintUpdate,
     async (a) => {
-      const open = state.tasks.filter((t) => !isEnded(t));
-      Object.assign(state, { status: 'cancelled', cancelReason: a.reason });
       cancelledBy = a.actor;
-      for (const task of open) Object.assign(task, { status: 'cancelled', statusReason: 'sprint-cancelled', reason: a.reason, endedAt: workflowNowIso(), endedBy: a.actor });
+      const open = endOpenTasks(state, { status: 'cancelled', statusReason: 'sprint-cancelled', reason: a.reason, endedBy: a.actor });
+      Object.assign(state, { status: 'cancelled', cancelReason: a.reason });
       await ctx.record('sprint.cancelled', { actor: a.actor, reason: a.reason });
       open.forEach(endCause);
       return state;
     },
-    {
-      validator: (a) => {
-        if (state.status !== 'open') reject(SprintRejection.sprintClosed, `This sprint is already ${state.status}.`);
-        requireText(a.reason, 'Say why the sprint is cancelled.');
-      },
-    },
+    { validator: (a) => (state.status === 'open' || reject(SprintRejection.sprintClosed, `This sprint is already ${state.status}.`), requireText(a.reason, 'Say why the sprint is cancelled.')) },
   );
 
   // Day 0: the sprint goes on the record, and each owner gets one email listing their tasks.
@@ -160,37 +145,18 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
     // From the input, not workflowInfo(): replay of a recorded history runs under another id.
     const id = childEscalationId(input.sprintId, task.key);
     state.escalations.push({ id, taskKey: task.key, raisedAt: workflowNowIso(), reason, status: 'raised', workflowId: id });
-    const escalation = raiseEscalation({
-      escalationId: id,
-      participant: { id: input.participant.id, localRef: input.participant.localRef },
-      riskLevel: OVERDUE_TASK_RISK,
-      trigger: 'sprint-task-overdue',
-      description: reason,
-      source: { process: 'sprint', workflowId, item: task.key },
-      agencyId: input.coordinator.agencyId,
-      preferredChair: input.coordinator,
-      responders: [task.owner],
-    });
+    const escalation = raiseEscalation(overdueEscalation(input, task, { escalationId: id, workflowId, reason }));
     const events = [ctx.event('task.overdue', { item: task.key, detail: `owner ${task.owner.name} and coordinator notified` }), ctx.event('escalation.raised', { item: task.key, reason, data: { escalationId: id, workflowId: id } })];
     const notices = [email('overdue', task.owner, ['overdue', task.key, task.owner.id], [line(task)]), email('overdue-coordinator', input.coordinator, ['overdue-coordinator', task.key], [{ ...line(task), ownerName: task.owner.name }])];
     await Promise.all([escalation, ctx.notify(notices, { events })]);
   };
   const allEnded = () => state.tasks.every(isEnded);
-  const steps = state.tasks.map((task) => ({
-    ended: () => isEnded(task) || state.status !== 'open',
-    remindAt: () => Date.parse(task.remindAt),
-    dueAt: () => Date.parse(task.dueAt),
-    onReminder: () => remind(task),
-    onOverdue: () => raiseOverdue(task),
-  }));
+  const steps = state.tasks.map((task) => ({ ended: () => isEnded(task) || state.status !== 'open', remindAt: () => Date.parse(task.remindAt), dueAt: () => Date.parse(task.dueAt), onReminder: () => remind(task), onOverdue: () => raiseOverdue(task) }));
   await superviseSteps(steps, { until: () => allEnded() || state.status !== 'open', closesAt: Date.parse(input.closesAt), inFlight: ctx.inFlight });
 
   // The close: what is still open is a gap. Outcome, links revoked and the close, in one write.
   const closedAt = workflowNowIso();
-  if (state.status === 'open') {
-    for (const task of state.tasks.filter((t) => !isEnded(t))) Object.assign(task, { status: 'failed', statusReason: 'not-done-by-close', endedAt: closedAt });
-    state.status = state.tasks.some((t) => t.status === 'failed') ? 'completed-with-gaps' : 'completed';
-  }
+  if (state.status === 'open') state.status = endOpenTasks(state, { status: 'failed', statusReason: 'not-done-by-close' }).length ? 'completed-with-gaps' : 'completed';
   state.closedAt = closedAt;
   const status = state.status;
   await ctx.settled();
@@ -220,6 +186,34 @@ function assertCanAct(state: SprintState, task: TaskState, action: TaskActionBas
   if (!action.actsForSprint && task.owner.id !== action.actor.staffId) {
     reject(SprintRejection.notOwner, `"${task.title}" belongs to ${task.owner.name}; only they or the sprint's coordinator may act on it.`);
   }
+}
+
+/** An overdue sprint task escalates at moderate risk, chaired by the sprint's coordinator, the task's owner responding. */
+function overdueEscalation(input: SprintInput, task: TaskState, raised: { escalationId: string; workflowId: string; reason: string }) {
+  return {
+    escalationId: raised.escalationId,
+    participant: { id: input.participant.id, localRef: input.participant.localRef },
+    riskLevel: OVERDUE_TASK_RISK,
+    trigger: 'sprint-task-overdue',
+    description: raised.reason,
+    source: { process: 'sprint' as const, workflowId: raised.workflowId, item: task.key },
+    agencyId: input.coordinator.agencyId,
+    preferredChair: input.coordinator,
+    responders: [task.owner],
+  };
+}
+
+/** Ends every task still open the same way (a cancellation, or a gap at the close); returns them. */
+function endOpenTasks(state: SprintState, end: Pick<TaskState, 'status' | 'statusReason' | 'reason' | 'endedBy'>): TaskState[] {
+  const open = state.tasks.filter((t) => !isEnded(t));
+  for (const task of open) Object.assign(task, { ...end, endedAt: workflowNowIso() });
+  return open;
+}
+
+function assertCanReassign(state: SprintState, task: TaskState, a: TaskActionBase & { newOwner: StaffRef }): void {
+  if (!a.actsForSprint) reject(SprintRejection.notOwner, "Only the sprint's coordinator may reassign a task.");
+  assertCanAct(state, task, a);
+  if (task.owner.id === a.newOwner.id) reject(SprintRejection.sameOwner, `${a.newOwner.name} already owns "${task.title}".`);
 }
 
 function sprintSearchAttributes(state: SprintState): SearchAttributeUpdatePair[] {
