@@ -48,6 +48,7 @@ export function processContext(opts: ProcessContextOptions) {
   let events = 0;
   let working = 0;
   let published = '';
+  let publishing = false;
   // Emails asked for in the same activation (two reminders due at one instant, say) go out in one activity.
   let batch: (Required<Commit> & { emails: ProcessEmail[]; sent: Promise<unknown> }) | undefined;
 
@@ -98,13 +99,21 @@ export function processContext(opts: ProcessContextOptions) {
       batch.revoke.push(...(commit.revoke ?? []));
       return batch.sent;
     },
-    /** Keeps the search attributes current; an unchanged set writes nothing to history. */
+    /**
+     * Keeps the search attributes current: changes made in one activation are written once, at
+     * its end (on the next microtask, deterministically), and an unchanged set writes nothing.
+     */
     publish: () => {
-      const pairs: SearchAttributeUpdatePair[] = [{ key: CareloopProcess, value: opts.process }, { key: CareloopParticipant, value: opts.participantId }, ...opts.searchAttributes()];
-      const now = JSON.stringify(pairs.map((p) => [p.key.name, p.value]));
-      if (now === published) return;
-      published = now;
-      upsertSearchAttributes(pairs);
+      if (publishing) return;
+      publishing = true;
+      void Promise.resolve().then(() => {
+        publishing = false;
+        const pairs: SearchAttributeUpdatePair[] = [{ key: CareloopProcess, value: opts.process }, { key: CareloopParticipant, value: opts.participantId }, ...opts.searchAttributes()];
+        const now = JSON.stringify(pairs.map((p) => [p.key.name, p.value]));
+        if (now === published) return;
+        published = now;
+        upsertSearchAttributes(pairs);
+      });
     },
     /** Runs work a handler or a deadline started without waiting for it; `settled()` waits for it. */
     inFlight: async (work: () => Promise<unknown>): Promise<void> => {
