@@ -82,8 +82,9 @@ export function firstContactFigures(closed: readonly { firstContactMinutes: numb
 }
 
 /**
- * Tasks of closed sprints. "On time" is the task's recorded `onTime` (completed by its due time,
- * as the sprint wrote it at close); the share counts tasks that applied (not "not applicable").
+ * Tasks of closed sprints. "On time" is the task's recorded `onTime`, which the sprint wrote at
+ * close by domain/on-time.ts `isOnTime` (completed by its due time); the share counts tasks that
+ * applied (not "not applicable").
  */
 export function sprintTaskFigures(tasks: readonly { status: string; statusReason: string | null; onTime: boolean }[]): SprintTaskFigures {
   const notApplicable = tasks.filter((t) => t.statusReason === 'not-applicable').length;

@@ -1,6 +1,7 @@
 // The huddle roster's rules: what makes a person's row, and the order rows are read in (riskiest
 // first). Pure: api/evidence/roster.ts gathers the open processes and names, this file decides.
 import { RISK_LEVELS, TIER_RANK, type RiskLevel } from './escalation';
+import { withinDeadline } from './on-time';
 
 export type RosterProcess = 'sprint' | 'plan-change' | 'escalation' | 'dispute';
 
@@ -58,7 +59,7 @@ export function tierOfRank(rank: number | undefined): RiskLevel | undefined {
 
 /** Overdue items of one process: what it counts itself, and at least one when its next step is past due. */
 export function overdueCountOf(nextDueAt: string | undefined, counted: number | undefined, now: Date): number {
-  const pastDue = nextDueAt !== undefined && Date.parse(nextDueAt) < now.getTime();
+  const pastDue = nextDueAt !== undefined && !withinDeadline(now.toISOString(), nextDueAt);
   return Math.max(counted ?? 0, pastDue ? 1 : 0);
 }
 

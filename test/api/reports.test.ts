@@ -10,7 +10,7 @@ import type { Express } from 'express';
 import { createSprintActivities } from '../../activities/sprint';
 import { createEscalationActivities } from '../../activities/escalation';
 import { createDisputeActivities } from '../../activities/dispute';
-import { createNotificationActivities } from '../../activities/notifications';
+import { createPlanActivities } from '../../activities/plan';
 import { csvSafe, type TimelinessReport } from '../../api/evidence/reports';
 import { planSprint, resolveTiming } from '../../domain/sprint-input';
 import { sprintWorkflowId, type SprintStatus, type TaskState } from '../../domain/sprint';
@@ -44,7 +44,7 @@ describe('GET /api/reports/timeliness: every figure against a hand-worked scenar
     const sprints = createSprintActivities(deps);
     const escalations = createEscalationActivities(deps);
     const disputes = createDisputeActivities(deps);
-    const notifications = createNotificationActivities(deps);
+    const plans = createPlanActivities(deps);
 
     // --- Sprints -----------------------------------------------------------------------------
     // Each sprint is recorded as its workflow does: a row at the start, the outcome at close.
@@ -62,7 +62,7 @@ describe('GET /api/reports/timeliness: every figure against a hand-worked scenar
         owners: ownersByDay(people),
         timing,
       });
-      await sprints.recordSprintStarted({ input, workflowId: input.sprintId });
+      await sprints.startSprint({ input, workflowId: input.sprintId, emails: [] });
       if (status === 'open') return participant.localRef;
       const tasks: TaskState[] = input.tasks.map((task) => {
         const e = endings[task.key] ?? rest;
@@ -111,7 +111,7 @@ describe('GET /api/reports/timeliness: every figure against a hand-worked scenar
     const version = (number: number, createdAt: string, acknowledgementRequired: boolean) =>
       t.db.planVersion.create({ data: { planId: plan.id, number, authorId: people.coordinator.id, createdAt: new Date(createdAt), reason: 'r', trigger: 'risk_change', content: planContent(people) as object, acknowledgementRequired } });
     const ack = (versionId: string, staffId: string, createdAt: string, afterMin: number, channel: string) =>
-      notifications.recordPlanAcknowledgement({ versionId, staffId, acknowledgedAt: at(createdAt, afterMin * M), channel, workflowId: `plan-${plan.id}` });
+      plans.recordPlanAcknowledgement({ versionId, staffId, acknowledgedAt: at(createdAt, afterMin * M), channel, workflowId: `plan-${plan.id}` });
     const v1 = await version(1, '2026-10-02T10:00:00Z', false);
     void v1;
     // v2: 30, 120 and 600 minutes; v3: 45 and 3000 minutes. Sorted 30, 45, 120, 600, 3000.
