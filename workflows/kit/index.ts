@@ -3,6 +3,6 @@
 // passes. See each module for the mechanics.
 export { local, notifying } from './activities';
 export { processContext, type ProcessActor, type ProcessContext, type EventSpec } from './context';
-export { superviseSteps, waitUntil, type OwnedStep } from './owned-steps';
+export { superviseSteps, type OwnedStep, type Supervision } from './owned-steps';
 export { raiseEscalation, endEscalationCause, escalationCauseResolvedSignal } from './escalate';
 export { answerLiveState, reject, requireText } from './messages';

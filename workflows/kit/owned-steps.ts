@@ -66,13 +66,3 @@ export async function superviseSteps(steps: readonly OwnedStep[], s: Supervision
     else await condition(replan, Math.max(wakeAt - now, 1));
   }
 }
-
-/**
- * Waits until `done()` holds or the instant `untilIso` passes (a durable timer).
- * Returns true when `done()` held first.
- */
-export async function waitUntil(done: () => boolean, untilIso: string): Promise<boolean> {
-  const remaining = Date.parse(untilIso) - workflowNow();
-  if (remaining <= 0) return done();
-  return condition(done, remaining);
-}
