@@ -5,6 +5,7 @@
 // activities against real PostgreSQL and SMTP: notifications.test.ts and the drills.
 import { describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type ProcessEvent } from '../../activities';
 import { TEST_LINKS } from '../support/mailer';
 import { createFakeDb, createFakeMailer } from './fake-db';
@@ -29,13 +30,16 @@ const reminder = (key: string) => ({
   tokensExpireAt: '2026-11-26T14:00:00.000Z',
 });
 
+// The failures below are expected: keep them out of the test output.
+const quiet = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR', () => undefined) });
+
 describe('record and notify activities (unit: MockActivityEnvironment, in-memory db, fake mailer)', () => {
   it('commits a task’s end and the revocation of its links together, or neither when the audit append fails', async () => {
     const fake = createFakeDb();
     const acts = createActivities({ db: fake.db, mailer: createFakeMailer().mailer, links: TEST_LINKS });
     fake.store.actionTokens.push({ workflowId: 'sprint-unit-1', purpose: 'sprint-task', scope: { task: 'medication-reconciled' }, usedAt: null, revokedAt: null });
     const commit = { events: [event(3, 'task.completed', 'medication-reconciled')], revoke: [{ workflowId: 'sprint-unit-1', taskKey: 'medication-reconciled', reason: 'task-ended' }] };
-    const env = new MockActivityEnvironment();
+    const env = quiet();
 
     fake.failNextAudit();
     await expect(env.run(acts.recordEvents, commit)).rejects.toThrow('audit append failed');
@@ -54,7 +58,7 @@ describe('record and notify activities (unit: MockActivityEnvironment, in-memory
     const smtp = createFakeMailer();
     const acts = createActivities({ db: fake.db, mailer: smtp.mailer, links: TEST_LINKS });
     const step = { workflowId: 'sprint-unit-1', events: [event(4, 'task.reminder-sent', 'medication-reconciled')], emails: [reminder('sprint-unit-1:reminder:a')] };
-    const env = new MockActivityEnvironment();
+    const env = quiet();
 
     smtp.setDown(true);
     await expect(env.run(acts.notify, step)).rejects.toThrow('ECONNREFUSED');
@@ -77,7 +81,7 @@ describe('record and notify activities (unit: MockActivityEnvironment, in-memory
     const fake = createFakeDb();
     const smtp = createFakeMailer();
     const acts = createActivities({ db: fake.db, mailer: smtp.mailer, links: TEST_LINKS });
-    const env = new MockActivityEnvironment();
+    const env = quiet();
     const result = await env.run(acts.notify, { workflowId: 'sprint-unit-1', events: [event(5, 'task.reminder-sent'), event(6, 'task.reminder-sent')], emails: [reminder('k-1'), reminder('k-2')] });
     expect(result).toEqual({ sent: 2 });
     expect(smtp.sent.map((m) => m.messageId)).toHaveLength(2);
