@@ -3,7 +3,7 @@
 // resolutions; the dispute is resolved when every party accepts one proposal. Each stage's
 // deadline, in working days on the partnership calendar, moves it to the next stage by itself:
 // 1 frontline leads, 2 service managers, 3 partnership governance, whose decision binds.
-import { ApplicationFailure, defineQuery, defineUpdate, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, defineUpdate, setHandler, setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { addWorkingDays, workingDaysBetween } from '../domain/calendar';
 import { disputeSearchStatus, type DisputeActor, type DisputeInput, type DisputeProposal, type DisputeStageNumber, type DisputeState } from '../domain/dispute';
@@ -171,6 +171,12 @@ export async function disputeWorkflow(input: DisputeInput): Promise<DisputeState
   ctx.publish();
   return state;
 }
+
+// A dispute runs for weeks: under Worker Versioning it moves to each new current build, and a
+// change that must reach it is branched on patched() (docs/releases.md); the others stay pinned.
+// A function, not a plain object: on an unversioned worker (tests, WORKER_VERSIONING=false) it
+// names no behaviour, which such a worker would refuse.
+setWorkflowOptions(() => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: 'AUTO_UPGRADE' } : {}), disputeWorkflow);
 
 const who = (a: DisputeActor) => ({ id: a.staffId, name: a.name });
 

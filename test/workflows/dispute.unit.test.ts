@@ -67,7 +67,9 @@ describe('dispute workflow (unit: time-skipping server, fake activities)', () =>
       await h.executeUpdate(stateDisputePositionUpdate, { args: [{ actor: party('homecare', 'homecare', 'staff'), statement: 'The ward books it' }] });
       await h.executeUpdate(proposeDisputeResolutionUpdate, { args: [{ actor: party('hospital', 'hospital', 'staff'), terms: 'Home care books it' }] });
       await pastStage(h, 1);
-      const s = await h.query(disputeStateQuery);
+      // Stage 2 is entered by the workflow task the deadline's timer wakes: wait for it to finish.
+      let s = await h.query(disputeStateQuery);
+      while (s.stages.length < 2) s = await new Promise((r) => setTimeout(r, 50)).then(() => h.query(disputeStateQuery));
       expect(s.stage).toBe(2);
       expect(s.stages[0]).toMatchObject({ deadlinePassed: true, endedAt: expect.any(String) });
       await h.executeUpdate(proposeDisputeResolutionUpdate, { args: [{ actor: party('manager-homecare', 'homecare', 'manager'), terms: 'Joint visit, then home care' }] });
@@ -107,6 +109,7 @@ describe('dispute workflow (unit: time-skipping server, fake activities)', () =>
       await pastStage(h, 1);
       await pastStage(h, 2);
       await pastStage(h, 3);
+      await expect.poll(() => log.emails.some((e) => e.kind === 'dispute-decision-overdue')).toBe(true);
       expect(log.emails.filter((e) => e.kind === 'dispute-decision-overdue').map((e) => e.to.id)).toEqual(['governance']);
       expect((await failureOf(h.executeUpdate(decideDisputeUpdate, { args: [{ actor: party('manager-hospital', 'hospital', 'manager'), decision: 'x', rationale: 'y' }] }))).type).toBe('NotGovernance');
       await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: party('governance', 'county', 'admin'), decision: 'Home care arranges it', rationale: 'In the package' }] });

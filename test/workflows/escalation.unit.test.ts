@@ -78,6 +78,8 @@ describe('escalation workflow (unit: time-skipping server, fake activities)', ()
     await server.run(async ({ env, taskQueue, log }) => {
       const h = await raise(taskQueue, 'high');
       await env.sleep(1.5 * HOUR); // past high's 1 h acknowledgement window, and acute's 15 min
+      await expect.poll(async () => (await h.query(escalationStateQuery)).overdueAtTopTier).toBe(true);
+      await expect.poll(() => log.emails.length).toBe(5);
       const s = await h.query(escalationStateQuery);
       expect(s).toMatchObject({ tier: 'acute', overdueAtTopTier: true, chair: { id: 'manager' } });
       expect(s.tiers.map((t) => t.entry)).toEqual(['raised', 'acknowledgement-missed']);

@@ -78,6 +78,7 @@ describe('plan change workflow (unit: time-skipping server, fake activities)', (
       // A second acknowledgement changes nothing: the first time and channel stand.
       expect(await h.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'hospital', channel: 'api' }] })).toMatchObject({ channel: 'link' });
       await env.sleep(73 * HOUR);
+      await expect.poll(() => log.emails.some((e) => e.kind === 'plan-ack-escalation')).toBe(true);
       const s = await h.query(planChangeStateQuery);
       expect(s.recipients.find((r) => r.staff.id === 'housing')).toMatchObject({ remindersSent: 2, escalated: true });
       expect(s.recipients.find((r) => r.staff.id === 'hospital')).toMatchObject({ remindersSent: 0, escalated: false });

@@ -95,9 +95,11 @@ describe('sprint workflow (unit: time-skipping server, fake activities)', () => 
     await server.run(async ({ env, taskQueue, log }) => {
       const { input, handle } = await start(taskQueue);
       for (const task of input.tasks.filter((t) => t.key !== 'immediate-risks-reviewed')) await handle.executeUpdate(completeTaskUpdate, { args: [{ taskKey: task.key, actor: by(task.key) }] });
+      // The timer's workflow task runs its local activities after the clock has moved: poll.
       await env.sleep(21 * HOUR_MS);
-      expect(log.emails.filter((e) => e.process === 'sprint').at(-1)).toMatchObject({ kind: 'reminder', to: { id: 'hospital' } });
+      await expect.poll(() => log.emails.filter((e) => e.process === 'sprint').at(-1)).toMatchObject({ kind: 'reminder', to: { id: 'hospital' } });
       await env.sleep(4 * HOUR_MS);
+      await expect.poll(() => actions(log).filter((a) => a === 'task.overdue')).toHaveLength(1);
       const s = await handle.query(sprintStateQuery);
       expect(s.tasks.find((t) => t.key === 'immediate-risks-reviewed')).toMatchObject({ reminded: true, overdue: true, status: 'requested' });
       // Owner and coordinator in one step, with its two events.
