@@ -60,7 +60,9 @@ export async function runWorker(config: Config, logger: Logger, signal?: AbortSi
     await worker.run();
     logger.info('worker stopped');
   } finally {
-    await connection.close();
+    // A worker created but never run still holds the connection, and closing it then throws
+    // IllegalStateError: that must not hide the error that stopped the start-up.
+    await connection.close().catch((err: unknown) => logger.debug({ err }, 'worker connection left to close with the process'));
     mailer.close();
     await db.$disconnect();
   }
