@@ -4,11 +4,9 @@
 // port. Apart from the API so that no message, however built, can hold up a web request, and
 // so that API replicas start side by side on one host. Several of these may run behind the
 // relay that forwards INBOUND_DOMAIN's mail: they share nothing but the database.
-import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit, type Config } from '../runtime/config';
-import { createDb } from '../runtime/db';
+import { createProcessClients } from '../runtime/clients';
 import { createLogger, type Logger } from '../runtime/logger';
-import { createMailer } from '../runtime/mailer';
 import { startInboundListener } from './inbound';
 import { reportReady } from '../runtime/child-part';
 import { createSprintService } from './sprints/service';
@@ -21,22 +19,10 @@ export interface RunningInbound {
 }
 
 export async function startInbound(config: Config, logger: Logger): Promise<RunningInbound> {
-  const db = createDb(config.databaseUrl);
-  const mailer = createMailer(config.smtp.url, config.smtp.from);
-  // Lazy: the listener starts while Temporal is still coming up; a reply that needs it meanwhile
-  // is answered 451 and sent again by the sender's server.
-  const connection = Connection.lazy({
-    address: config.temporal.address,
-    tls: config.temporal.tls ? {} : undefined,
-    apiKey: config.temporal.apiKey,
-  });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const clients = createProcessClients(config);
+  const { db, temporal, mailer } = clients;
   const services = { db, temporal, taskQueue: config.temporal.taskQueue };
-  const close = async () => {
-    await connection.close();
-    mailer.close();
-    await db.$disconnect();
-  };
+  const close = () => clients.close();
   const listener = await startInboundListener({
     port: config.smtp.inboundPort,
     inboundDomain: config.smtp.inboundDomain,

@@ -2,11 +2,9 @@
 // (`npm run inbound`, api/inbound-main.ts): the API binds only its HTTP port, so replicas
 // start side by side on one host.
 import type { Server } from 'node:http';
-import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit, type Config } from '../runtime/config';
-import { createDb } from '../runtime/db';
+import { createProcessClients } from '../runtime/clients';
 import { createLogger, type Logger } from '../runtime/logger';
-import { createMailer } from '../runtime/mailer';
 import { createApp } from './app';
 
 export interface RunningApi {
@@ -16,15 +14,8 @@ export interface RunningApi {
 }
 
 export async function startApi(config: Config, logger: Logger): Promise<RunningApi> {
-  const db = createDb(config.databaseUrl);
-  const mailer = createMailer(config.smtp.url, config.smtp.from);
-  // Lazy: the API starts (and /readyz says 503) even while Temporal is still coming up.
-  const connection = Connection.lazy({
-    address: config.temporal.address,
-    tls: config.temporal.tls ? {} : undefined,
-    apiKey: config.temporal.apiKey,
-  });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const clients = createProcessClients(config);
+  const { db, temporal, mailer } = clients;
   const app = createApp({ config: { ...config, taskQueue: config.temporal.taskQueue }, db, temporal, mailer, logger });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, () => resolve(s));
@@ -39,9 +30,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await connection.close();
-      mailer.close();
-      await db.$disconnect();
+      await clients.close();
     },
   };
 }
