@@ -110,6 +110,7 @@ export function createEscalationActivities(deps: ActivityDeps) {
         resolvedAt: date(s.outcome?.at),
         resolvedOnTime: s.outcome?.onTime ?? null,
         outcome: s.outcome?.outcome ?? null,
+        resolvedBy: s.status === 'resolved' ? (s.resolvedBy ?? 'chair') : null,
         tiers: JSON.parse(JSON.stringify(s.tiers)) as object,
       };
       await withCommit(deps.db, input, now(), async (tx) => {

@@ -27,7 +27,19 @@ export interface EscalationTier {
 export interface EscalationPolicy {
   version: string;
   tiers: Record<RiskLevel, EscalationTier>;
+  /**
+   * Once the raising process says the cause has ended, the chair has this long to confirm the
+   * outcome; then the escalation resolves itself with "Cause resolved: <reason>". Default
+   * CAUSE_GRACE_MS.
+   */
+  causeGraceMs?: number;
 }
+
+/** How long a chair has to confirm the outcome of an escalation whose cause has ended. */
+export const CAUSE_GRACE_MS = DAY_MS;
+
+/** Who resolved an escalation: its chair (or an admin for them), or careloop once its cause ended. */
+export type EscalationResolvedBy = 'chair' | 'cause';
 
 /** The policy in force. Change the version whenever a figure changes: each escalation records it. */
 export const ESCALATION_POLICY: EscalationPolicy = {
@@ -118,6 +130,10 @@ export interface EscalationState {
   /** When the raising process said the cause had ended (the task got done, say): no more promotions. */
   causeResolvedAt?: string;
   causeResolvedReason?: string;
+  /** Until when the chair may confirm the outcome once the cause has ended; then it resolves itself. */
+  causeGraceEndsAt?: string;
+  /** Set as it is resolved. */
+  resolvedBy?: EscalationResolvedBy;
 }
 
 /** One escalation per raising item, ever: the id is derived from it, so a retry finds the first. */

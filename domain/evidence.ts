@@ -36,7 +36,13 @@ export interface AcknowledgementFigures {
   p90Minutes?: number;
   byChannel: Record<string, number>;
 }
-export interface TierFigures {
+/** How escalations ended: resolved by their chair, resolved by their cause (careloop, after the grace period), or not resolved. */
+export interface ResolutionCounts {
+  resolvedByChair: number;
+  resolvedByCause: number;
+  notResolved: number;
+}
+export interface TierFigures extends ResolutionCounts {
   raised: number;
   resolved: number;
   withinTimeframe: number;
@@ -44,7 +50,7 @@ export interface TierFigures {
   respondedOnTime: number;
   resolvedOnTime: number;
 }
-export interface EscalationFigures {
+export interface EscalationFigures extends ResolutionCounts {
   raised: number;
   open: number;
   resolved: number;
@@ -122,6 +128,14 @@ export interface EscalationRecord {
   acknowledgedOnTime: boolean | null;
   respondedOnTime: boolean | null;
   resolvedOnTime: boolean | null;
+  /** 'chair' or 'cause' once resolved (a row from before the column counts as the chair's). */
+  resolvedBy?: string | null;
+}
+
+/** Which of the three kinds of resolution an escalation had. */
+export function resolutionOf(e: EscalationRecord): keyof ResolutionCounts {
+  if (e.status !== 'resolved') return 'notResolved';
+  return e.resolvedBy === 'cause' ? 'resolvedByCause' : 'resolvedByChair';
 }
 
 /** Handled within its tier's timeframe: resolved without promotion, every step inside its window. */
@@ -129,17 +143,20 @@ export function withinTierTimeframe(e: EscalationRecord): boolean {
   return e.status === 'resolved' && e.promotions === 0 && !!e.acknowledgedOnTime && !!e.respondedOnTime && !!e.resolvedOnTime;
 }
 
-const zeroTier = (): TierFigures => ({ raised: 0, resolved: 0, withinTimeframe: 0, acknowledgedOnTime: 0, respondedOnTime: 0, resolvedOnTime: 0 });
+const zeroTier = (): TierFigures => ({ raised: 0, resolved: 0, resolvedByChair: 0, resolvedByCause: 0, notResolved: 0, withinTimeframe: 0, acknowledgedOnTime: 0, respondedOnTime: 0, resolvedOnTime: 0 });
 
 export function escalationFigures(escalations: readonly EscalationRecord[]): EscalationFigures {
   const byTier = Object.fromEntries(RISK_LEVELS.map((l) => [l, zeroTier()])) as Record<RiskLevel, TierFigures>;
   let withinTimeframe = 0;
+  const total: ResolutionCounts = { resolvedByChair: 0, resolvedByCause: 0, notResolved: 0 };
   for (const e of escalations) {
     const t = byTier[e.riskLevel as RiskLevel] ?? (byTier[e.riskLevel as RiskLevel] = zeroTier());
     const resolved = e.status === 'resolved';
     const within = withinTierTimeframe(e);
     t.raised += 1;
     t.resolved += Number(resolved);
+    t[resolutionOf(e)] += 1;
+    total[resolutionOf(e)] += 1;
     t.withinTimeframe += Number(within);
     t.acknowledgedOnTime += Number(!!e.acknowledgedOnTime);
     t.respondedOnTime += Number(!!e.respondedOnTime);
@@ -151,9 +168,11 @@ export function escalationFigures(escalations: readonly EscalationRecord[]): Esc
     raised: escalations.length,
     open: escalations.length - resolved,
     resolved,
+    ...total,
     promoted: escalations.filter((e) => e.promotions > 0).length,
     withinTimeframe,
-    withinTimeframeShare: share(withinTimeframe, resolved),
+    // Of those the chair resolved: one whose cause ended first was not handled out of time.
+    withinTimeframeShare: share(withinTimeframe, total.resolvedByChair),
     byTier,
   };
 }

@@ -42,6 +42,8 @@ export function planChangeNextAction(s: PlanChangeState): NextAction | undefined
 
 /** The chair's next step in the tier in force, by that tier's window. */
 export function escalationNextAction(s: EscalationState): NextAction | undefined {
+  // Its cause has ended: the chair only confirms the outcome, before it resolves itself.
+  if (s.status !== 'resolved' && s.causeGraceEndsAt) return { action: short(`Confirm the outcome of the ${s.tier} escalation`), ownerId: s.chair.id, dueAt: s.causeGraceEndsAt };
   switch (s.status) {
     case 'open':
       return { action: short(`Acknowledge the ${s.tier} escalation`), ownerId: s.chair.id, dueAt: s.acknowledgeDueAt };

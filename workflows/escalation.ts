@@ -2,11 +2,12 @@
 // of the tier's chair role, who acknowledges (takes ownership) within the tier's window, records
 // the response action within its response window, then the outcome. A missed window promotes
 // the escalation to the next tier up, whose chair is told; at the top tier the chair is told it
-// is overdue. When the raising process says the cause has ended, promotions stop.
+// is overdue. When the raising process says the cause has ended, promotions stop and the chair
+// only confirms the outcome; if nobody does within the grace period, it resolves itself.
 import { defineQuery, defineUpdate, setHandler } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { TokenRevocation, ProcessEvent } from '../activities';
-import { TIER_RANK, type EscalationInput, type EscalationState, type RiskLevel, type StepRecord, type TierRecord } from '../domain/escalation';
+import { CAUSE_GRACE_MS, TIER_RANK, type EscalationInput, type EscalationState, type RiskLevel, type StepRecord, type TierRecord } from '../domain/escalation';
 import type { EscalationEmailKind } from '../domain/emails/escalation';
 import type { Actor, StaffRef } from '../domain/sprint';
 import { withinDeadline } from '../domain/on-time';
@@ -67,7 +68,7 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
     const at = workflowNowIso();
     return { at, by: actor, onTime: withinDeadline(at, dueAt), tier: state.tier };
   };
-  const saved = async (action: string, actor: Actor, reason: string | undefined, data: Record<string, unknown>) => {
+  const saved = async (action: string, actor: Actor | undefined, reason: string | undefined, data: Record<string, unknown>) => {
     await save([ctx.event(action, { actor, reason, data })]);
     ctx.publish();
     return state;
@@ -102,26 +103,30 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
       },
     },
   );
-  setHandler(
-    resolveEscalationUpdate,
-    (a) => {
-      // The outcome is on time when recorded within the response window of the tier in force.
-      const outcome = { ...step(a.actor, state.respondDueAt), outcome: a.outcome.trim() };
-      Object.assign(state, { outcome, status: 'resolved', resolvedAt: outcome.at });
-      currentTier().leftAt = outcome.at;
-      return saved('escalation.resolved', a.actor, outcome.outcome, { onTime: outcome.onTime, tier: state.tier, promotions: state.tiers.length - 1 });
+  /** Resolved by the chair, or by careloop once the cause has ended and nobody confirmed the outcome in time. */
+  const resolve = (actor: Actor, text: string, resolvedBy: 'chair' | 'cause') => {
+    // The outcome is on time when recorded within the response window of the tier in force.
+    const outcome = { ...step(actor, state.respondDueAt), outcome: text.trim() };
+    Object.assign(state, { outcome, status: 'resolved', resolvedAt: outcome.at, resolvedBy });
+    currentTier().leftAt = outcome.at;
+    // careloop's own resolution is an event without a person (actor "careloop", no staff id).
+    return saved('escalation.resolved', resolvedBy === 'chair' ? actor : undefined, outcome.outcome, { onTime: outcome.onTime, tier: state.tier, promotions: state.tiers.length - 1, resolvedBy });
+  };
+  setHandler(resolveEscalationUpdate, (a) => resolve(a.actor, a.outcome, 'chair'), {
+    validator: (a) => {
+      assertChair(a);
+      requireText(a.outcome, 'Record the outcome.');
+      // Once the cause has ended the chair only confirms the outcome: no acknowledgement or response first.
+      if (state.status !== 'responded' && !state.causeResolvedAt) reject(EscalationRejection.outOfOrder, 'Record the response action before the outcome.');
     },
-    {
-      validator: (a) => {
-        assertChair(a);
-        requireText(a.outcome, 'Record the outcome.');
-        if (state.status !== 'responded') reject(EscalationRejection.outOfOrder, 'Record the response action before the outcome.');
-      },
-    },
-  );
+  });
+  // Once the cause has ended, the chair has a grace period to confirm the outcome; then careloop records it.
+  const graceMs = input.policy.causeGraceMs ?? CAUSE_GRACE_MS;
   setHandler(escalationCauseResolvedSignal, ({ reason }) => {
     if (state.status === 'resolved' || state.causeResolvedAt) return;
-    Object.assign(state, { causeResolvedAt: workflowNowIso(), causeResolvedReason: reason });
+    const at = workflowNow();
+    Object.assign(state, { causeResolvedAt: new Date(at).toISOString(), causeResolvedReason: reason, causeGraceEndsAt: new Date(at + graceMs).toISOString() });
+    ctx.publish();
     void ctx.inFlight(() => save([ctx.event('escalation.cause-resolved', { reason })]));
   });
 
@@ -163,9 +168,17 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
   };
   // One deadline at a time: acknowledge while open, respond once acknowledged.
   const closed = () => state.status === 'resolved' || !!state.causeResolvedAt;
+  const careloop: Actor = { staffId: 'careloop', name: 'careloop', channel: 'api' };
   const windows = [
     { ended: closed, dueAt: () => (state.status === 'open' ? Date.parse(state.acknowledgeDueAt) : undefined), onOverdue: () => missed('acknowledgement') },
     { ended: closed, dueAt: () => (state.status === 'acknowledged' ? Date.parse(state.respondDueAt) : undefined), onOverdue: () => missed('response') },
+    {
+      ended: () => state.status === 'resolved',
+      dueAt: () => (state.causeGraceEndsAt ? Date.parse(state.causeGraceEndsAt) : undefined),
+      onOverdue: async () => {
+        if (state.status !== 'resolved') await resolve(careloop, `Cause resolved: ${state.causeResolvedReason ?? 'the raising process ended it'}`, 'cause');
+      },
+    },
   ];
   await superviseSteps(windows, { until: () => state.status === 'resolved', inFlight: ctx.inFlight });
 

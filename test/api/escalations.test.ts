@@ -77,7 +77,7 @@ describe('escalation API and action links (real Temporal, PostgreSQL and SMTP)',
     expect(resolved.body).toMatchObject({ status: 'resolved', outcome: { outcome: 'Visits back on schedule', onTime: true } });
     expect((await post(id, 'resolve', people.coordinator, { outcome: 'again' })).status).toBe(409);
     await env.client.workflow.getHandle(id).result();
-    expect(await t.db.escalation.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'resolved', resolvedOnTime: true, responseAction: 'Joint visit with home care booked for tomorrow' });
+    expect(await t.db.escalation.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'resolved', resolvedBy: 'chair', resolvedOnTime: true, responseAction: 'Joint visit with home care booked for tomorrow' });
   });
 
   it('answers 400 per field for missing required fields, bad windows and unknown participants', async () => {

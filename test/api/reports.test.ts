@@ -129,7 +129,7 @@ describe('GET /api/reports/timeliness: every figure against a hand-worked scenar
     await ack(v4.id, ackA.id, '2026-11-01T00:30:00Z', 5, 'link');
 
     // --- Escalations -----------------------------------------------------------------------------
-    const escalation = async (id: string, raisedAt: string, riskLevel: EscalationState['riskLevel'], s: { status: EscalationState['status']; promotions?: number; ack?: boolean; respond?: boolean; resolve?: boolean }) => {
+    const escalation = async (id: string, raisedAt: string, riskLevel: EscalationState['riskLevel'], s: { status: EscalationState['status']; promotions?: number; ack?: boolean; respond?: boolean; resolve?: boolean; resolvedBy?: 'chair' | 'cause' }) => {
       const chair = { id: people.manager.id, name: people.manager.name, email: people.manager.email, agencyId: people.manager.agencyId };
       const step = (onTime: boolean | undefined) => (onTime === undefined ? undefined : { at: raisedAt, by: { staffId: chair.id, name: chair.name, channel: 'api' as const }, onTime, tier: riskLevel });
       const tier = { tier: riskLevel, chair, enteredAt: raisedAt, acknowledgeDueAt: raisedAt, respondDueAt: raisedAt, entry: 'raised' as const };
@@ -137,14 +137,15 @@ describe('GET /api/reports/timeliness: every figure against a hand-worked scenar
         escalationId: id, policyVersion: 'test', participant: { id: participant.id, localRef: participant.localRef }, riskLevel, trigger: 't', description: 'd',
         source: { process: 'manual' }, raisedAt, agencyId: chair.agencyId, status: s.status, tier: riskLevel, chair, responders: [], acknowledgeDueAt: raisedAt, respondDueAt: raisedAt,
         overdueAtTopTier: false, tiers: Array.from({ length: 1 + (s.promotions ?? 0) }, () => tier),
-        acknowledgement: step(s.ack), response: s.respond === undefined ? undefined : { ...step(s.respond)!, action: 'a' }, outcome: s.resolve === undefined ? undefined : { ...step(s.resolve)!, outcome: 'o' },
+        acknowledgement: step(s.ack), response: s.respond === undefined ? undefined : { ...step(s.respond)!, action: 'a' }, outcome: s.resolve === undefined ? undefined : { ...step(s.resolve)!, outcome: 'o' }, resolvedBy: s.resolvedBy,
       } as unknown as EscalationState;
       await escalations.recordEscalation({ workflowId: `escalation-${id}-${randomUUID()}`, state });
     };
     // Within timeframe: E1 and E5 (resolved, never promoted, every step on time).
     await escalation('e1', '2026-10-04T10:00:00Z', 'moderate', { status: 'resolved', ack: true, respond: true, resolve: true });
     await escalation('e2', '2026-10-06T10:00:00Z', 'moderate', { status: 'resolved', promotions: 1, ack: true, respond: true, resolve: true });
-    await escalation('e3', '2026-10-07T10:00:00Z', 'high', { status: 'resolved', ack: true, respond: false, resolve: false });
+    // E3 resolved itself once its cause ended and the grace period passed; the others by their chair.
+    await escalation('e3', '2026-10-07T10:00:00Z', 'high', { status: 'resolved', ack: true, respond: false, resolve: false, resolvedBy: 'cause' });
     await escalation('e4', '2026-10-08T10:00:00Z', 'acute', { status: 'acknowledged', ack: true });
     // 23:30 UTC on 30 Sep is 00:30 on 1 Oct in London: inside the period.
     await escalation('e5', '2026-09-30T23:30:00Z', 'low', { status: 'resolved', ack: true, respond: true, resolve: true });
@@ -192,19 +193,23 @@ describe('GET /api/reports/timeliness: every figure against a hand-worked scenar
     expect(r.sprintTasks).toEqual({ tasks: 30, notApplicable: 1, applicable: 29, doneOnTime: 10, doneLate: 2, refused: 2, notDone: 15, onTimeShare: 34.5 });
     // 30, 45, 120, 600, 3000 minutes: median 120; 90th percentile rank ceil(4.5) = 5th: 3000.
     expect(r.acknowledgements).toEqual({ versionsRequiringAcknowledgement: 2, acknowledged: 5, medianMinutes: 120, p90Minutes: 3000, byChannel: { link: 3, 'email-reply': 1, api: 1 } });
-    // E1-E5: 4 resolved, E4 open, E2 promoted; within timeframe E1 and E5: 2 of 4 resolved = 50%.
+    // E1-E5: 4 resolved (E1, E2, E5 by their chair, E3 by its cause), E4 not resolved, E2 promoted;
+    // within timeframe E1 and E5: 2 of the 3 the chair resolved = 66.7%.
     expect(r.escalations).toEqual({
       raised: 5,
       open: 1,
       resolved: 4,
+      resolvedByChair: 3,
+      resolvedByCause: 1,
+      notResolved: 1,
       promoted: 1,
       withinTimeframe: 2,
-      withinTimeframeShare: 50,
+      withinTimeframeShare: 66.7,
       byTier: {
-        low: { raised: 1, resolved: 1, withinTimeframe: 1, acknowledgedOnTime: 1, respondedOnTime: 1, resolvedOnTime: 1 },
-        moderate: { raised: 2, resolved: 2, withinTimeframe: 1, acknowledgedOnTime: 2, respondedOnTime: 2, resolvedOnTime: 2 },
-        high: { raised: 1, resolved: 1, withinTimeframe: 0, acknowledgedOnTime: 1, respondedOnTime: 0, resolvedOnTime: 0 },
-        acute: { raised: 1, resolved: 0, withinTimeframe: 0, acknowledgedOnTime: 1, respondedOnTime: 0, resolvedOnTime: 0 },
+        low: { raised: 1, resolved: 1, resolvedByChair: 1, resolvedByCause: 0, notResolved: 0, withinTimeframe: 1, acknowledgedOnTime: 1, respondedOnTime: 1, resolvedOnTime: 1 },
+        moderate: { raised: 2, resolved: 2, resolvedByChair: 2, resolvedByCause: 0, notResolved: 0, withinTimeframe: 1, acknowledgedOnTime: 2, respondedOnTime: 2, resolvedOnTime: 2 },
+        high: { raised: 1, resolved: 1, resolvedByChair: 0, resolvedByCause: 1, notResolved: 0, withinTimeframe: 0, acknowledgedOnTime: 1, respondedOnTime: 0, resolvedOnTime: 0 },
+        acute: { raised: 1, resolved: 0, resolvedByChair: 0, resolvedByCause: 0, notResolved: 1, withinTimeframe: 0, acknowledgedOnTime: 1, respondedOnTime: 0, resolvedOnTime: 0 },
       },
     });
     expect(r.disputes).toEqual({
@@ -231,12 +236,14 @@ describe('GET /api/reports/timeliness: every figure against a hand-worked scenar
     expect(cell('sprintTasks', 'onTimeShare')).toMatchObject({ value: '34.5', unit: 'percent' });
     expect(cell('acknowledgements', 'p90Minutes')?.value).toBe('3000');
     expect(cell('escalations', 'byTier.moderate.withinTimeframe')?.value).toBe('1');
+    expect([cell('escalations', 'resolvedByChair')?.value, cell('escalations', 'resolvedByCause')?.value, cell('escalations', 'notResolved')?.value]).toEqual(['3', '1', '1']);
+    expect(cell('escalations', 'byTier.high.resolvedByCause')?.value).toBe('1');
     expect(cell('disputes', 'byStage.3.decided')?.value).toBe('1');
     expect(cell('disputes', 'medianWorkingDaysToClose')).toMatchObject({ value: '3.5', unit: 'working days' });
     // Every number in the JSON is a row of the CSV: sprints 4, first contact 5, tasks 8,
-    // acknowledgements 4 + 3 channels, escalations 6 + 4 tiers of 6, disputes 2 + 3 stages of 4 + 1.
+    // acknowledgements 4 + 3 channels, escalations 9 + 4 tiers of 9, disputes 2 + 3 stages of 4 + 1.
     const numbers = rows.filter((row) => !['period', 'scope'].includes(row.section));
-    expect(numbers.length).toBe(4 + 5 + 8 + (4 + 3) + (6 + 4 * 6) + (2 + 3 * 4 + 1));
+    expect(numbers.length).toBe(4 + 5 + 8 + (4 + 3) + (9 + 4 * 9) + (2 + 3 * 4 + 1));
     expect(json.sprints.discharged).toBe(Number(cell('sprints', 'discharged')?.value));
 
     // Accept: text/csv works too; refusals come as their own table.

@@ -44,9 +44,23 @@ describe('escalation figures', () => {
   it('shares escalations within timeframe among the resolved ones, by tier', () => {
     const figures = escalationFigures([e({}), e({ promotions: 1, riskLevel: 'acute' }), e({ status: 'open', resolvedOnTime: null, riskLevel: 'low' })]);
     expect(figures).toMatchObject({ raised: 3, open: 1, resolved: 2, promoted: 1, withinTimeframe: 1, withinTimeframeShare: 50 });
-    expect(figures.byTier.high).toEqual({ raised: 1, resolved: 1, withinTimeframe: 1, acknowledgedOnTime: 1, respondedOnTime: 1, resolvedOnTime: 1 });
+    expect(figures.byTier.high).toEqual({ raised: 1, resolved: 1, resolvedByChair: 1, resolvedByCause: 0, notResolved: 0, withinTimeframe: 1, acknowledgedOnTime: 1, respondedOnTime: 1, resolvedOnTime: 1 });
     expect(figures.byTier.acute).toMatchObject({ raised: 1, withinTimeframe: 0 });
     expect(figures.byTier.moderate).toMatchObject({ raised: 0 });
+  });
+
+  it('tells apart escalations resolved by their chair, by their cause, and never, per tier and in total', () => {
+    const figures = escalationFigures([
+      e({}),
+      e({ resolvedBy: 'chair', riskLevel: 'moderate' }),
+      e({ resolvedBy: 'cause', riskLevel: 'moderate', acknowledgedOnTime: null, respondedOnTime: null }),
+      e({ status: 'open', riskLevel: 'moderate', resolvedOnTime: null }),
+    ]);
+    expect(figures).toMatchObject({ raised: 4, resolved: 3, resolvedByChair: 2, resolvedByCause: 1, notResolved: 1 });
+    expect(figures.byTier.moderate).toMatchObject({ raised: 3, resolvedByChair: 1, resolvedByCause: 1, notResolved: 1 });
+    expect(figures.byTier.high).toMatchObject({ resolvedByChair: 1, resolvedByCause: 0, notResolved: 0 });
+    // The share is of those the chair resolved: one whose cause ended first is not "out of time".
+    expect(figures.withinTimeframeShare).toBe(100);
   });
 });
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ESCALATION_POLICY, type EscalationInput, type RiskLevel } from '../../domain/escalation';
 import type { Actor } from '../../domain/sprint';
+import { escalationNextAction } from '../../domain/next-action';
 import { acknowledgeEscalationUpdate, escalationCauseResolvedSignal, escalationStateQuery, escalationWorkflow, resolveEscalationUpdate, respondEscalationUpdate } from '../../workflows';
 import { coordinator, staff } from '../replay/scenarios';
 import { actions, timeSkippingServer } from './unit-harness';
@@ -23,7 +24,7 @@ const failureOf = async (p: Promise<unknown>) => {
 describe('escalation workflow (unit: time-skipping server, fake activities)', () => {
   const server = timeSkippingServer();
   let n = 0;
-  const raise = async (taskQueue: string, riskLevel: RiskLevel) => {
+  const raise = async (taskQueue: string, riskLevel: RiskLevel, policy = ESCALATION_POLICY) => {
     n += 1;
     const input: EscalationInput = {
       escalationId: `escalation-unit-${n}`,
@@ -36,7 +37,7 @@ describe('escalation workflow (unit: time-skipping server, fake activities)', ()
       agencyId: 'county',
       preferredChair: coordinator,
       responders: [staff('hospital', 'hospital')],
-      policy: ESCALATION_POLICY,
+      policy,
     };
     return server.env.client.workflow.start(escalationWorkflow, { taskQueue, workflowId: input.escalationId, args: [input] });
   };
@@ -93,20 +94,51 @@ describe('escalation workflow (unit: time-skipping server, fake activities)', ()
     });
   });
 
-  it('when its cause has ended it records so once and stops promoting, and can still be resolved', async () => {
+  it('when its cause has ended it records so once, stops promoting past its window, and the chair confirms the outcome with one update', async () => {
     await server.run(async ({ env, taskQueue, log }) => {
-      const h = await raise(taskQueue, 'moderate');
+      const h = await raise(taskQueue, 'moderate', { ...ESCALATION_POLICY, causeGraceMs: 48 * HOUR });
       await h.signal(escalationCauseResolvedSignal, { reason: 'task done' });
       await h.signal(escalationCauseResolvedSignal, { reason: 'task done again' });
-      await env.sleep(100 * HOUR); // far past moderate's windows
+      await env.sleep(30 * HOUR); // past moderate's 24 h acknowledgement window (no promotion), inside the 48 h grace
       const s = await h.query(escalationStateQuery);
       expect(s).toMatchObject({ tier: 'moderate', status: 'open', causeResolvedReason: 'task done' });
       expect(s.tiers).toHaveLength(1);
+      expect(Date.parse(s.causeGraceEndsAt!) - Date.parse(s.causeResolvedAt!)).toBe(48 * HOUR);
+      expect(escalationNextAction(s)).toEqual({ action: 'Confirm the outcome of the moderate escalation', ownerId: 'coordinator', dueAt: s.causeGraceEndsAt });
       expect(actions(log)).toEqual(['escalation.raised', 'escalation.cause-resolved']);
-      await h.executeUpdate(acknowledgeEscalationUpdate, { args: [{ actor: as('coordinator') }] });
-      await h.executeUpdate(respondEscalationUpdate, { args: [{ actor: as('coordinator'), responseAction: 'Checked' }] });
+      // Only the chair, and only with an outcome; no acknowledgement or response first.
+      expect((await failureOf(h.executeUpdate(resolveEscalationUpdate, { args: [{ actor: as('hospital'), outcome: 'Fine' }] }))).type).toBe('NotEscalationChair');
+      expect((await failureOf(h.executeUpdate(resolveEscalationUpdate, { args: [{ actor: as('coordinator'), outcome: ' ' }] }))).type).toBe('InvalidInput');
       await h.executeUpdate(resolveEscalationUpdate, { args: [{ actor: as('coordinator'), outcome: 'Nothing more needed' }] });
-      expect((await h.result()).status).toBe('resolved');
+      const done = await h.result();
+      expect(done).toMatchObject({ status: 'resolved', resolvedBy: 'chair', tier: 'moderate', outcome: { outcome: 'Nothing more needed', by: { staffId: 'coordinator' } } });
+      expect(done.acknowledgement).toBeUndefined();
+      expect(actions(log)).toEqual(['escalation.raised', 'escalation.cause-resolved', 'escalation.resolved']);
+      expect(log.revocations).toEqual([{ workflowId: h.workflowId, reason: 'resolved' }]);
+    });
+  });
+
+  it('when nobody confirms the outcome within the grace period, it resolves itself by its cause, recorded by careloop', async () => {
+    await server.run(async ({ env, taskQueue, log }) => {
+      const h = await raise(taskQueue, 'high', { ...ESCALATION_POLICY, causeGraceMs: 6 * HOUR });
+      await expect.poll(async () => (await h.query(escalationStateQuery)).chair.id).toBe('manager');
+      await h.executeUpdate(acknowledgeEscalationUpdate, { args: [{ actor: as('manager') }] });
+      await h.signal(escalationCauseResolvedSignal, { reason: 'task immediate-risks-reviewed ended as completed' });
+      await env.sleep(7 * HOUR); // past high's 4 h response window and the 6 h grace period
+      const s = await h.result();
+      expect(s).toMatchObject({
+        status: 'resolved',
+        resolvedBy: 'cause',
+        tier: 'high',
+        outcome: { outcome: 'Cause resolved: task immediate-risks-reviewed ended as completed', by: { staffId: 'careloop', name: 'careloop' } },
+      });
+      expect(s.tiers).toHaveLength(1);
+      const after = Date.parse(s.resolvedAt!) - Date.parse(s.causeResolvedAt!);
+      expect(after).toBeGreaterThanOrEqual(6 * HOUR);
+      expect(after).toBeLessThan(6 * HOUR + 60_000);
+      expect(actions(log)).toEqual(['escalation.raised', 'escalation.acknowledged', 'escalation.cause-resolved', 'escalation.resolved']);
+      expect(log.events.at(-1)).toMatchObject({ actor: 'careloop', actorId: null, reason: 'Cause resolved: task immediate-risks-reviewed ended as completed', data: { resolvedBy: 'cause' } });
+      expect(log.emails.map((e) => e.kind)).toEqual(['escalation-chair', 'escalation-responder']);
     });
   });
 });
