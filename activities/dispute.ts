@@ -53,7 +53,6 @@ export function disputeDelivery(deps: ActivityDeps, workflowId: string, email: D
         dueBy: formatInstant(email.stageDueAt, deps.links.timeZone),
         proposal: email.proposal,
         link: links.get('dispute'),
-        statusLink: `${deps.links.publicBaseUrl}/api/disputes/${encodeURIComponent(workflowId)}`,
       }),
     auditItem: `stage-${email.stage}`,
     auditData: { stage: email.stage, ...(email.proposal ? { proposal: email.proposal.id } : {}) },

@@ -45,7 +45,6 @@ export function escalationDelivery(deps: ActivityDeps, workflowId: string, email
         riskLevel: email.riskLevel,
         promoted: email.promoted,
         link: links.get('escalation'),
-        statusLink: `${deps.links.publicBaseUrl}/api/escalations/${encodeURIComponent(workflowId)}`,
         acknowledgeBy: formatInstant(email.acknowledgeDueAt, deps.links.timeZone),
         respondBy: formatInstant(email.respondDueAt, deps.links.timeZone),
       }),

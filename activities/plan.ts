@@ -43,7 +43,6 @@ export function planDelivery(deps: ActivityDeps, workflowId: string, email: Plan
         version: email.version,
         trigger: email.trigger,
         link: links.get('version'),
-        planLink: `${deps.links.publicBaseUrl}/api/plans/${encodeURIComponent(email.planId)}/versions/${email.version}/status`,
         ackDeadline: email.ackDeadlineAt ? formatInstant(email.ackDeadlineAt, deps.links.timeZone) : undefined,
         missing: email.missing,
       }),

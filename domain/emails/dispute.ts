@@ -15,7 +15,6 @@ export function disputeEmail(opts: {
   dueBy: string;
   proposal?: { id: string; byName: string };
   link?: string;
-  statusLink: string;
 }): EmailContent {
   const ref = opts.participantRef;
   const hello = `Hello ${opts.recipientName},`;
@@ -24,22 +23,22 @@ export function disputeEmail(opts: {
     case 'dispute-interim-owner':
       return {
         subject: `careloop dispute: you are the interim owner of a step for ${ref}`,
-        text: [hello, '', `You are the interim owner of the disputed step in ${about}. Care does not wait for the dispute: carry on with the step until it is resolved.`, '', `Live status: ${opts.statusLink}`, ''].join('\n'),
+        text: [hello, '', `You are the interim owner of the disputed step in ${about}. Care does not wait for the dispute: carry on with the step until it is resolved.`, ''].join('\n'),
       };
     case 'dispute-stage':
       return {
         subject: `careloop dispute (stage ${opts.stage}, ${opts.stageLabel.toLowerCase()}) for ${ref}`,
-        text: [hello, '', `You represent your agency at stage ${opts.stage} (${opts.stageLabel.toLowerCase()}) of ${about}.`, opts.stage === 3 ? `Record the partnership's binding decision by ${opts.dueBy}.` : `State your agency's position, and agree a resolution by ${opts.dueBy}:`, ...(opts.link ? [`  ${opts.link}`] : []), '', `Live status: ${opts.statusLink}`, ''].join('\n'),
+        text: [hello, '', `You represent your agency at stage ${opts.stage} (${opts.stageLabel.toLowerCase()}) of ${about}.`, opts.stage === 3 ? `Record the partnership's binding decision by ${opts.dueBy}.` : `State your agency's position, and agree a resolution by ${opts.dueBy}:`, ...(opts.link ? [`  ${opts.link}`] : []), ''].join('\n'),
       };
     case 'dispute-proposal':
       return {
         subject: `careloop dispute: a resolution is proposed for ${ref}`,
-        text: [hello, '', `${opts.proposal?.byName ?? 'A party'} has proposed a resolution (${opts.proposal?.id ?? ''}) to ${about}. Read it and accept it for your agency:`, ...(opts.link ? [`  ${opts.link}`] : []), '', `Live status: ${opts.statusLink}`, ''].join('\n'),
+        text: [hello, '', `${opts.proposal?.byName ?? 'A party'} has proposed a resolution (${opts.proposal?.id ?? ''}) to ${about}. Read it and accept it for your agency:`, ...(opts.link ? [`  ${opts.link}`] : []), ''].join('\n'),
       };
     case 'dispute-decision-overdue':
       return {
         subject: `careloop dispute OVERDUE: governance decision for ${ref}`,
-        text: [hello, '', `Stage 3 of ${about} passed its deadline (${opts.dueBy}) without a decision. Record the binding decision now.`, '', `Live status: ${opts.statusLink}`, ''].join('\n'),
+        text: [hello, '', `Stage 3 of ${about} passed its deadline (${opts.dueBy}) without a decision. Record the binding decision now.`, ''].join('\n'),
       };
   }
 }

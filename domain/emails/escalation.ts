@@ -12,7 +12,6 @@ export function escalationEmail(opts: {
   riskLevel: string;
   promoted: boolean;
   link?: string;
-  statusLink: string;
   acknowledgeBy: string;
   respondBy: string;
 }): EmailContent {
@@ -23,17 +22,17 @@ export function escalationEmail(opts: {
     case 'escalation-chair':
       return {
         subject: `careloop ESCALATION (${opts.riskLevel}): you chair the ${opts.tierLabel.toLowerCase()} for ${ref}`,
-        text: [hello, '', what, `You chair this tier. Acknowledge that you take ownership by ${opts.acknowledgeBy}, and record the response action by ${opts.respondBy}:`, `  ${opts.link}`, '', `Live status: ${opts.statusLink}`, ''].join('\n'),
+        text: [hello, '', what, `You chair this tier. Acknowledge that you take ownership by ${opts.acknowledgeBy}, and record the response action by ${opts.respondBy}:`, `  ${opts.link}`, ''].join('\n'),
       };
     case 'escalation-responder':
       return {
         subject: `careloop ESCALATION (${opts.riskLevel}) for ${ref}`,
-        text: [hello, '', what, `You are a responder. The chair must record the response action by ${opts.respondBy}.`, '', `Live status: ${opts.statusLink}`, ''].join('\n'),
+        text: [hello, '', what, `You are a responder. The chair must record the response action by ${opts.respondBy}.`, ''].join('\n'),
       };
     case 'escalation-top-tier-overdue':
       return {
         subject: `careloop ESCALATION OVERDUE (${opts.riskLevel}) for ${ref}`,
-        text: [hello, '', `The escalation you chair for participant ${ref} has passed its ${opts.tierLabel.toLowerCase()} window, and there is no higher tier. Act now:`, ...(opts.link ? [`  ${opts.link}`] : []), '', `Live status: ${opts.statusLink}`, ''].join('\n'),
+        text: [hello, '', `The escalation you chair for participant ${ref} has passed its ${opts.tierLabel.toLowerCase()} window, and there is no higher tier. Act now:`, ...(opts.link ? [`  ${opts.link}`] : []), ''].join('\n'),
       };
   }
 }

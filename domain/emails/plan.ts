@@ -21,7 +21,6 @@ export function planEmail(opts: {
   version: number;
   trigger: string;
   link?: string;
-  planLink: string;
   ackDeadline?: string;
   missing?: string[];
 }): EmailContent {
@@ -48,7 +47,7 @@ export function planEmail(opts: {
     case 'plan-ack-escalation':
       return {
         subject: `careloop ESCALATION: acknowledgements missing for the plan for ${ref} (version ${opts.version})`,
-        text: [hello, '', `The deadline has passed and these people have not acknowledged version ${opts.version} of the plan for participant ${ref}:`, '', ...(opts.missing ?? []).map((m) => `  - ${m}`), '', `Live status: ${opts.planLink}`, ''].join('\n'),
+        text: [hello, '', `The deadline has passed and these people have not acknowledged version ${opts.version} of the plan for participant ${ref}:`, '', ...(opts.missing ?? []).map((m) => `  - ${m}`), ''].join('\n'),
       };
   }
 }
