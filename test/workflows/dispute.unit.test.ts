@@ -2,7 +2,7 @@
 // database, no SMTP): stages moving on by their deadlines, agreement, the binding decision, and
 // what each party may do. The fake finds one representative per party agency per stage.
 import { describe, expect, it } from 'vitest';
-import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DISPUTE_AGREEMENT, type DisputeActor, type DisputeInput } from '../../domain/dispute';
 import {
   acceptDisputeProposalUpdate,
@@ -14,18 +14,10 @@ import {
   withdrawDisputeUpdate,
 } from '../../workflows';
 import { staff } from '../replay/scenarios';
-import { actions, timeSkippingServer } from './unit-harness';
+import { actions, timeSkippingServer, failureOf } from './unit-harness';
 
 const HOUR = 3600_000;
 const party = (id: string, agencyId: string, role: string): DisputeActor => ({ staffId: id, name: `Staff ${id}`, agencyId, roles: [role], channel: 'link' });
-const failureOf = async (p: Promise<unknown>) => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  return (err as WorkflowUpdateFailedError).cause as { type?: string };
-};
 
 describe('dispute workflow (unit: time-skipping server, fake activities)', () => {
   const server = timeSkippingServer();

@@ -2,24 +2,15 @@
 // database, no SMTP). The fake finds a manager to chair the manager-chaired tiers, else the
 // preferred chair.
 import { describe, expect, it } from 'vitest';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ESCALATION_POLICY, type EscalationInput, type RiskLevel } from '../../domain/escalation';
 import type { Actor } from '../../domain/sprint';
 import { escalationNextAction } from '../../domain/next-action';
 import { acknowledgeEscalationUpdate, escalationCauseResolvedSignal, escalationStateQuery, escalationWorkflow, resolveEscalationUpdate, respondEscalationUpdate } from '../../workflows';
 import { coordinator, staff } from '../replay/scenarios';
-import { actions, timeSkippingServer } from './unit-harness';
+import { actions, timeSkippingServer, failureOf } from './unit-harness';
 
 const HOUR = 3600_000;
 const as = (id: string): Actor => ({ staffId: id, name: `Staff ${id}`, channel: 'api' });
-const failureOf = async (p: Promise<unknown>) => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  return (err as WorkflowUpdateFailedError).cause as { type?: string };
-};
 
 describe('escalation workflow (unit: time-skipping server, fake activities)', () => {
   const server = timeSkippingServer();

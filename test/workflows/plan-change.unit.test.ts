@@ -1,22 +1,13 @@
 // Unit tier: plan change control on the time-skipping server with typed fake activities (no
 // database, no SMTP): who is asked, reminded and escalated, when, and what is refused.
 import { describe, expect, it } from 'vitest';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { PlanChangeInput } from '../../domain/plan';
 import { childEscalationId, type EscalationState } from '../../domain/escalation';
 import { acknowledgePlanVersionUpdate, planChangeStateQuery, planChangeWorkflow, supersedePlanVersionSignal } from '../../workflows';
 import { coordinator, staff } from '../replay/scenarios';
-import { actions, timeSkippingServer } from './unit-harness';
+import { actions, timeSkippingServer, failureOf } from './unit-harness';
 
 const HOUR = 3600_000;
-const failureOf = async (p: Promise<unknown>) => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  return (err as WorkflowUpdateFailedError).cause as { type?: string };
-};
 
 describe('plan change workflow (unit: time-skipping server, fake activities)', () => {
   const server = timeSkippingServer();

@@ -2,7 +2,8 @@
 // time-skipping server per file, a fresh worker per test on its own task queue with typed fake
 // activities, and the workflow bundle built once (global setup). No database, no SMTP.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createTimeSkippingEnv, workflowBundle } from '../support/temporal';
@@ -40,3 +41,13 @@ export function timeSkippingServer() {
 
 /** The actions of the audit events committed, in order. */
 export const actions = (log: FakeActivityLog) => log.events.map((e) => e.action);
+
+/** The failure a workflow update was rejected with (its validator's ApplicationFailure). */
+export const failureOf = async (p: Promise<unknown>) => {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  return (err as WorkflowUpdateFailedError).cause as { type?: string };
+};
