@@ -40,6 +40,7 @@ export type TRaiseEscalation = z.infer<typeof ZRaiseEscalation>;
 export const ZAcknowledgeEscalation = z.object({}).strict();
 export const ZRespondEscalation = z.object({ responseAction: ZText('the response action taken') }).strict();
 export const ZResolveEscalation = z.object({ outcome: ZText('the outcome record') }).strict();
+export const ZEscalationNote = z.object({ text: ZText('the note') }).strict();
 
 /** The tier window overrides of a request, in the policy's terms. */
 export function windowOverrides(timing: TRaiseEscalation['timing']) {

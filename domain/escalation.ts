@@ -134,6 +134,8 @@ export interface EscalationState {
   causeGraceEndsAt?: string;
   /** Set as it is resolved. */
   resolvedBy?: EscalationResolvedBy;
+  /** Notes from the chair and responders, oldest first. */
+  notes: { at: string; by: StepRecord['by']; text: string }[];
 }
 
 /** One escalation per raising item, ever: the id is derived from it, so a retry finds the first. */

@@ -12,13 +12,17 @@ export const PLAN_TOKEN_PURPOSE = 'plan-version';
 export const PLAN_REPLY_TOKEN_PURPOSE = 'plan-reply';
 /** A chair's link to an escalation. */
 export const ESCALATION_TOKEN_PURPOSE = 'escalation';
+/** A responder's link to read an escalation (never spent; changes nothing). */
+export const ESCALATION_VIEW_TOKEN_PURPOSE = 'escalation-view';
+/** The reply address of an escalation email: the escalations it listed, by number. */
+export const ESCALATION_REPLY_TOKEN_PURPOSE = 'escalation-reply';
 /** A party's link to state its position at a dispute stage. */
 export const DISPUTE_POSITION_TOKEN_PURPOSE = 'dispute-position';
 /** A party's link to accept one proposal. */
 export const DISPUTE_ACCEPT_TOKEN_PURPOSE = 'dispute-accept';
 
-export type LinkPurpose = typeof TASK_TOKEN_PURPOSE | typeof PLAN_TOKEN_PURPOSE | typeof ESCALATION_TOKEN_PURPOSE | typeof DISPUTE_POSITION_TOKEN_PURPOSE | typeof DISPUTE_ACCEPT_TOKEN_PURPOSE;
-export type ReplyPurpose = typeof REPLY_TOKEN_PURPOSE | typeof PLAN_REPLY_TOKEN_PURPOSE;
+export type LinkPurpose = typeof TASK_TOKEN_PURPOSE | typeof PLAN_TOKEN_PURPOSE | typeof ESCALATION_TOKEN_PURPOSE | typeof ESCALATION_VIEW_TOKEN_PURPOSE | typeof DISPUTE_POSITION_TOKEN_PURPOSE | typeof DISPUTE_ACCEPT_TOKEN_PURPOSE;
+export type ReplyPurpose = typeof REPLY_TOKEN_PURPOSE | typeof PLAN_REPLY_TOKEN_PURPOSE | typeof ESCALATION_REPLY_TOKEN_PURPOSE;
 export type TokenPurpose = LinkPurpose | ReplyPurpose;
 
 export interface TokenPurposeRule {
@@ -60,8 +64,20 @@ export const TOKEN_PURPOSES: Record<TokenPurpose, TokenPurposeRule> = {
   [ESCALATION_TOKEN_PURPOSE]: {
     channel: 'link',
     scope: '{ escalationId, tier }',
-    lifetime: "7 days after the tier's response deadline",
+    lifetime: "7 days after the tier's response deadline; it leads through every step and is spent when the outcome is recorded",
     noLongerWorks: 'This link no longer works: the escalation has moved to another chair or been resolved.',
+  },
+  [ESCALATION_VIEW_TOKEN_PURPOSE]: {
+    channel: 'link',
+    scope: '{ escalationId }',
+    lifetime: "7 days after the tier's response deadline; read-only, never spent",
+    noLongerWorks: 'This link no longer works: the escalation has been resolved.',
+  },
+  [ESCALATION_REPLY_TOKEN_PURPOSE]: {
+    channel: 'reply',
+    scope: '{ escalations: [<escalation id>, ...] } in the order the email listed them',
+    lifetime: "7 days after the latest response deadline among them",
+    noLongerWorks: 'This reply address no longer works: its escalations have been resolved or moved to another chair.',
   },
   [DISPUTE_POSITION_TOKEN_PURPOSE]: {
     channel: 'link',
@@ -98,7 +114,7 @@ export const TOKEN_EXPIRY = {
 /** The purposes opened as /a/<token> pages; the others are reply addresses. */
 export const LINK_PURPOSES = (Object.keys(TOKEN_PURPOSES) as TokenPurpose[]).filter((p): p is LinkPurpose => TOKEN_PURPOSES[p].channel === 'link');
 
-export const REPLY_TOKEN_PURPOSES: readonly string[] = [REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE];
+export const REPLY_TOKEN_PURPOSES: readonly string[] = [REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE, ESCALATION_REPLY_TOKEN_PURPOSE];
 
 export function isTokenPurpose(purpose: string): purpose is TokenPurpose {
   return Object.hasOwn(TOKEN_PURPOSES, purpose);

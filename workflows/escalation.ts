@@ -4,7 +4,7 @@
 // the escalation to the next tier up, whose chair is told; at the top tier the chair is told it
 // is overdue. When the raising process says the cause has ended, promotions stop and the chair
 // only confirms the outcome; if nobody does within the grace period, it resolves itself.
-import { defineQuery, defineUpdate, setHandler } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate, setHandler } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { TokenRevocation, ProcessEvent } from '../activities';
 import { CAUSE_GRACE_MS, TIER_RANK, type EscalationInput, type EscalationState, type RiskLevel, type StepRecord, type TierRecord } from '../domain/escalation';
@@ -28,6 +28,8 @@ export const acknowledgeEscalationUpdate = defineUpdate<EscalationState, [Escala
 export const respondEscalationUpdate = defineUpdate<EscalationState, [EscalationActionBase & { responseAction: string }]>('respondEscalation');
 export const resolveEscalationUpdate = defineUpdate<EscalationState, [EscalationActionBase & { outcome: string }]>('resolveEscalation');
 export const escalationStateQuery = defineQuery<EscalationState>('escalationState');
+/** A chair's or responder's note (by page, link or reply); a signal: the API checked who may write it. */
+export const addEscalationNoteSignal = defineSignal<[{ actor: Actor; text: string }]>('addEscalationNote');
 
 /** ApplicationFailure types the API maps to HTTP statuses. */
 export const EscalationRejection = {
@@ -119,6 +121,14 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
       // Once the cause has ended the chair only confirms the outcome: no acknowledgement or response first.
       if (state.status !== 'responded' && !state.causeResolvedAt) reject(EscalationRejection.outOfOrder, 'Record the response action before the outcome.');
     },
+  });
+  setHandler(addEscalationNoteSignal, (a) => {
+    const text = a.text?.trim();
+    // A note reaching a resolved escalation is dropped: the API refuses those before sending.
+    if (!text || state.status === 'resolved') return;
+    state.notes.push({ at: workflowNowIso(), by: a.actor, text: text.slice(0, 2000) });
+    ctx.publish();
+    void ctx.inFlight(() => save([ctx.event('escalation.note-added', { actor: a.actor, reason: text.slice(0, 2000) })]));
   });
   // Once the cause has ended, the chair has a grace period to confirm the outcome; then careloop records it.
   const graceMs = input.policy.causeGraceMs ?? CAUSE_GRACE_MS;
@@ -217,6 +227,7 @@ function openEscalation(input: EscalationInput): EscalationState {
     responders: input.responders,
     ...due,
     overdueAtTopTier: false,
+    notes: [],
     tiers: [{ tier: input.riskLevel, chair, enteredAt: raisedAt, ...due, entry: 'raised' }],
   };
 }

@@ -46,3 +46,23 @@ ${
     },
   };
 }
+
+/** A responder's read-only link: what the escalation is about and where it stands; no actions. */
+export function escalationViewLink(escalations: EscalationService): LinkHandler {
+  return {
+    async show(view) {
+      const { state } = await escalations.inspectEscalationLink(view.row);
+      return {
+        title: 'Escalation',
+        body: html`<section class="card">
+  <p class="muted">Escalation · participant ${state.participant.localRef}</p>
+  <h1>${state.tier} risk: ${state.trigger}</h1>
+  <p>Chair: ${state.chair.name} · status: ${state.status}</p>
+</section>`,
+      };
+    },
+    async act() {
+      throw new AppError('INVALID_INPUT', 'This link only shows the escalation; the chair records its steps.');
+    },
+  };
+}

@@ -10,9 +10,9 @@ import type { Caller } from '../sprints/service';
 import { createAccess, LINK_NOT_VALID, linkHolder, linkReader } from '../access';
 import { spendActionToken, type ActionTokenRow } from '../links/tokens';
 import { ESCALATION_POLICY, policyWith, RISK_LEVELS, type EscalationState } from '../../domain/escalation';
-import { windowOverrides, ZAcknowledgeEscalation, ZRaiseEscalation, ZResolveEscalation, ZRespondEscalation } from '../../domain/escalation-input';
+import { windowOverrides, ZAcknowledgeEscalation, ZEscalationNote, ZRaiseEscalation, ZResolveEscalation, ZRespondEscalation } from '../../domain/escalation-input';
 import type { ActionChannel } from '../../domain/sprint';
-import { acknowledgeEscalationUpdate, escalationStateQuery, escalationWorkflow, resolveEscalationUpdate, respondEscalationUpdate } from '../../workflows/escalation';
+import { acknowledgeEscalationUpdate, addEscalationNoteSignal, escalationStateQuery, escalationWorkflow, resolveEscalationUpdate, respondEscalationUpdate } from '../../workflows/escalation';
 
 export interface EscalationServiceDeps {
   db: Db;
@@ -158,14 +158,32 @@ export function createEscalationService(deps: EscalationServiceDeps) {
       return step(caller, id, channel, (base) => handleOf(id).executeUpdate(acknowledgeEscalationUpdate, { args: [base] }));
     },
 
-    async respond(caller: Caller, id: string, body: unknown) {
+    async respond(caller: Caller, id: string, body: unknown, channel: ActionChannel = 'api') {
       const { responseAction } = parseInput(ZRespondEscalation, body, 'response');
-      return step(caller, id, 'api', (base) => handleOf(id).executeUpdate(respondEscalationUpdate, { args: [{ ...base, responseAction }] }));
+      return step(caller, id, channel, (base) => handleOf(id).executeUpdate(respondEscalationUpdate, { args: [{ ...base, responseAction }] }));
     },
 
-    async resolve(caller: Caller, id: string, body: unknown) {
+    async resolve(caller: Caller, id: string, body: unknown, channel: ActionChannel = 'api') {
       const { outcome } = parseInput(ZResolveEscalation, body, 'outcome record');
-      return step(caller, id, 'api', (base) => handleOf(id).executeUpdate(resolveEscalationUpdate, { args: [{ ...base, outcome }] }));
+      return step(caller, id, channel, (base) => handleOf(id).executeUpdate(resolveEscalationUpdate, { args: [{ ...base, outcome }] }));
+    },
+
+    /**
+     * A note from the chair or a responder (anyone named in the escalation, or an admin). A
+     * signal: it lands in the timeline; a resolved escalation takes no more notes.
+     */
+    async addNote(caller: Caller, id: string, body: unknown, channel: ActionChannel = 'api') {
+      const { text } = parseInput(ZEscalationNote, body, 'note');
+      const state = await viewable(caller, id);
+      if (state.status === 'resolved') throw new AppError('CONFLICT', 'This escalation has been resolved; it takes no more notes.');
+      const named = state.chair.id === caller.staffId || state.responders.some((r) => r.id === caller.staffId);
+      if (!named && !caller.roles.includes('admin')) throw new AppError('FORBIDDEN', 'Only the chair and the responders of this escalation may add a note to it.');
+      try {
+        await handleOf(id).signal(addEscalationNoteSignal, { actor: { staffId: caller.staffId, name: caller.name, channel }, text });
+      } catch (err) {
+        translateTemporalError(err, 'escalation');
+      }
+      return { ok: true as const };
     },
 
     /** What an emailed escalation link is for, checked but not spent. */

@@ -5,12 +5,12 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { formatInstant } from '../../domain/format';
-import { DISPUTE_ACCEPT_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE, ESCALATION_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE, TASK_TOKEN_PURPOSE, type LinkPurpose } from '../../domain/tokens';
+import { DISPUTE_ACCEPT_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE, ESCALATION_TOKEN_PURPOSE, ESCALATION_VIEW_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE, TASK_TOKEN_PURPOSE, type LinkPurpose } from '../../domain/tokens';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
 import { LINK_NOT_VALID } from '../access';
 import { page } from '../html';
 import { disputeLink } from '../disputes/link';
-import { escalationLink } from '../escalations/link';
+import { escalationLink, escalationViewLink } from '../escalations/link';
 import { planVersionLink } from '../plans/link';
 import { sprintTaskLink } from '../sprints/link';
 import type { LinkAnswer, LinkHandler, LinkView } from './registry';
@@ -26,6 +26,7 @@ export function linkRoutes(deps: AppDeps, services: AppServices, web: WebHelpers
     [TASK_TOKEN_PURPOSE]: sprintTaskLink(services.sprints),
     [PLAN_TOKEN_PURPOSE]: planVersionLink(services.plans),
     [ESCALATION_TOKEN_PURPOSE]: escalationLink(services.escalations),
+    [ESCALATION_VIEW_TOKEN_PURPOSE]: escalationViewLink(services.escalations),
     [DISPUTE_POSITION_TOKEN_PURPOSE]: dispute,
     [DISPUTE_ACCEPT_TOKEN_PURPOSE]: dispute,
   };

@@ -7,6 +7,7 @@ import {
   ESCALATION_TOKEN_PURPOSE,
   isTokenPurpose,
   LINK_PURPOSES,
+  ESCALATION_VIEW_TOKEN_PURPOSE,
   linkHolderRoles,
   PLAN_REPLY_TOKEN_PURPOSE,
   PLAN_TOKEN_PURPOSE,
@@ -23,7 +24,7 @@ describe('token purposes', () => {
     expect(Object.keys(TOKEN_PURPOSES).sort()).toEqual(
       [TASK_TOKEN_PURPOSE, REPLY_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE, ESCALATION_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE, DISPUTE_ACCEPT_TOKEN_PURPOSE].sort(),
     );
-    expect([...LINK_PURPOSES].sort()).toEqual([TASK_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE, ESCALATION_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE, DISPUTE_ACCEPT_TOKEN_PURPOSE].sort());
+    expect([...LINK_PURPOSES].sort()).toEqual([TASK_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE, ESCALATION_TOKEN_PURPOSE, ESCALATION_VIEW_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE, DISPUTE_ACCEPT_TOKEN_PURPOSE].sort());
     expect(REPLY_TOKEN_PURPOSES.every((p) => isTokenPurpose(p) && TOKEN_PURPOSES[p].channel === 'reply')).toBe(true);
     for (const rule of Object.values(TOKEN_PURPOSES)) expect(rule.noLongerWorks).toMatch(/^This (link|reply address) no longer works: /);
   });
