@@ -4,7 +4,7 @@ import type { EscalationState, EscalationTier, RiskLevel } from '../domain/escal
 import type { StaffRef } from '../domain/sprint';
 import { formatInstant } from '../domain/format';
 import { escalationEmail, type EscalationEmailKind } from '../domain/emails/escalation';
-import { ESCALATION_TOKEN_PURPOSE } from '../domain/tokens';
+import { ESCALATION_REPLY_TOKEN_PURPOSE, ESCALATION_TOKEN_PURPOSE, ESCALATION_VIEW_TOKEN_PURPOSE } from '../domain/tokens';
 import { withCommit, type Commit } from './record';
 import type { ActivityDeps } from './index';
 import type { Delivery } from './notifications';
@@ -25,16 +25,19 @@ export interface EscalationEmail {
   tokensExpireAt: string;
 }
 
-/** The chair's email carries the escalation's link; a responder's only tells them. */
+/** The chair's email carries the escalation's link; a responder's a read-only link. Both may be answered by reply. */
 export function escalationDelivery(deps: ActivityDeps, workflowId: string, email: EscalationEmail): Delivery {
   const withLink = email.kind !== 'escalation-responder';
   return {
+    reply: { purpose: ESCALATION_REPLY_TOKEN_PURPOSE, scope: { escalations: [workflowId] } },
     key: email.idempotencyKey,
     kind: email.kind,
     process: 'escalation',
     workflowId,
     to: email.to,
-    links: withLink ? [{ name: 'escalation', purpose: ESCALATION_TOKEN_PURPOSE, scope: { escalationId: workflowId, tier: email.riskLevel } }] : [],
+    links: withLink
+      ? [{ name: 'escalation', purpose: ESCALATION_TOKEN_PURPOSE, scope: { escalationId: workflowId, tier: email.riskLevel } }]
+      : [{ name: 'escalation', purpose: ESCALATION_VIEW_TOKEN_PURPOSE, scope: { escalationId: workflowId } }],
     expiresAt: new Date(email.tokensExpireAt),
     compose: (links) =>
       escalationEmail({
@@ -111,6 +114,11 @@ export function createEscalationActivities(deps: ActivityDeps) {
         outcome: s.outcome?.outcome ?? null,
         resolvedBy: s.status === 'resolved' ? (s.resolvedBy ?? 'chair') : null,
         tiers: JSON.parse(JSON.stringify(s.tiers)) as object,
+        sourceItem: s.source.item ?? null,
+        responderIds: s.responders.map((r) => r.id),
+        acknowledgeDueAt: new Date(s.acknowledgeDueAt),
+        respondDueAt: new Date(s.respondDueAt),
+        causeResolvedAt: date(s.causeResolvedAt),
       };
       await withCommit(deps.db, input, now(), async (tx) => {
         await tx.escalation.upsert({ where: { id: input.workflowId }, create: { id: input.workflowId, ...row }, update: row });

@@ -27,7 +27,7 @@ export function escalationEmail(opts: {
     case 'escalation-responder':
       return {
         subject: `careloop ESCALATION (${opts.riskLevel}) for ${ref}`,
-        text: [hello, '', what, `You are a responder. The chair must record the response action by ${opts.respondBy}.`, ''].join('\n'),
+        text: [hello, '', what, `You are a responder. The chair must record the response action by ${opts.respondBy}. See where it stands:`, `  ${opts.link}`, ''].join('\n'),
       };
     case 'escalation-top-tier-overdue':
       return {
