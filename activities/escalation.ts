@@ -1,60 +1,11 @@
-// The escalation's side effects: who chairs and responds, its emails, and its reporting row
-// (written with its audit events).
-import type { EscalationState, EscalationTier, RiskLevel } from '../domain/escalation';
+// The escalation's side effects: who chairs and responds, and its reporting row (written with
+// its audit events). Its emails are held and grouped as incidents (activities/notices.ts).
+import type { EscalationState, EscalationTier } from '../domain/escalation';
 import type { StaffRef } from '../domain/sprint';
-import { formatInstant } from '../domain/format';
-import { escalationEmail, type EscalationEmailKind } from '../domain/emails/escalation';
-import { ESCALATION_REPLY_TOKEN_PURPOSE, ESCALATION_TOKEN_PURPOSE, ESCALATION_VIEW_TOKEN_PURPOSE } from '../domain/tokens';
 import { withCommit, type Commit } from './record';
 import type { ActivityDeps } from './index';
-import type { Delivery } from './notifications';
 
 const MAX_RESPONDERS = 10;
-
-export interface EscalationEmail {
-  process: 'escalation';
-  kind: EscalationEmailKind;
-  idempotencyKey: string;
-  to: StaffRef;
-  participantRef: string;
-  riskLevel: RiskLevel;
-  tierLabel: string;
-  promoted: boolean;
-  acknowledgeDueAt: string;
-  respondDueAt: string;
-  tokensExpireAt: string;
-}
-
-/** The chair's email carries the escalation's link; a responder's a read-only link. Both may be answered by reply. */
-export function escalationDelivery(deps: ActivityDeps, workflowId: string, email: EscalationEmail): Delivery {
-  const withLink = email.kind !== 'escalation-responder';
-  return {
-    reply: { purpose: ESCALATION_REPLY_TOKEN_PURPOSE, scope: { escalations: [workflowId] } },
-    key: email.idempotencyKey,
-    kind: email.kind,
-    process: 'escalation',
-    workflowId,
-    to: email.to,
-    links: withLink
-      ? [{ name: 'escalation', purpose: ESCALATION_TOKEN_PURPOSE, scope: { escalationId: workflowId, tier: email.riskLevel } }]
-      : [{ name: 'escalation', purpose: ESCALATION_VIEW_TOKEN_PURPOSE, scope: { escalationId: workflowId } }],
-    expiresAt: new Date(email.tokensExpireAt),
-    compose: (links) =>
-      escalationEmail({
-        kind: email.kind,
-        recipientName: email.to.name,
-        participantRef: email.participantRef,
-        tierLabel: email.tierLabel,
-        riskLevel: email.riskLevel,
-        promoted: email.promoted,
-        link: links.get('escalation'),
-        acknowledgeBy: formatInstant(email.acknowledgeDueAt, deps.links.timeZone),
-        respondBy: formatInstant(email.respondDueAt, deps.links.timeZone),
-      }),
-    auditItem: email.riskLevel,
-    auditData: { tier: email.riskLevel },
-  };
-}
 
 export function createEscalationActivities(deps: ActivityDeps) {
   const now = () => deps.now?.() ?? new Date();
@@ -65,9 +16,10 @@ export function createEscalationActivities(deps: ActivityDeps) {
      * raiser) when they hold the tier's chair role; else the longest-serving active holder of
      * that role in the escalation's agency; failing both, the preferred person anyway, so an
      * escalation never goes without a chair. Responders: the named ones plus active holders of
-     * the tier's responder roles in the agency.
+     * the tier's responder roles at the agencies involved in the cause (the escalation's agency
+     * when none are given), not every holder of the role in the partnership.
      */
-    async findEscalationPeople(input: { tier: EscalationTier; agencyId: string; preferredChair?: StaffRef; named: StaffRef[] }): Promise<{ chair: StaffRef; responders: StaffRef[] }> {
+    async findEscalationPeople(input: { tier: EscalationTier; agencyId: string; responderAgencyIds?: string[]; preferredChair?: StaffRef; named: StaffRef[] }): Promise<{ chair: StaffRef; responders: StaffRef[] }> {
       const select = { id: true, name: true, email: true, agencyId: true, roles: true } as const;
       let chair: StaffRef | undefined;
       if (input.preferredChair) {
@@ -81,7 +33,7 @@ export function createEscalationActivities(deps: ActivityDeps) {
       chair ??= input.preferredChair;
       if (!chair) throw new Error(`no ${input.tier.chairRole} in agency ${input.agencyId} to chair the escalation`);
       const byRole = input.tier.responderRoles.length
-        ? await deps.db.staff.findMany({ where: { agencyId: input.agencyId, active: true, roles: { hasSome: input.tier.responderRoles } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: MAX_RESPONDERS, select })
+        ? await deps.db.staff.findMany({ where: { agencyId: { in: input.responderAgencyIds?.length ? input.responderAgencyIds : [input.agencyId] }, active: true, roles: { hasSome: input.tier.responderRoles } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: MAX_RESPONDERS, select })
         : [];
       const responders = new Map<string, StaffRef>();
       for (const s of [...input.named, ...byRole.map(ref)]) if (s.id !== chair.id && !responders.has(s.id)) responders.set(s.id, s);

@@ -5,12 +5,14 @@ import type { Mailer } from '../runtime/mailer';
 import { createDisputeActivities } from './dispute';
 import { createEscalationActivities } from './escalation';
 import { createNotificationActivities } from './notifications';
+import { createNoticeActivities } from './notices';
 import { createPlanActivities } from './plan';
 import { createRecordActivities } from './record';
 import { createSprintActivities } from './sprint';
 
 export type { Commit, ProcessEvent, TokenRevocation } from './record';
 export type { ProcessEmail } from './notifications';
+export type { EscalationNotice, NoticeKind } from './notices';
 
 export interface ActivityDeps {
   db: Db;
@@ -23,6 +25,8 @@ export interface ActivityDeps {
     /** Deadlines in emails are shown in this zone. */
     timeZone: string;
   };
+  /** Escalation emails about one participant wait this long for each other (activities/notices.ts); default five minutes. */
+  notices?: { groupWindowMs: number };
   now?: () => Date;
 }
 
@@ -30,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createRecordActivities(deps),
     ...createNotificationActivities(deps),
+    ...createNoticeActivities(deps),
     ...createSprintActivities(deps),
     ...createPlanActivities(deps),
     ...createEscalationActivities(deps),

@@ -10,7 +10,6 @@ import { withCommit, type Commit } from './record';
 import type { ActivityDeps } from './index';
 import { sprintDelivery, type SprintEmail } from './sprint';
 import { planDelivery, type PlanEmail } from './plan';
-import { escalationDelivery, type EscalationEmail } from './escalation';
 import { disputeDelivery, type DisputeEmail } from './dispute';
 
 /** Reply tokens travel in an address (`ack+<token>@domain`): lowercase hex, 160 bits, fits a local part. */
@@ -24,8 +23,8 @@ export interface Delivery {
   process: string;
   workflowId: string;
   to: StaffRef;
-  /** One action link per entry, each with its own single-use token. */
-  links: { name: string; purpose: string; scope: Prisma.InputJsonValue }[];
+  /** One action link per entry, each with its own token; a link may belong to another workflow than the email (a digest). */
+  links: { name: string; purpose: string; scope: Prisma.InputJsonValue; workflowId?: string; expiresAt?: Date }[];
   /** A reply token for Reply-To, usable by the recipient until the process ends. */
   reply?: { purpose: string; scope: Prisma.InputJsonValue };
   expiresAt: Date;
@@ -73,9 +72,9 @@ export async function deliver(deps: ActivityDeps, d: Delivery): Promise<{ sent: 
       tokenHash: hashToken(l.token),
       purpose: l.purpose,
       staffId: d.to.id,
-      workflowId: d.workflowId,
+      workflowId: l.workflowId ?? d.workflowId,
       scope: l.scope,
-      expiresAt: d.expiresAt,
+      expiresAt: l.expiresAt ?? d.expiresAt,
       notificationKey: d.key,
     }));
     if (replyToken && d.reply) {
@@ -104,7 +103,7 @@ export async function deliver(deps: ActivityDeps, d: Delivery): Promise<{ sent: 
 }
 
 /** One email of any process: its template and links are chosen by `process` and `kind`. */
-export type ProcessEmail = SprintEmail | PlanEmail | EscalationEmail | DisputeEmail;
+export type ProcessEmail = SprintEmail | PlanEmail | DisputeEmail;
 
 export interface NotifyInput extends Commit {
   workflowId: string;
@@ -117,8 +116,6 @@ function deliveryOf(deps: ActivityDeps, workflowId: string, email: ProcessEmail)
       return sprintDelivery(deps, workflowId, email);
     case 'plan-change':
       return planDelivery(deps, workflowId, email);
-    case 'escalation':
-      return escalationDelivery(deps, workflowId, email);
     case 'dispute':
       return disputeDelivery(deps, workflowId, email);
   }

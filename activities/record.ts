@@ -3,7 +3,7 @@
 // change with no other side effect is just this, run as a local activity.
 import type { Db, Prisma } from '../runtime/db';
 import { appendAuditEvent, recordAuditEvent, type AuditEventInput } from '../record/audit';
-import { TASK_TOKEN_PURPOSE } from '../domain/tokens';
+import { ESCALATION_REPLY_TOKEN_PURPOSE, TASK_TOKEN_PURPOSE } from '../domain/tokens';
 import type { ActivityDeps } from './index';
 
 type Tx = Prisma.TransactionClient;
@@ -32,6 +32,9 @@ export function revocationWhere(r: TokenRevocation): Prisma.ActionTokenWhereInpu
     revokedAt: null,
     ...(r.staffId ? { staffId: r.staffId } : {}),
     ...(r.taskKey ? { purpose: TASK_TOKEN_PURPOSE, scope: { path: ['task'], equals: r.taskKey } } : {}),
+    // An escalation reply address covers every escalation its email listed: one of them ending
+    // does not end it (each command is checked against its escalation's state instead).
+    NOT: { purpose: ESCALATION_REPLY_TOKEN_PURPOSE },
   };
 }
 

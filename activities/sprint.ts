@@ -20,17 +20,16 @@ export interface SprintEmail {
   tokensExpireAt: string;
 }
 
-/** A sprint email carries one link per task and a reply address, except the coordinator's notice. */
+/** A sprint email carries one link per task and a reply address. */
 export function sprintDelivery(deps: ActivityDeps, workflowId: string, email: SprintEmail): Delivery {
-  const withLinks = email.kind !== 'overdue-coordinator';
   return {
     key: email.idempotencyKey,
     kind: email.kind,
     process: 'sprint',
     workflowId,
     to: email.to,
-    links: withLinks ? email.tasks.map((t) => ({ name: t.key, purpose: TASK_TOKEN_PURPOSE, scope: { task: t.key } })) : [],
-    reply: withLinks ? { purpose: REPLY_TOKEN_PURPOSE, scope: { tasks: email.tasks.map((t) => t.key) } } : undefined,
+    links: email.tasks.map((t) => ({ name: t.key, purpose: TASK_TOKEN_PURPOSE, scope: { task: t.key } })),
+    reply: { purpose: REPLY_TOKEN_PURPOSE, scope: { tasks: email.tasks.map((t) => t.key) } },
     expiresAt: new Date(email.tokensExpireAt),
     compose: (links) =>
       sprintEmail({
@@ -38,7 +37,6 @@ export function sprintDelivery(deps: ActivityDeps, workflowId: string, email: Sp
         recipientName: email.to.name,
         participantRef: email.participantRef,
         tasks: email.tasks.map((t) => ({ ...t, link: links.get(t.key) })),
-        sprintLink: `${deps.links.publicBaseUrl}/sprints/${encodeURIComponent(workflowId)}`,
         timeZone: deps.links.timeZone,
       }),
     auditItem: email.tasks.map((t) => t.key).join(','),

@@ -76,6 +76,11 @@ export interface EscalationInput {
   preferredChair?: StaffRef;
   /** Told about the escalation whatever the tier (the owner of an overdue task, say). */
   responders: StaffRef[];
+  /**
+   * The agencies involved in the cause (the overdue task's owner's and the coordinator's, say):
+   * each tier's responder roles are found there. Just `agencyId` when absent.
+   */
+  involvedAgencyIds?: string[];
   /** The policy as resolved when raised, with any windows overridden: a running escalation keeps it. */
   policy: EscalationPolicy;
 }

@@ -76,8 +76,8 @@ export const TOKEN_PURPOSES: Record<TokenPurpose, TokenPurposeRule> = {
   [ESCALATION_REPLY_TOKEN_PURPOSE]: {
     channel: 'reply',
     scope: '{ escalations: [<escalation id>, ...] } in the order the email listed them',
-    lifetime: "7 days after the latest response deadline among them",
-    noLongerWorks: 'This reply address no longer works: its escalations have been resolved or moved to another chair.',
+    lifetime: '7 days after the latest response deadline among them; one escalation ending does not end it (each command is checked against its escalation)',
+    noLongerWorks: 'This reply address no longer works: its escalations have ended.',
   },
   [DISPUTE_POSITION_TOKEN_PURPOSE]: {
     channel: 'link',

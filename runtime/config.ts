@@ -65,6 +65,12 @@ export const ZConfigEnv = z.object({
     .min(1, 'must be at least 1 minute')
     .max(720, 'must be at most 720 minutes (the 12-hour session limit)')
     .default(30),
+  ESCALATION_GROUP_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(0, 'must be 0 (no grouping) or more')
+    .max(3600, 'must be at most 3600 seconds (an hour)')
+    .default(300),
   WORKER_VERSIONING: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   WORKER_DEPLOYMENT_NAME: z
     .string()
@@ -99,6 +105,8 @@ export interface Config {
   sessionIdleTimeoutMs: number;
   /** API tokens issued by the API stop working after this many days. */
   apiTokenTtlDays: number;
+  /** Escalation emails about one participant wait this long for each other: one email per person per window. */
+  escalationGroupWindowMs: number;
   /** Worker Versioning (docs/operators.md, "Releases"). */
   worker: {
     /** Poll as a version of a Worker Deployment, workflows pinned to the build they started on. */
@@ -151,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     sessionIdleTimeoutMs: e.SESSION_IDLE_MINUTES * 60_000,
     apiTokenTtlDays: e.API_TOKEN_DAYS,
+    escalationGroupWindowMs: e.ESCALATION_GROUP_SECONDS * 1000,
     worker: {
       versioning: e.WORKER_VERSIONING === 'true',
       deploymentName: e.WORKER_DEPLOYMENT_NAME,

@@ -29,7 +29,7 @@ export async function runWorker(config: Config, logger: Logger, signal?: AbortSi
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: { db, mailer, links: { publicBaseUrl: config.publicBaseUrl, inboundDomain: config.smtp.inboundDomain, timeZone: config.timeZone } },
+      deps: { db, mailer, links: { publicBaseUrl: config.publicBaseUrl, inboundDomain: config.smtp.inboundDomain, timeZone: config.timeZone }, notices: { groupWindowMs: config.escalationGroupWindowMs } },
       deploymentVersion,
     });
     // Stopped while the worker was still being created (bundling takes seconds): never run it.

@@ -4,17 +4,17 @@
 // the escalation to the next tier up, whose chair is told; at the top tier the chair is told it
 // is overdue. When the raising process says the cause has ended, promotions stop and the chair
 // only confirms the outcome; if nobody does within the grace period, it resolves itself.
-import { defineQuery, defineSignal, defineUpdate, setHandler } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate, setHandler, sleep } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { TokenRevocation, ProcessEvent } from '../activities';
+import type { EscalationNotice, NoticeKind, ProcessEvent, TokenRevocation } from '../activities';
 import { CAUSE_GRACE_MS, TIER_RANK, type EscalationInput, type EscalationState, type RiskLevel, type StepRecord, type TierRecord } from '../domain/escalation';
-import type { EscalationEmailKind } from '../domain/emails/escalation';
+import { TOKEN_EXPIRY } from '../domain/tokens';
 import type { Actor, StaffRef } from '../domain/sprint';
 import { withinDeadline } from '../domain/on-time';
 import { CareloopAgencies, CareloopEscalationTier, CareloopStatus } from '../domain/search-attributes';
 import { escalationNextAction, nextActionAttributes } from '../domain/next-action';
 import { workflowNow, workflowNowIso } from './clock';
-import { answerLiveState, escalationCauseResolvedSignal, local, processContext, reject, requireText, superviseSteps } from './kit';
+import { answerLiveState, escalationCauseResolvedSignal, local, notifying, processContext, reject, requireText, superviseSteps } from './kit';
 
 export { escalationCauseResolvedSignal };
 
@@ -38,26 +38,57 @@ export const EscalationRejection = {
   outOfOrder: 'EscalationStepOutOfOrder',
 } as const;
 
-// Tokens stay usable a while past the response deadline: a late acknowledgement still counts.
-const TOKEN_GRACE_MS = 7 * 24 * 3600_000;
-
 export async function escalationWorkflow(input: EscalationInput): Promise<EscalationState> {
   const { tiers: policy } = input.policy;
+  // Once the cause has ended, the chair has this long to confirm the outcome; then careloop records it.
+  const graceMs = input.policy.causeGraceMs ?? CAUSE_GRACE_MS;
   const state = openEscalation(input);
   const ctx = processContext({ process: 'escalation', participantId: input.participant.id, item: () => state.tier, searchAttributes: () => escalationSearchAttributes(state) });
   const { workflowId } = ctx;
   const currentTier = (): TierRecord => state.tiers[state.tiers.length - 1]!;
   /** The reporting row with the change's audit events and the links it ends, in one write. */
   const save = (events: ProcessEvent[] = [], revoke: TokenRevocation[] = []) => local.recordEscalation({ workflowId, state, events, revoke });
-  const findPeople = (level: RiskLevel) => local.findEscalationPeople({ tier: policy[level], agencyId: input.agencyId, preferredChair: input.preferredChair, named: input.responders });
-  const email = (kind: EscalationEmailKind, to: StaffRef, key: string, promoted = false) => {
+  const findPeople = (level: RiskLevel) => local.findEscalationPeople({ tier: policy[level], agencyId: input.agencyId, responderAgencyIds: input.involvedAgencyIds, preferredChair: input.preferredChair, named: input.responders });
+  /**
+   * Tells people about a step: a notice each, held with the step's audit events in one write, and
+   * grouped with their other notices about the participant (activities/notices.ts). The email
+   * goes out when its batch is due: this workflow sleeps until then and asks for it (another
+   * escalation in the batch may have sent it already).
+   */
+  const announce = async (kind: NoticeKind, people: { to: StaffRef; role: 'chair' | 'responder' }[], events: ProcessEvent[] = []) => {
     const tier = currentTier();
-    const tokensExpireAt = new Date(Date.parse(tier.respondDueAt) + TOKEN_GRACE_MS).toISOString();
-    const due = { acknowledgeDueAt: tier.acknowledgeDueAt, respondDueAt: tier.respondDueAt };
-    return { process: 'escalation', kind, idempotencyKey: ctx.key(`tier${state.tiers.length}`, key), to, participantRef: input.participant.localRef, riskLevel: tier.tier, tierLabel: policy[tier.tier].label, promoted, ...due, tokensExpireAt } as const;
+    const tokensExpireAt = TOKEN_EXPIRY.escalation(tier.respondDueAt);
+    // Urgent news waits less: a tenth of the tier's acknowledgement window (the grouping window caps it), nothing at all past the top tier.
+    const holdAtMostMs = kind === 'top-tier-overdue' ? 0 : kind === 'cause-resolved' ? graceMs / 10 : policy[tier.tier].acknowledgeWithinMs / 10;
+    const notices: EscalationNotice[] = people.map(({ to, role }) => ({
+      key: ctx.key(`tier${state.tiers.length}`, kind, role, to.id),
+      escalationId: workflowId,
+      participant: input.participant,
+      to,
+      role,
+      kind,
+      cause: input.trigger,
+      tier: tier.tier,
+      tierLabel: policy[tier.tier].label,
+      chairName: state.chair.name,
+      acknowledgeDueAt: tier.acknowledgeDueAt,
+      respondDueAt: tier.respondDueAt,
+      causeReason: state.causeResolvedReason,
+      graceEndsAt: state.causeGraceEndsAt,
+      tokensExpireAt,
+      holdAtMostMs,
+    }));
+    const { batches } = await local.holdEscalationNotices({ notices, now: workflowNow(), events });
+    for (const batch of batches) {
+      void ctx.inFlight(async () => {
+        const wait = Date.parse(batch.sendAt) - workflowNow();
+        if (wait > 0) await sleep(wait);
+        await notifying.sendNoticeBatch({ batchId: batch.id, workflowId });
+      });
+    }
   };
-  const tellTier = (promoted: boolean) =>
-    ctx.notify([email('escalation-chair', state.chair, `chair:${state.chair.id}`, promoted), ...state.responders.map((r) => email('escalation-responder', r, `responder:${r.id}`, promoted))]);
+  const tellTier = (kind: 'raised' | 'promoted', events: ProcessEvent[] = []) =>
+    announce(kind, [{ to: state.chair, role: 'chair' }, ...state.responders.map((to) => ({ to, role: 'responder' as const }))], events);
 
   // True while the chair of a tier is being found: steps wait for the new chair.
   let promoting = true;
@@ -131,13 +162,17 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
     void ctx.inFlight(() => save([ctx.event('escalation.note-added', { actor: a.actor, reason: text.slice(0, 2000) })]));
   });
   // Once the cause has ended, the chair has a grace period to confirm the outcome; then careloop records it.
-  const graceMs = input.policy.causeGraceMs ?? CAUSE_GRACE_MS;
   setHandler(escalationCauseResolvedSignal, ({ reason }) => {
     if (state.status === 'resolved' || state.causeResolvedAt) return;
     const at = workflowNow();
     Object.assign(state, { causeResolvedAt: new Date(at).toISOString(), causeResolvedReason: reason, causeGraceEndsAt: new Date(at + graceMs).toISOString() });
     ctx.publish();
-    void ctx.inFlight(() => save([ctx.event('escalation.cause-resolved', { reason })]));
+    // The chair is asked only to confirm the outcome (by page, link or reply).
+    const event = ctx.event('escalation.cause-resolved', { reason });
+    void ctx.inFlight(async () => {
+      await save();
+      await announce('cause-resolved', [{ to: state.chair, role: 'chair' }], [event]);
+    });
   });
 
   // Raised: the tier's chair is found, the escalation goes on the record, chair and responders are told.
@@ -149,8 +184,8 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
   ctx.publish();
   const raisedBy = input.raisedBy && { staffId: input.raisedBy.id, name: input.raisedBy.name, channel: 'api' };
   const raisedData = { riskLevel: input.riskLevel, policyVersion: input.policy.version, source: input.source, chair: state.chair.id, acknowledgeDueAt: state.acknowledgeDueAt, respondDueAt: state.respondDueAt };
-  await save([ctx.event('escalation.raised', { actor: raisedBy, reason: input.trigger, data: raisedData })]);
-  await tellTier(false);
+  await save();
+  await tellTier('raised', [ctx.event('escalation.raised', { actor: raisedBy, reason: input.trigger, data: raisedData })]);
 
   /** A missed window: up one tier with a new chair, or at the top, a loud notice and no more deadlines. */
   const missed = async (what: 'acknowledgement' | 'response') => {
@@ -159,8 +194,8 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
     if (!next) {
       state.overdueAtTopTier = true;
       const event = ctx.event('escalation.window-missed', { reason: `${what} window of the ${from.tier} tier passed; there is no higher tier`, data: { tier: from.tier, what } });
-      await ctx.notify([email('escalation-top-tier-overdue', from.chair, `top-overdue:${what}`)], { events: [event] });
       await save();
+      await announce('top-tier-overdue', [{ to: from.chair, role: 'chair' }], [event]);
       return ctx.publish();
     }
     promoting = true;
@@ -172,9 +207,9 @@ export async function escalationWorkflow(input: EscalationInput): Promise<Escala
     Object.assign(state, { tier: next, chair: people.chair, responders: people.responders, ...due, status: 'open', acknowledgement: undefined });
     // The previous chair's links stop working as the promotion is recorded: the new chair owns it now.
     const promoted = ctx.event('escalation.promoted', { reason: `${what} window of the ${from.tier} tier passed`, data: { from: from.tier, to: next, chair: people.chair.id, ...due } });
-    await save([promoted], [{ workflowId, staffId: from.chair.id, reason: 'promoted' }]);
+    await save([], [{ workflowId, staffId: from.chair.id, reason: 'promoted' }]);
     ctx.publish();
-    await tellTier(true);
+    await tellTier('promoted', [promoted]);
   };
   // One deadline at a time: acknowledge while open, respond once acknowledged.
   const closed = () => state.status === 'resolved' || !!state.causeResolvedAt;

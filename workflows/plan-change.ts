@@ -95,10 +95,11 @@ export async function planChangeWorkflow(input: PlanChangeInput): Promise<PlanCh
         escalationId: id,
         participant: input.participant,
         riskLevel: MISSING_ACKNOWLEDGEMENT_RISK,
-        trigger: 'plan-acknowledgements-missing',
+        trigger: `Plan version ${input.version} not acknowledged`,
         description,
         source: { process: 'plan-change', workflowId, item: `v${input.version}` },
         agencyId: input.escalateTo.agencyId,
+        involvedAgencyIds: [...new Set([input.escalateTo.agencyId, ...missing.map((r) => r.staff.agencyId)])],
         preferredChair: input.escalateTo,
         responders: missing.map((r) => r.staff),
       });

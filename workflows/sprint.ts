@@ -62,7 +62,7 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
   // An escalation raised for a task is told when the task ends: it stops climbing the tiers.
   const endCause = (task: TaskState) => {
     const raised = state.escalations.find((e) => e.taskKey === task.key);
-    if (raised?.workflowId) void ctx.inFlight(() => endEscalationCause(raised.workflowId!, `task ${task.key} ended as ${task.status}`));
+    if (raised?.workflowId) void ctx.inFlight(() => endEscalationCause(raised.workflowId!, `“${task.title}” ${taskEndWords(task)}${task.endedBy ? ` by ${task.endedBy.name}` : ''}`));
   };
 
   const endTask = async (taskKey: string, actor: Actor, status: TaskStatus, end: TaskEnd, eventType: string) => {
@@ -146,8 +146,10 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
     const id = childEscalationId(input.sprintId, task.key);
     state.escalations.push({ id, taskKey: task.key, raisedAt: workflowNowIso(), reason, status: 'raised', workflowId: id });
     const escalation = raiseEscalation(overdueEscalation(input, task, { escalationId: id, workflowId, reason }));
-    const events = [ctx.event('task.overdue', { item: task.key, detail: `owner ${task.owner.name} and coordinator notified` }), ctx.event('escalation.raised', { item: task.key, reason, data: { escalationId: id, workflowId: id } })];
-    const notices = [email('overdue', task.owner, ['overdue', task.key, task.owner.id], [line(task)]), email('overdue-coordinator', input.coordinator, ['overdue-coordinator', task.key], [{ ...line(task), ownerName: task.owner.name }])];
+    // The owner is told at once; the coordinator chairs the escalation and hears of it there, in
+    // one email for every task that fell overdue together (activities/notices.ts).
+    const events = [ctx.event('task.overdue', { item: task.key, detail: `owner ${task.owner.name} notified; escalation raised to the coordinator` }), ctx.event('escalation.raised', { item: task.key, reason, data: { escalationId: id, workflowId: id } })];
+    const notices = [email('overdue', task.owner, ['overdue', task.key, task.owner.id], [line(task)])];
     await Promise.all([escalation, ctx.notify(notices, { events })]);
   };
   const allEnded = () => state.tasks.every(isEnded);
@@ -189,15 +191,25 @@ function assertCanAct(state: SprintState, task: TaskState, action: TaskActionBas
 }
 
 /** An overdue sprint task escalates at moderate risk, chaired by the sprint's coordinator, the task's owner responding. */
+/** How a task ended, in words, for the escalation it raised ("was done by Sam Rivera"). */
+function taskEndWords(task: TaskState): string {
+  if (task.statusReason === 'sprint-cancelled') return 'ended as the sprint was cancelled';
+  if (task.status === 'completed') return 'was done';
+  if (task.status === 'rejected') return 'was refused by the participant';
+  if (task.statusReason === 'not-applicable') return 'was marked as not applicable';
+  return 'ended';
+}
+
 function overdueEscalation(input: SprintInput, task: TaskState, raised: { escalationId: string; workflowId: string; reason: string }) {
   return {
     escalationId: raised.escalationId,
     participant: { id: input.participant.id, localRef: input.participant.localRef },
     riskLevel: OVERDUE_TASK_RISK,
-    trigger: 'sprint-task-overdue',
+    trigger: `Overdue: ${task.title}`,
     description: raised.reason,
     source: { process: 'sprint' as const, workflowId: raised.workflowId, item: task.key },
     agencyId: input.coordinator.agencyId,
+    involvedAgencyIds: [...new Set([input.coordinator.agencyId, task.owner.agencyId])],
     preferredChair: input.coordinator,
     responders: [task.owner],
   };

@@ -1,38 +1,79 @@
-// Escalation emails: the chair of a tier, its responders, and the notice at the top tier.
+// Escalation emails: one email to a person lists every escalation about one participant that
+// waited together (activities/notices.ts), each with what happened, the cause by name, the tier in
+// words, its deadlines and its own link; a chair's link leads through the steps, a responder's
+// only shows where it stands. One reply address covers them all. No clinical detail: the cause's
+// name, the participant's reference, deadlines and links.
 import type { EmailContent } from './types';
 
-export type EscalationEmailKind = 'escalation-chair' | 'escalation-responder' | 'escalation-top-tier-overdue';
+export type DigestLineKind = 'raised' | 'promoted' | 'top-tier-overdue' | 'cause-resolved';
 
-/** Escalation emails name the participant's reference, the tier and its deadlines; the link is the way in. */
-export function escalationEmail(opts: {
-  kind: EscalationEmailKind;
-  recipientName: string;
-  participantRef: string;
-  tierLabel: string;
+export interface DigestLine {
+  kind: DigestLineKind;
+  role: 'chair' | 'responder';
+  cause: string;
   riskLevel: string;
-  promoted: boolean;
-  link?: string;
+  tierLabel: string;
+  chairName: string;
   acknowledgeBy: string;
   respondBy: string;
-}): EmailContent {
-  const ref = opts.participantRef;
-  const hello = `Hello ${opts.recipientName},`;
-  const what = `${opts.promoted ? 'An escalation has been promoted' : 'An escalation has been raised'} for participant ${ref}: ${opts.riskLevel} risk, ${opts.tierLabel.toLowerCase()}.`;
-  switch (opts.kind) {
-    case 'escalation-chair':
-      return {
-        subject: `careloop ESCALATION (${opts.riskLevel}): you chair the ${opts.tierLabel.toLowerCase()} for ${ref}`,
-        text: [hello, '', what, `You chair this tier. Acknowledge that you take ownership by ${opts.acknowledgeBy}, and record the response action by ${opts.respondBy}:`, `  ${opts.link}`, ''].join('\n'),
-      };
-    case 'escalation-responder':
-      return {
-        subject: `careloop ESCALATION (${opts.riskLevel}) for ${ref}`,
-        text: [hello, '', what, `You are a responder. The chair must record the response action by ${opts.respondBy}. See where it stands:`, `  ${opts.link}`, ''].join('\n'),
-      };
-    case 'escalation-top-tier-overdue':
-      return {
-        subject: `careloop ESCALATION OVERDUE (${opts.riskLevel}) for ${ref}`,
-        text: [hello, '', `The escalation you chair for participant ${ref} has passed its ${opts.tierLabel.toLowerCase()} window, and there is no higher tier. Act now:`, ...(opts.link ? [`  ${opts.link}`] : []), ''].join('\n'),
-      };
+  causeReason?: string;
+  graceEndsAt?: string;
+  link?: string;
+}
+
+const MAX_SUBJECT_CAUSES = 2;
+
+/** What happened, as the line's heading and as the subject's verb. */
+function headline(l: DigestLine): { heading: string; subject: string } {
+  const tier = `${l.riskLevel} risk (${l.tierLabel.toLowerCase()})`;
+  switch (l.kind) {
+    case 'raised':
+      return { heading: `Raised at ${tier}.`, subject: l.role === 'chair' ? 'you chair' : 'you respond to' };
+    case 'promoted':
+      return { heading: `Moved up to ${tier} after a missed window.`, subject: l.role === 'chair' ? 'moved up, you chair' : 'moved up' };
+    case 'top-tier-overdue':
+      return { heading: `Overdue at ${tier}, and there is no higher tier: act now.`, subject: 'OVERDUE, act now' };
+    case 'cause-resolved':
+      return { heading: `Its cause has ended${l.causeReason ? ` (${l.causeReason})` : ''}.`, subject: 'cause ended, confirm the outcome' };
   }
+}
+
+function lineText(l: DigestLine, n: number, numbered: boolean): string[] {
+  const { heading } = headline(l);
+  const out = [`${numbered ? `${n}. ` : ''}${l.cause}`, `   ${heading}`];
+  if (l.kind === 'cause-resolved') {
+    out.push(`   Confirm the outcome${l.graceEndsAt ? ` by ${l.graceEndsAt}; after that careloop records it as resolved by its cause` : ''}:`);
+  } else if (l.role === 'chair') {
+    out.push(`   You chair it. Take ownership by ${l.acknowledgeBy}; record the response action by ${l.respondBy}:`);
+  } else {
+    out.push(`   ${l.chairName} chairs it and records the response action by ${l.respondBy}. See where it stands:`);
+  }
+  if (l.link) out.push(`   ${l.link}`);
+  return out;
+}
+
+/** The subject names the participant's reference and the causes; `update` keeps a person's emails about one participant apart. */
+export function escalationDigestEmail(opts: { recipientName: string; participantRef: string; update: number; lines: DigestLine[] }): EmailContent {
+  const { lines } = opts;
+  const numbered = lines.length > 1;
+  const urgent = lines.some((l) => l.kind === 'top-tier-overdue');
+  const chairs = lines.some((l) => l.role === 'chair');
+  const verb = lines.length === 1 ? headline(lines[0]!).subject : urgent ? 'OVERDUE, act now' : chairs ? 'you chair' : 'you respond to';
+  const causes = lines.slice(0, MAX_SUBJECT_CAUSES).map((l) => l.cause);
+  const more = lines.length > MAX_SUBJECT_CAUSES ? ` and ${lines.length - MAX_SUBJECT_CAUSES} more` : '';
+  const count = lines.length === 1 ? 'escalation' : `${lines.length} escalations`;
+  const subject = `careloop ${opts.participantRef}: ${count}, ${verb}: ${causes.join('; ')}${more}${opts.update > 1 ? ` (update ${opts.update})` : ''}`;
+
+  const intro = lines.length === 1 ? `An escalation for participant ${opts.participantRef}:` : `${lines.length} escalations for participant ${opts.participantRef}, in one email:`;
+  const replyHelp = chairs
+    ? [
+        'You can also reply to this email, one command per line' + (numbered ? ', with the number first to pick one (without a number it applies to each you chair):' : ':'),
+        `  ${numbered ? '1 ' : ''}acknowledged`,
+        `  ${numbered ? '1 ' : ''}response: <the response action taken>`,
+        `  ${numbered ? '1 ' : ''}resolved: <the outcome>`,
+        `  ${numbered ? '1 ' : ''}note: <a note for the chair and responders>`,
+      ]
+    : ['You can reply to this email to add a note for the chair and responders' + (numbered ? ' (number first to pick one):' : ':'), `  ${numbered ? '1 ' : ''}note: <your note>`];
+  const text = [`Hello ${opts.recipientName},`, '', intro, '', ...lines.flatMap((l, i) => [...lineText(l, i + 1, numbered), '']), ...replyHelp, ''].join('\n');
+  return { subject, text };
 }

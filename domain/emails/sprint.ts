@@ -3,7 +3,7 @@
 import { formatInstant } from '../format';
 import type { EmailContent } from './types';
 
-export type SprintEmailKind = 'assigned' | 'reminder' | 'overdue' | 'overdue-coordinator';
+export type SprintEmailKind = 'assigned' | 'reminder' | 'overdue';
 
 export interface EmailTask {
   key: string;
@@ -33,7 +33,6 @@ export function sprintEmail(opts: {
   recipientName: string;
   participantRef: string;
   tasks: EmailTask[];
-  sprintLink: string;
   timeZone: string;
 }): EmailContent {
   const due = (t: EmailTask) => formatInstant(t.dueAt, opts.timeZone);
@@ -57,11 +56,6 @@ export function sprintEmail(opts: {
       return {
         subject: `careloop OVERDUE: ${first.title} for ${ref}`,
         text: [hello, '', `This task for participant ${ref} has passed its deadline and has been escalated to the coordinator.`, '', ...list, '', ...REPLY_HELP_ONE, ''].join('\n'),
-      };
-    case 'overdue-coordinator':
-      return {
-        subject: `careloop OVERDUE: ${first.title} for ${ref} (${first.ownerName ?? 'owner'})`,
-        text: [hello, '', `A task in the post-discharge sprint you coordinate for participant ${ref} is overdue:`, '', ...list, '', `The sprint: ${opts.sprintLink}`, ''].join('\n'),
       };
   }
 }

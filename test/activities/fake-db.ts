@@ -17,6 +17,7 @@ export interface FakeStore {
 const matches = (row: Row, where: Row): boolean =>
   Object.entries(where).every(([k, v]) => {
     if (k === 'scope' && v && typeof v === 'object' && 'equals' in v) return (row.scope as Row | undefined)?.task === (v as { equals: unknown }).equals;
+    if (k === 'NOT' && v && typeof v === 'object') return !matches(row, v as Row);
     return row[k] === v;
   });
 

@@ -42,10 +42,15 @@ describe('escalation workflow (unit: time-skipping server, fake activities)', ()
       const s = await h.result();
       expect(s).toMatchObject({ status: 'resolved', tier: 'moderate', acknowledgement: { onTime: true }, response: { onTime: true, action: 'Called the family' }, outcome: { onTime: true } });
       expect(actions(log)).toEqual(['escalation.raised', 'escalation.acknowledged', 'escalation.responded', 'escalation.resolved']);
-      expect(log.emails.map((e) => [e.kind, e.to.id])).toEqual([
-        ['escalation-chair', 'coordinator'],
-        ['escalation-responder', 'hospital'],
+      // Chair and responder are told through held notices (grouped per person), each batch sent once.
+      expect(log.notices.map((n) => [n.kind, n.role, n.to.id, n.cause])).toEqual([
+        ['raised', 'chair', 'coordinator', 'missed visits'],
+        ['raised', 'responder', 'hospital', 'missed visits'],
       ]);
+      // A moderate notice may wait a tenth of the 24 h acknowledgement window (the grouping window caps it).
+      expect(log.notices[0]!.holdAtMostMs).toBe(2.4 * HOUR);
+      expect(log.batchesSent).toHaveLength(2);
+      expect(log.emails).toEqual([]);
       expect(log.revocations).toEqual([{ workflowId: h.workflowId, reason: 'resolved' }]);
       // Every record write carried its events: no write of an event alone.
       expect(log.calls.filter((c) => c === 'recordEvents')).toHaveLength(0);
@@ -71,13 +76,21 @@ describe('escalation workflow (unit: time-skipping server, fake activities)', ()
       const h = await raise(taskQueue, 'high');
       await env.sleep(1.5 * HOUR); // past high's 1 h acknowledgement window, and acute's 15 min
       await expect.poll(async () => (await h.query(escalationStateQuery)).overdueAtTopTier).toBe(true);
-      await expect.poll(() => log.emails.length).toBe(5);
+      await expect.poll(() => log.notices.length).toBe(5);
       const s = await h.query(escalationStateQuery);
       expect(s).toMatchObject({ tier: 'acute', overdueAtTopTier: true, chair: { id: 'manager' } });
       expect(s.tiers.map((t) => t.entry)).toEqual(['raised', 'acknowledgement-missed']);
       expect(actions(log)).toEqual(['escalation.raised', 'escalation.promoted', 'escalation.window-missed']);
       expect(log.revocations).toEqual([{ workflowId: h.workflowId, staffId: 'manager', reason: 'promoted' }]);
-      expect(log.emails.map((e) => e.kind)).toEqual(['escalation-chair', 'escalation-responder', 'escalation-chair', 'escalation-responder', 'escalation-top-tier-overdue']);
+      expect(log.notices.map((n) => [n.kind, n.role, n.tier])).toEqual([
+        ['raised', 'chair', 'high'],
+        ['raised', 'responder', 'high'],
+        ['promoted', 'chair', 'acute'],
+        ['promoted', 'responder', 'acute'],
+        ['top-tier-overdue', 'chair', 'acute'],
+      ]);
+      // Past the top tier nothing waits.
+      expect(log.notices.at(-1)!.holdAtMostMs).toBe(0);
       await h.executeUpdate(acknowledgeEscalationUpdate, { args: [{ actor: as('manager') }] });
       await h.executeUpdate(respondEscalationUpdate, { args: [{ actor: as('manager'), responseAction: 'Review booked' }] });
       await h.executeUpdate(resolveEscalationUpdate, { args: [{ actor: as('manager'), outcome: 'Risk back to moderate' }] });
@@ -129,7 +142,13 @@ describe('escalation workflow (unit: time-skipping server, fake activities)', ()
       expect(after).toBeLessThan(6 * HOUR + 60_000);
       expect(actions(log)).toEqual(['escalation.raised', 'escalation.acknowledged', 'escalation.cause-resolved', 'escalation.resolved']);
       expect(log.events.at(-1)).toMatchObject({ actor: 'careloop', actorId: null, reason: 'Cause resolved: task immediate-risks-reviewed ended as completed', data: { resolvedBy: 'cause' } });
-      expect(log.emails.map((e) => e.kind)).toEqual(['escalation-chair', 'escalation-responder']);
+      // The chair is asked to confirm the outcome once the cause has ended.
+      expect(log.notices.map((n) => [n.kind, n.role])).toEqual([
+        ['raised', 'chair'],
+        ['raised', 'responder'],
+        ['cause-resolved', 'chair'],
+      ]);
+      expect(log.notices.at(-1)).toMatchObject({ causeReason: 'task immediate-risks-reviewed ended as completed', graceEndsAt: s.causeGraceEndsAt });
     });
   });
 });

@@ -1,7 +1,7 @@
 // Typed fake activities for the unit tier and for recording histories: no database, no SMTP.
 // A history records what activities returned, not how, so these are enough for both; the
 // calls are kept so a unit test can say what the workflow asked for.
-import type { Activities, Commit, ProcessEmail, ProcessEvent } from '../../activities';
+import type { Activities, Commit, EscalationNotice, ProcessEmail, ProcessEvent } from '../../activities';
 import type { StaffRef } from '../../domain/sprint';
 
 const staff = (id: string, agencyId: string): StaffRef => ({ id, name: `Staff ${id}`, email: `${id}@example.org`, agencyId });
@@ -11,13 +11,16 @@ export interface FakeActivityLog {
   events: ProcessEvent[];
   /** Every email the workflow asked to send. */
   emails: ProcessEmail[];
+  /** Every escalation notice held for a grouped email, and the batches asked to be sent. */
+  notices: EscalationNotice[];
+  batchesSent: string[];
   revocations: NonNullable<Commit['revoke']>;
   /** Activity names in the order they were called. */
   calls: string[];
 }
 
 export function createFakeActivities(overrides: Partial<Activities> = {}): { activities: Activities; log: FakeActivityLog } {
-  const log: FakeActivityLog = { events: [], emails: [], revocations: [], calls: [] };
+  const log: FakeActivityLog = { events: [], emails: [], notices: [], batchesSent: [], revocations: [], calls: [] };
   const commit = (name: string, c: Commit) => {
     log.calls.push(name);
     // Idempotent like the real ones: a retried commit writes its keyed events once.
@@ -36,6 +39,19 @@ export function createFakeActivities(overrides: Partial<Activities> = {}): { act
       commit('notify', input);
       log.emails.push(...input.emails);
       return { sent: input.emails.length };
+    },
+    // Each notice its own batch, due when its hold (capped at the five-minute window) ends.
+    async holdEscalationNotices(input) {
+      commit('holdEscalationNotices', input);
+      const fresh = input.notices.filter((n) => !log.notices.some((x) => x.key === n.key));
+      log.notices.push(...fresh);
+      return { batches: input.notices.map((n) => ({ id: n.key, sendAt: new Date(input.now + Math.min(n.holdAtMostMs, 5 * 60_000)).toISOString() })) };
+    },
+    async sendNoticeBatch(input) {
+      log.calls.push('sendNoticeBatch');
+      const first = !log.batchesSent.includes(input.batchId);
+      if (first) log.batchesSent.push(input.batchId);
+      return { sent: first };
     },
     async startSprint(input) {
       commit('startSprint', input);
