@@ -55,8 +55,8 @@ const HEADER_OTHER = /^\*?(sent|date|to|cc|subject|envoyé|gesendet|objet|betref
 const SIGNATURE = /^--\s*$/;
 const MOBILE_SIGNATURE = /^(sent from my \S|sent from (outlook|mail|yahoo)|get outlook for )/i;
 const FORWARDED = /^begin forwarded message:?\s*$/i;
-const SIGN_OFF = /^(thanks|thank you|many thanks|thanks again|cheers|regards|kind regards|best regards|warm regards|best wishes|best|all the best|sincerely|yours sincerely|ta)[\s,.!]*$/i;
-const GREETING = /^(hi|hello|hey|dear|good (morning|afternoon|evening))\b[^:]{0,40}[,.!]?$/i;
+export const SIGN_OFF = /^(thanks|thank you|many thanks|thanks again|cheers|regards|kind regards|best regards|warm regards|best wishes|best|all the best|sincerely|yours sincerely|ta)[\s,.!]*$/i;
+export const GREETING = /^(hi|hello|hey|dear|good (morning|afternoon|evening))\b[^:]{0,40}[,.!]?$/i;
 const COMMAND_WORD = /\b(done|complete|completed|applicable|n\s?\/\s?a|refused|refuse|refusal|managed)\b/i;
 // careloop's own emails, pasted back without quote marks or a separator by some clients.
 const OWN_EMAIL_TEXT = /^(you are the named owner of|a reminder: this task for participant|this task for participant|you can also reply to this email)/i;
@@ -72,7 +72,7 @@ const REFUSED = /^(refused|refuse|refusal)\b[\s.:,;\-–—]*(.*)$/is;
 const MANAGED_SPLIT = /(?:\/\s?managed(?:\s{1,2}how)?\b\s?[:=\-–—]?|[;,|]?\s?\bmanaged(?:\s{1,2}how)?\s?[:=\-–—])\s?/i;
 const MANAGED_LINE = /^managed(?:\s+how)?\s*[:=\-–—]\s*(.*)$/i;
 // The example syntax itself: "<why it does not apply>" is not a reason.
-const PLACEHOLDER = /^<[^<>]*>$/;
+export const PLACEHOLDER = /^<[^<>]*>$/;
 
 /**
  * The text's first MAX_TEXT_LINES lines, trimmed and cut to MAX_LINE_CHARS, from its first
@@ -96,14 +96,19 @@ function boundedLines(body: string): string[] {
   return lines;
 }
 
-/** The lines of the reply that the person wrote in it, before anything they were answering. */
-export function newTextLines(body: string): string[] {
+/**
+ * The lines of the reply that the person wrote in it, before anything they were answering.
+ * `ownEmailText` marks more lines that only careloop's own emails hold (another process's
+ * email, pasted back without quote marks): reading stops there too. It must do linear work on
+ * a line, like the patterns here.
+ */
+export function newTextLines(body: string, ownEmailText?: (line: string) => boolean): string[] {
   const lines = boundedLines(body);
   const kept: string[] = [];
   let written = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    if (startsQuotedOriginal(lines, i)) break;
+    if (startsQuotedOriginal(lines, i) || ownEmailText?.(line)) break;
     if (line.startsWith('>')) continue;
     kept.push(line);
     // One past what is read: a "managed:" line may follow the last command read.
@@ -227,7 +232,7 @@ export function parseReplyCommands(body: string): ParsedReply {
 }
 
 /** Drops list bullets, emphasis marks and repeated spaces around a line. */
-function tidy(line: string): string {
+export function tidy(line: string): string {
   return withoutEmphasis(line.replace(/\s+/g, ' ').replace(/^(?:[-*•·+]\s+)+/, '')).trim();
 }
 
@@ -264,7 +269,7 @@ const TRAILING_PUNCTUATION = /[\s;,\-–—/]/;
  * A reason as written, without the punctuation people put at its ends. A loop: the pattern it
  * replaces, `[\s;,\-–—/]+$`, tried again from every character of a long run such as " - - -x".
  */
-function cleanText(text: string): string {
+export function cleanText(text: string): string {
   let start = 0;
   while (start < text.length && LEADING_PUNCTUATION.test(text[start]!)) start++;
   let end = text.length;
@@ -272,7 +277,7 @@ function cleanText(text: string): string {
   return text.slice(start, end).trim();
 }
 
-function shorten(line: string): string {
+export function shorten(line: string): string {
   const t = line.trim();
   return t.length > SHOWN_LINE_CHARS ? `${t.slice(0, SHOWN_LINE_CHARS - 1)}…` : t;
 }

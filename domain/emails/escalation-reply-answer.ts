@@ -1,0 +1,74 @@
+// The answer to a reply to an escalation email: what was recorded, what was not and why, and how
+// to write a reply careloop can read. No clinical detail: the escalation's number in the email
+// and the participant's reference, never the text the person wrote back.
+import { escalationReplySyntax, type EscalationReplyAction, type ParsedEscalationReply } from '../escalation-reply-commands';
+import type { EmailContent } from './types';
+
+/** What happened to one command on one escalation, in the reply's order. */
+export interface EscalationReplyResult {
+  /** The escalation's number in the email; absent when the number written matches none. */
+  number?: number;
+  /** The participant's reference, when the escalation is known. */
+  participantRef?: string;
+  action: EscalationReplyAction['type'];
+  ok: boolean;
+  /** Why it was not recorded, in words (from the escalation's rules); empty when recorded. */
+  message: string;
+  /** An acknowledgement's words after the command, added as a note. */
+  noteAdded?: boolean;
+}
+
+const RECORDED: Record<EscalationReplyAction['type'], string> = {
+  acknowledge: 'Acknowledged: you have taken ownership. Next, record the response action (reply "response: <the response action taken>").',
+  respond: 'Response action recorded. When it is settled, record the outcome (reply "resolved: <the outcome>").',
+  resolve: 'Outcome recorded: the escalation is resolved.',
+  note: 'Note added; the chair and responders see it with the escalation.',
+};
+
+const STEP: Record<EscalationReplyAction['type'], string> = {
+  acknowledge: 'acknowledgement',
+  respond: 'response action',
+  resolve: 'outcome',
+  note: 'note',
+};
+
+/**
+ * `listed`: how many escalations the email listed; the escalations are named by their number when
+ * it listed several. `participantRefs`: the participants they concern (one, in practice).
+ */
+export function escalationReplyAnswerEmail(opts: { name: string; listed: number; participantRefs: readonly string[]; reply: ParsedEscalationReply; results: readonly EscalationReplyResult[] }): EmailContent {
+  const numbered = opts.listed > 1;
+  const label = (r: EscalationReplyResult) => {
+    if (r.number === undefined) return 'No escalation';
+    const which = numbered ? `Escalation ${r.number}` : 'The escalation';
+    return r.participantRef ? `${which} (participant ${r.participantRef})` : which;
+  };
+  const recorded = opts.results.flatMap((r) => (r.ok ? [`  ${label(r)}: ${RECORDED[r.action]}${r.noteAdded ? ' Your words after "acknowledged" were added as a note.' : ''}`] : []));
+  const failed = opts.results.flatMap((r) =>
+    r.ok ? [] : [r.number === undefined ? `  ${r.message}` : `  ${label(r)}: the ${STEP[r.action]} was not recorded. ${r.message}`],
+  );
+  const unclear = opts.reply.unrecognised.map((u) => `  "${u.line}": ${u.problem}`);
+  const refs = [...new Set(opts.participantRefs)];
+  const about = refs.length ? ` (${refs.join(', ')})` : '';
+  const subject =
+    opts.results.length === 0
+      ? `careloop: your reply about an escalation${about} could not be read`
+      : failed.length === 0
+        ? `careloop: recorded from your reply about an escalation${about}`
+        : recorded.length === 0
+          ? `careloop: nothing was recorded from your reply about an escalation${about}`
+          : `careloop: part of your reply about an escalation${about} was not recorded`;
+  const text = [
+    `Hello ${opts.name},`,
+    '',
+    ...(opts.results.length === 0 ? ['careloop found no command it knows in your reply, so nothing was recorded.', ''] : []),
+    ...(recorded.length ? ['Recorded:', ...recorded, ''] : []),
+    ...(failed.length ? ['Not recorded:', ...failed, ''] : []),
+    ...(unclear.length ? ['Not understood, so nothing was done with these lines:', ...unclear, ''] : []),
+    ...(failed.length || unclear.length || opts.results.length === 0
+      ? [numbered ? 'Write one command per line, starting with the escalation\'s number in the email (without a number it applies to each one):' : 'Write one command per line:', ...escalationReplySyntax(numbered), 'Or open the link in the email.', '']
+      : []),
+  ].join('\n');
+  return { subject, text };
+}
+
