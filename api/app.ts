@@ -31,6 +31,7 @@ import { planRoutes } from './plans/routes';
 import { workflowListRoutes } from './evidence/workflow-routes';
 import { createEscalationService, type EscalationService } from './escalations/service';
 import { escalationRoutes } from './escalations/routes';
+import { escalationPages } from './escalations/pages';
 import { createDisputeService, type DisputeService } from './disputes/service';
 import { disputeRoutes } from './disputes/routes';
 import { evidenceRoutes } from './evidence/routes';
@@ -169,6 +170,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(homeRoutes(deps, web));
   app.use(linkRoutes(deps, services, web));
   app.use(sprintPages(deps, services, web));
+  app.use(escalationPages(deps, services, web));
   app.use(dashboardPages(deps, services, web));
   app.use((req) => {
     throw new AppError('NOT_FOUND', `There is no page at ${req.path}.`);

@@ -16,7 +16,7 @@ export interface RosterItem {
   /** Open overdue tasks of a sprint, or escalated acknowledgements of a plan change. */
   overdueCount: number;
   escalationTier?: RiskLevel;
-  /** Where a person looks at it: the sprint page, or the API resource. */
+  /** Where it is looked at: the sprint's or the escalation's page; for disputes and plan changes (no page yet) the API resource, which pages never link. */
   href: string;
 }
 

@@ -3,7 +3,7 @@
 // Every figure comes from the same services as the API; only managers and admins see them.
 import { Router, type Request, type Response } from 'express';
 import { formatInstant } from '../../domain/format';
-import type { SprintState } from '../../domain/sprint';
+import type { SprintState, SprintStatus } from '../../domain/sprint';
 import { html, page, type SafeHtml } from '../html';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
 import { allowWith } from '../access';
@@ -11,7 +11,8 @@ import { callerOf } from '../sprints/service';
 import type { Roster, RosterItem, RosterRow } from './roster';
 import { figuresCsv, refusalsCsv, type TimelinessReport } from './reports';
 import { participantAuditCsv } from './participant-audit';
-import { sprintPicture } from '../sprints/present';
+import { sprintPicture, SPRINT_STATUS } from '../sprints/present';
+import { escalationStatusWords } from '../escalations/list';
 
 const REFRESH_SECONDS = 30;
 /** Open sprints drawn on the dashboard, riskiest first; the roster lists them all. */
@@ -25,6 +26,19 @@ export function relativeDue(dueIso: string, now: Date): string {
   const mins = Math.round(Math.abs(ms) / 60_000);
   const span = mins < 1 ? 'under a minute' : mins < 60 ? `${mins} min` : mins < 48 * 60 ? `${Math.floor(mins / 60)} h${mins % 60 ? ` ${mins % 60} min` : ''}` : `${Math.round(mins / 1440)} days`;
   return ms < 0 ? `overdue by ${span}` : `in ${span}`;
+}
+
+/** The processes with a page of their own: the roster links these, and only these. */
+const hasPage = (process: string | undefined) => process === 'sprint' || process === 'escalation';
+
+/** A process's page, for a row of the running processes. */
+const pageOf = (process: string | undefined, workflowId: string) => (process === 'sprint' ? `/sprints/${encodeURIComponent(workflowId)}` : `/escalations/${encodeURIComponent(workflowId)}`);
+
+/** A process's status in words where careloop has them; otherwise as the process states it. */
+function statusWords(process: string | undefined, status: string): string {
+  if (process === 'escalation') return escalationStatusWords({ status });
+  if (process === 'sprint') return SPRINT_STATUS[status as SprintStatus]?.label ?? status;
+  return status.replace(/-/g, ' ');
 }
 
 /** Only managers and admins see these pages. */
@@ -47,10 +61,11 @@ export function dashboardPages(deps: AppDeps, services: AppServices, web: WebHel
     }${f.openDisputes ? html`<span class="badge tone-refused">${f.openDisputes} dispute${f.openDisputes > 1 ? 's' : ''}</span>` : ''}`;
   };
 
-  // Sprints have a page; the other processes are read through the API (its `href`).
+  // Sprints and escalations have pages; plan changes and disputes have none yet, and a page
+  // never sends a person to the API, so those are named without a link.
   const itemCell = (i: RosterItem | undefined): SafeHtml =>
     i
-      ? html`${i.process === 'sprint' ? html`<a href="${i.href}">${i.action}</a>` : i.action}<br><span class="muted">${PROCESS_LABEL[i.process] ?? i.process} · ${i.status}</span>`
+      ? html`${hasPage(i.process) ? html`<a href="${i.href}">${i.action}</a>` : i.action}<br><span class="muted">${PROCESS_LABEL[i.process] ?? i.process} · ${statusWords(i.process, i.status)}</span>`
       : html`<span class="muted">—</span>`;
   const dueCell = (i: RosterItem | undefined, at: Date): SafeHtml =>
     i?.dueAt ? html`${when(i.dueAt)}<br><span class="${i.overdue ? 'overdue' : 'muted'}">${relativeDue(i.dueAt, at)}</span>` : html`<span class="muted">—</span>`;
@@ -115,7 +130,7 @@ ${roster.truncated ? html`<p class="problem">More open work than one roster show
       ? html`<table class="live" id="live">
     <thead><tr><th>Process</th><th>Participant</th><th>Status</th><th>Overdue</th><th>Next due</th><th>Started</th></tr></thead>
     <tbody>${live.workflows.map(
-      (w) => html`<tr><td>${PROCESS_LABEL[w.process ?? ''] ?? w.type}</td><td>${participants.get(w.participant ?? '') ?? w.participant ?? ''}</td><td>${w.status ?? w.runStatus}</td><td>${w.overdueCount ? html`<strong class="overdue">${w.overdueCount}</strong>` : '0'}</td><td>${w.nextDueAt ? relativeDue(w.nextDueAt, at) : '—'}</td><td>${when(w.startedAt)}</td></tr>`,
+      (w) => html`<tr><td>${hasPage(w.process) ? html`<a href="${pageOf(w.process, w.workflowId)}">${PROCESS_LABEL[w.process ?? ''] ?? w.type}</a>` : (PROCESS_LABEL[w.process ?? ''] ?? w.type)}</td><td>${participants.get(w.participant ?? '') ?? w.participant ?? ''}</td><td>${statusWords(w.process, w.status ?? w.runStatus)}</td><td>${w.overdueCount ? html`<strong class="overdue">${w.overdueCount}</strong>` : '0'}</td><td>${w.nextDueAt ? relativeDue(w.nextDueAt, at) : '—'}</td><td>${when(w.startedAt)}</td></tr>`,
     )}</tbody>
   </table>
   ${live.nextPage ? html`<p class="muted">Showing the latest 50; the API (<code>GET /api/workflows</code>) pages through the rest.</p>` : ''}`

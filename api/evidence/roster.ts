@@ -43,13 +43,17 @@ const DEFAULT_ACTION: Record<RosterProcess, string> = {
   dispute: 'Open dispute',
 };
 
+/**
+ * Where a roster item is looked at: the sprint's and the escalation's pages. Disputes and plan
+ * changes have no page yet: their href is the API's, for JSON callers only; pages never link it.
+ */
 function hrefOf(process: RosterProcess, workflowId: string): string {
   const id = encodeURIComponent(workflowId);
   switch (process) {
     case 'sprint':
       return `/sprints/${id}`;
     case 'escalation':
-      return `/api/escalations/${id}`;
+      return `/escalations/${id}`;
     case 'dispute':
       return `/api/disputes/${id}`;
     case 'plan-change':

@@ -3,13 +3,15 @@
 // translate a form into the API's body and the workflow's state into HTML.
 import { Router, type Request, type Response } from 'express';
 import { AppError, type FieldProblem } from '../errors';
-import { html, page } from '../html';
+import { html, page, type SafeHtml } from '../html';
 import { allowWith } from '../access';
 import { actsForSprint, callerOf, type OwnerGroup } from './service';
 import { formatInstant, instantToZonedLocal, zonedLocalToInstant } from '../../domain/format';
 import { SPRINT_TEMPLATE, type SprintState, type SprintStatus, type TaskState } from '../../domain/sprint';
 import { EVENT_LABEL, SPRINT_STATUS, sprintPicture, taskTone, TONE_LABEL, type Tone } from './present';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
+import type { LiveEscalation } from '../escalations/service';
+import { escalationStatusWords, TIER_NAME } from '../escalations/list';
 
 /** Seconds between refreshes of an open sprint's page: live without any script. */
 const REFRESH_SECONDS = 15;
@@ -226,6 +228,14 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
     // Back to the bare URL, so a one-off notice (?existing=1) does not repeat on every refresh.
     if (live) res.set('Refresh', `${REFRESH_SECONDS}; url=/sprints/${encodeURIComponent(state.sprintId)}`);
 
+    /** An escalation the sprint raised: its tier, where it stands and its chair, in words. */
+    const sprintEscalationStatus = (e: SprintState['escalations'][number]): SafeHtml => {
+      const live = (e as { live?: LiveEscalation }).live;
+      if (e.status === 'recorded' || !live) return html`<span class="muted">Recorded before escalations had their own page</span>`;
+      if (live.status === 'unavailable') return html`<span class="muted">Status unavailable right now</span>`;
+      return html`${live.tier ? html`<span class="badge risk-${live.tier}">${TIER_NAME[live.tier]}</span> ` : ''}${escalationStatusWords({ status: live.status })}${live.chair ? html`<br><span class="muted">Chair: ${live.chair.name}</span>` : ''}`;
+    };
+
     const taskRow = (t: TaskState) => {
       const tone = taskTone(t);
       return html`<tr class="task tone-${tone}" data-task="${t.key}">
@@ -273,11 +283,12 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
   <h2>Escalations</h2>
   ${
     state.escalations.length
-      ? html`<table><thead><tr><th>Raised</th><th>Task</th><th>Why</th><th>Status</th></tr></thead><tbody>${state.escalations.map(
-          (e) => html`<tr><td>${whenPrecise(e.raisedAt)}</td><td>${title(e.taskKey)}</td><td>${e.reason}</td><td>${e.status}</td></tr>`,
+      ? html`<table class="sprint-escalations"><thead><tr><th>Raised</th><th>Task</th><th>Why</th><th>Status</th></tr></thead><tbody>${state.escalations.map(
+          (e) => html`<tr><td>${whenPrecise(e.raisedAt)}</td><td>${e.workflowId ? html`<a href="/escalations/${encodeURIComponent(e.workflowId)}">${title(e.taskKey)}</a>` : title(e.taskKey)}</td><td>${e.reason}</td><td>${sprintEscalationStatus(e)}</td></tr>`,
         )}</tbody></table>`
       : html`<p class="muted">None.</p>`
   }
+  <p><a class="button" href="/escalations/new?participant=${encodeURIComponent(state.participant.localRef)}">Raise an escalation</a></p>
 </section>
 <section class="card">
   <h2>Timeline</h2>
