@@ -11,6 +11,7 @@ import { startInboundListener } from './inbound';
 import { reportReady } from '../runtime/child-part';
 import { createSprintService } from './sprints/service';
 import { createPlanService } from './plans/service';
+import { createEscalationService } from './escalations/service';
 
 export interface RunningInbound {
   /** The SMTP port that takes email replies. */
@@ -28,6 +29,7 @@ export async function startInbound(config: Config, logger: Logger): Promise<Runn
     inboundDomain: config.smtp.inboundDomain,
     sprints: createSprintService(services),
     plans: createPlanService(services),
+    escalations: createEscalationService(services),
     mailer,
     db,
     logger,

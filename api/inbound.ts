@@ -1,7 +1,8 @@
-// The inbound email channel: partner staff act on a sprint task by replying to careloop's email.
+// The inbound email channel: partner staff act on a sprint task by replying to careloop's email,
+// acknowledge a plan change, and chairs and responders work an escalation the same way.
 // Each email's Reply-To is `ack+<token>@<inbound domain>`; this SMTP listener takes the token
 // from the recipient, reads the commands in the reply and hands both, with the sender, to the
-// sprint service, which acts only for the staff member the token was issued to.
+// service of the token's purpose, which acts only for the staff member the token was issued to.
 //
 // Mail is answered with SMTP codes where the sender's own server should tell them (a wrong
 // address: 550; our trouble: 451 so it retries), and otherwise with a short email back to the
@@ -16,10 +17,12 @@
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { simpleParser, type HeaderValue, type ParsedMail, type SimpleParserOptions } from 'mailparser';
 import { parseReplyCommands, saysAcknowledged } from '../domain/reply-commands';
-import { PLAN_REPLY_TOKEN_PURPOSE, REPLY_TOKEN_PURPOSE, TOKEN_PURPOSES, type ReplyPurpose } from '../domain/tokens';
+import { parseEscalationReplyCommands } from '../domain/escalation-reply-commands';
+import { ESCALATION_REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE, REPLY_TOKEN_PURPOSE, TOKEN_PURPOSES, type ReplyPurpose } from '../domain/tokens';
 import { forgedReplyEmail } from '../domain/emails/forged-reply';
 import { planAcknowledgedEmail, planReplyNotUnderstoodEmail } from '../domain/emails/plan-reply-answer';
 import { replyAnswerEmail } from '../domain/emails/reply-answer';
+import { escalationReplyAnswerEmail } from '../domain/emails/escalation-reply-answer';
 import { lookupActionToken } from './links/tokens';
 import type { Db } from '../runtime/db';
 import type { Logger } from '../runtime/logger';
@@ -28,6 +31,8 @@ import { hashToken } from '../runtime/secrets';
 import { AppError } from './errors';
 import type { SprintService } from './sprints/service';
 import type { PlanService } from './plans/service';
+import type { EscalationService } from './escalations/service';
+import { createEscalationReplies } from './escalations/reply';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
 /** One notice per token in this time: someone replaying a forged reply must not flood the owner. */
@@ -68,6 +73,8 @@ export interface InboundListenerOptions {
   db: Db;
   /** When given, replies to plan-change emails acknowledge the plan version. */
   plans?: PlanService;
+  /** When given, replies to escalation emails take the escalation's steps and add notes (api/escalations/reply.ts). */
+  escalations?: EscalationService;
 }
 
 export interface InboundListener {
@@ -109,6 +116,8 @@ export function automatedBecause(mail: ParsedMail): string | undefined {
 export interface ReplyAddressOwner {
   purpose: string;
   owner: { name: string; email: string };
+  /** What the token covers (an escalation reply address: the escalations its email listed). */
+  scope?: unknown;
 }
 
 const NOT_A_REPLY_ADDRESS = 'This reply address is not valid. Open the link in the careloop email instead.';
@@ -121,12 +130,12 @@ const NOT_A_REPLY_ADDRESS = 'This reply address is not valid. Open the link in t
 export async function checkReplyToken(db: Db, token: string, purposes: readonly ReplyPurpose[], now: Date): Promise<ReplyAddressOwner> {
   const found = await lookupActionToken(db, token, now, purposes);
   if ('refused' in found) throw smtpError(550, found.refused.purpose ? TOKEN_PURPOSES[found.refused.purpose].noLongerWorks : NOT_A_REPLY_ADDRESS);
-  return { purpose: found.row.purpose, owner: { name: found.row.staff.name, email: found.row.staff.email } };
+  return { purpose: found.row.purpose, owner: { name: found.row.staff.name, email: found.row.staff.email }, scope: found.row.scope };
 }
 
 /** A refusal while acting on a reply (the address stopped working since RCPT): 550, in words the sender's server passes on. */
-function replyAddressRefusal(err: AppError): SmtpError {
-  if (err.code === 'GONE') return smtpError(550, TOKEN_PURPOSES[REPLY_TOKEN_PURPOSE].noLongerWorks);
+function replyAddressRefusal(err: AppError, purpose: ReplyPurpose = REPLY_TOKEN_PURPOSE): SmtpError {
+  if (err.code === 'GONE') return smtpError(550, TOKEN_PURPOSES[purpose].noLongerWorks);
   if (err.code === 'NOT_FOUND') return smtpError(550, NOT_A_REPLY_ADDRESS);
   return smtpError(550, err.userMessage);
 }
@@ -158,7 +167,25 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const inFlight = new Set<Promise<unknown>>();
   const ownerNotified = new Map<string, number>();
-  const purposes: ReplyPurpose[] = opts.plans ? [REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE] : [REPLY_TOKEN_PURPOSE];
+  const purposes: ReplyPurpose[] = [REPLY_TOKEN_PURPOSE];
+  if (opts.plans) purposes.push(PLAN_REPLY_TOKEN_PURPOSE);
+  if (opts.escalations) purposes.push(ESCALATION_REPLY_TOKEN_PURPOSE);
+  const escalationReplies = opts.escalations && createEscalationReplies({ db: opts.db, escalations: opts.escalations });
+  /**
+   * A reply address that works, as RCPT checks it: the token, and for an escalation reply
+   * address, that some escalation it lists has not ended yet (the address is never revoked by one
+   * of them ending).
+   */
+  async function checkAddress(token: string): Promise<ReplyAddressOwner> {
+    const address = await checkReplyToken(opts.db, token, purposes, new Date());
+    if (address.purpose === ESCALATION_REPLY_TOKEN_PURPOSE && escalationReplies) {
+      await escalationReplies.checkAddress(address.scope).catch((err: unknown) => {
+        if (err instanceof AppError) throw replyAddressRefusal(err, ESCALATION_REPLY_TOKEN_PURPOSE);
+        throw err;
+      });
+    }
+    return address;
+  }
   /** What RCPT found for each accepted recipient, so DATA need not look again. */
   const checked = new WeakMap<SMTPServerAddress, ReplyAddressOwner>();
   /** Logs may correlate replies to a token, never hold it. */
@@ -170,7 +197,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     const token = replyTokenFromAddress(rcpt?.address ?? '', inboundDomain);
     if (!rcpt || !token) throw smtpError(550, 'No such mailbox here.');
     const log = logFor(session, token);
-    const address = checked.get(rcpt) ?? (await checkReplyToken(opts.db, token, purposes, new Date()));
+    const address = checked.get(rcpt) ?? (await checkAddress(token));
     const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     if (!envelopeFrom) {
       log.info('ignored a message with an empty envelope sender (a bounce)');
@@ -198,6 +225,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     }
 
     if (address.purpose === PLAN_REPLY_TOKEN_PURPOSE) return acknowledgePlan(token, address, from, envelopeFrom, mail, log);
+    if (address.purpose === ESCALATION_REPLY_TOKEN_PURPOSE) return actOnEscalationReply(token, address, from, envelopeFrom, mail, log);
 
     const reply = parseReplyCommands(mail.text ?? '');
     let outcome: ActResult;
@@ -261,6 +289,35 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     }
   }
 
+  /** The steps and notes of a reply to an escalation email, then the answer: what was recorded, what was not and why. */
+  async function actOnEscalationReply(token: string, address: ReplyAddressOwner, from: string, envelopeFrom: string, mail: ParsedMail, log: Logger): Promise<string> {
+    const reply = parseEscalationReplyCommands(mail.text ?? '');
+    let outcome: Awaited<ReturnType<NonNullable<typeof escalationReplies>['actWithEscalationReply']>>;
+    try {
+      outcome = await escalationReplies!.actWithEscalationReply(token, from, reply.commands);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      if (err.code === 'FORBIDDEN') {
+        await refuseForgery(token, address, log, { claimedFrom: from, envelopeFrom, why: 'sender is not the staff member the email went to' });
+        return 'OK: received';
+      }
+      log.info({ code: err.code }, 'refused a reply to an address that does not work');
+      throw replyAddressRefusal(err, ESCALATION_REPLY_TOKEN_PURPOSE);
+    }
+    const recorded = outcome.results.filter((r) => r.ok).length;
+    log.info(
+      { staffId: outcome.staff.id, recorded, notRecorded: outcome.results.length - recorded, notUnderstood: reply.unrecognised.length },
+      reply.commands.length ? 'acted on an escalation email reply' : 'an escalation email reply held no commands',
+    );
+    const answer = escalationReplyAnswerEmail({ name: outcome.staff.name, listed: outcome.listed, participantRefs: outcome.participantRefs, reply, results: outcome.results });
+    // The steps stand whether or not this email goes out: a failure here must not make the
+    // sender's server retry and act twice.
+    await mailer
+      .send({ to: outcome.staff.email, subject: answer.subject, text: answer.text, headers: answerHeaders(mail) })
+      .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
+    return 'OK: reply received';
+  }
+
   /** Changes nothing; tells the token's owner, never the claimed sender. */
   async function refuseForgery(token: string, address: ReplyAddressOwner, log: Logger, seen: { claimedFrom: string; envelopeFrom: string; why: string }): Promise<void> {
     log.warn(seen, 'did not act on an email reply: ' + seen.why);
@@ -302,7 +359,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
       if (session.envelope.rcptTo.length >= 1) return callback(smtpError(452, 'One recipient per message; send the others separately.'));
       // Before the message is sent at all: mail to an address that does not work costs one
       // indexed read, never a parse.
-      checkReplyToken(opts.db, token, purposes, new Date()).then(
+      checkAddress(token).then(
         (owner) => {
           checked.set(address, owner);
           callback();

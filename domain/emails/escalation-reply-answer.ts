@@ -18,12 +18,14 @@ export interface EscalationReplyResult {
   noteAdded?: boolean;
 }
 
-const RECORDED: Record<EscalationReplyAction['type'], string> = {
-  acknowledge: 'Acknowledged: you have taken ownership. Next, record the response action (reply "response: <the response action taken>").',
-  respond: 'Response action recorded. When it is settled, record the outcome (reply "resolved: <the outcome>").',
-  resolve: 'Outcome recorded: the escalation is resolved.',
-  note: 'Note added; the chair and responders see it with the escalation.',
+/** What was recorded, and the next step when the same reply did not take it. */
+const RECORDED: Record<EscalationReplyAction['type'], { done: string; next?: string }> = {
+  acknowledge: { done: 'Acknowledged: you have taken ownership.', next: 'Next, record the response action (reply "response: <the response action taken>").' },
+  respond: { done: 'Response action recorded.', next: 'When it is settled, record the outcome (reply "resolved: <the outcome>").' },
+  resolve: { done: 'Outcome recorded: the escalation is resolved.' },
+  note: { done: 'Note added; the chair and responders see it with the escalation.' },
 };
+const isStep = (r: EscalationReplyResult) => r.ok && r.action !== 'note';
 
 const STEP: Record<EscalationReplyAction['type'], string> = {
   acknowledge: 'acknowledgement',
@@ -43,21 +45,26 @@ export function escalationReplyAnswerEmail(opts: { name: string; listed: number;
     const which = numbered ? `Escalation ${r.number}` : 'The escalation';
     return r.participantRef ? `${which} (participant ${r.participantRef})` : which;
   };
-  const recorded = opts.results.flatMap((r) => (r.ok ? [`  ${label(r)}: ${RECORDED[r.action]}${r.noteAdded ? ' Your words after "acknowledged" were added as a note.' : ''}`] : []));
+  const recorded = opts.results.flatMap((r, i) => {
+    if (!r.ok) return [];
+    const { done, next } = RECORDED[r.action];
+    const nextTaken = opts.results.slice(i + 1).some((later) => isStep(later) && later.number === r.number);
+    return [`  ${label(r)}: ${[done, r.noteAdded ? 'Your words after "acknowledged" were added as a note.' : '', next && !nextTaken ? next : ''].filter(Boolean).join(' ')}`];
+  });
   const failed = opts.results.flatMap((r) =>
     r.ok ? [] : [r.number === undefined ? `  ${r.message}` : `  ${label(r)}: the ${STEP[r.action]} was not recorded. ${r.message}`],
   );
   const unclear = opts.reply.unrecognised.map((u) => `  "${u.line}": ${u.problem}`);
   const refs = [...new Set(opts.participantRefs)];
-  const about = refs.length ? ` (${refs.join(', ')})` : '';
+  const about = `${opts.listed > 1 ? 'escalations' : 'an escalation'}${refs.length ? ` (${refs.join(', ')})` : ''}`;
   const subject =
     opts.results.length === 0
-      ? `careloop: your reply about an escalation${about} could not be read`
+      ? `careloop: your reply about ${about} could not be read`
       : failed.length === 0
-        ? `careloop: recorded from your reply about an escalation${about}`
+        ? `careloop: recorded from your reply about ${about}`
         : recorded.length === 0
-          ? `careloop: nothing was recorded from your reply about an escalation${about}`
-          : `careloop: part of your reply about an escalation${about} was not recorded`;
+          ? `careloop: nothing was recorded from your reply about ${about}`
+          : `careloop: part of your reply about ${about} was not recorded`;
   const text = [
     `Hello ${opts.name},`,
     '',

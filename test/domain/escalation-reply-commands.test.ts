@@ -198,13 +198,22 @@ describe('escalationReplyAnswerEmail', () => {
         { number: 2, participantRef: 'P-1234', action: 'resolve', ok: false, message: 'Record the response action before the outcome.' },
       ],
     });
-    expect(answer.subject).toBe('careloop: part of your reply about an escalation (P-1234) was not recorded');
+    expect(answer.subject).toBe('careloop: part of your reply about escalations (P-1234) was not recorded');
     expect(answer.text).toContain('Escalation 1 (participant P-1234): Acknowledged: you have taken ownership.');
     expect(answer.text).toContain('Escalation 2 (participant P-1234): the outcome was not recorded. Record the response action before the outcome.');
     expect(answer.text).toContain('"please advise": Not a command careloop knows.');
     expect(answer.text).toContain('  1 resolved: <the outcome>');
     expect(answer.text).not.toContain('family agreed');
     expect(answer.text).not.toContain('calling now');
+  });
+
+  it('says what comes next for each escalation, unless the same reply took that step too', () => {
+    const ok = (action: 'acknowledge' | 'respond', number = 1) => ({ number, participantRef: 'P-1', action, ok: true, message: '' });
+    const answer = escalationReplyAnswerEmail({ name: 'Casey', listed: 1, participantRefs: ['P-1'], reply: parse('ack\nresponse: called'), results: [ok('acknowledge'), ok('respond')] });
+    expect(answer.text).toContain('The escalation (participant P-1): Acknowledged: you have taken ownership.\n');
+    expect(answer.text).toContain('The escalation (participant P-1): Response action recorded. When it is settled, record the outcome (reply "resolved: <the outcome>").');
+    const one = escalationReplyAnswerEmail({ name: 'Casey', listed: 2, participantRefs: ['P-1'], reply: parse('ack\n1 response: called'), results: [ok('acknowledge', 1), ok('acknowledge', 2), ok('respond', 1)] });
+    expect(one.text).toContain('Escalation 2 (participant P-1): Acknowledged: you have taken ownership. Next, record the response action (reply "response: <the response action taken>").');
   });
 
   it('reads as all recorded, or as nothing understood', () => {
