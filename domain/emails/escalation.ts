@@ -22,6 +22,8 @@ export interface DigestLine {
 }
 
 const MAX_SUBJECT_CAUSES = 2;
+/** Risk levels from least to most urgent: a subject names the most urgent listed. */
+const RANK = ['low', 'moderate', 'high', 'acute'];
 
 /** What happened, as the line's heading and as the subject's verb. */
 function headline(l: DigestLine): { heading: string; subject: string } {
@@ -61,7 +63,8 @@ export function escalationDigestEmail(opts: { recipientName: string; participant
   const verb = lines.length === 1 ? headline(lines[0]!).subject : urgent ? 'OVERDUE, act now' : chairs ? 'you chair' : 'you respond to';
   const causes = lines.slice(0, MAX_SUBJECT_CAUSES).map((l) => l.cause);
   const more = lines.length > MAX_SUBJECT_CAUSES ? ` and ${lines.length - MAX_SUBJECT_CAUSES} more` : '';
-  const count = lines.length === 1 ? 'escalation' : `${lines.length} escalations`;
+  const highest = RANK.filter((level) => lines.some((l) => l.riskLevel === level)).at(-1) ?? lines[0]!.riskLevel;
+  const count = `${lines.length === 1 ? 'escalation' : `${lines.length} escalations`} at ${highest} risk`;
   const subject = `careloop ${opts.participantRef}: ${count}, ${verb}: ${causes.join('; ')}${more}${opts.update > 1 ? ` (update ${opts.update})` : ''}`;
 
   const intro = lines.length === 1 ? `An escalation for participant ${opts.participantRef}:` : `${lines.length} escalations for participant ${opts.participantRef}, in one email:`;

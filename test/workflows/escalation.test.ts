@@ -20,6 +20,7 @@ import {
 import { ESCALATION_POLICY, policyWith, RISK_LEVELS, type EscalationInput, type RiskLevel } from '../../domain/escalation';
 import type { Actor } from '../../domain/sprint';
 import { verifyAuditChain } from '../../activities/audit';
+import { ESCALATION_REPLY_TOKEN_PURPOSE } from '../../domain/tokens';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { mailerFor, TEST_LINKS } from '../support/mailer';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
@@ -98,9 +99,12 @@ describe('escalation workflow (time-skipping server, real PostgreSQL and SMTP)',
       expect(Date.parse(s.acknowledgeDueAt) - Date.parse(s.raisedAt)).toBe(tier.acknowledgeWithinMs);
       expect(Date.parse(s.respondDueAt) - Date.parse(s.raisedAt)).toBe(tier.respondWithinMs);
       const toChair = mails.find((m) => m.to.includes(expectedChair[level].email))!;
-      expect(toChair.subject).toMatch(new RegExp(`ESCALATION \\(${level}\\): you chair`));
-      expect(toChair.text).toMatch(/http:\/\/careloop\.test\/a\/cla_[\w-]+/);
-      expect(mails.find((m) => m.to.includes(people.hospital.email))!.text).not.toMatch(/\/a\/cla_/);
+      expect(toChair.subject).toBe(`careloop ${s.participant.localRef}: escalation at ${level} risk, you chair: Two missed visits`);
+      expect(toChair.text).toMatch(/You chair it\. Take ownership by .*\n\s+http:\/\/careloop\.test\/a\/cla_[\w-]+/);
+      // A responder's link only shows where it stands (a read-only page; api/escalations/link.ts).
+      const toResponder = mails.find((m) => m.to.includes(people.hospital.email))!;
+      expect(toResponder.subject).toBe(`careloop ${s.participant.localRef}: escalation at ${level} risk, you respond to: Two missed visits`);
+      expect(toResponder.text).toMatch(/chairs it and records the response action by .*See where it stands:\n\s+http:\/\/careloop\.test\/a\/cla_/);
       const final = await settle(h, expectedChair[level]);
       expect(final.status).toBe('resolved');
       await h.result();
@@ -136,8 +140,8 @@ describe('escalation workflow (time-skipping server, real PostgreSQL and SMTP)',
     expect(s.tiers.map((x) => x.chair.id)).toEqual([people.coordinator.id, people.coordinator.id, people.manager.id, people.manager.id]);
     expect(s.overdueAtTopTier).toBe(true);
     const promotedMails = mailsFor(id).filter((m) => /you chair/.test(m.subject));
-    expect(promotedMails.map((m) => m.subject.match(/\((\w+)\)/)![1])).toEqual(['low', 'moderate', 'high', 'acute']);
-    await smtp.waitFor((m) => m.parsed.headers.get('x-careloop-workflow') === id && m.subject.startsWith('careloop ESCALATION OVERDUE'));
+    expect(promotedMails.map((m) => m.subject.match(/at (\w+) risk/)![1])).toEqual(['low', 'moderate', 'high', 'acute']);
+    await smtp.waitFor((m) => m.parsed.headers.get('x-careloop-workflow') === id && /at acute risk, OVERDUE, act now/.test(m.subject));
 
     // The coordinator chaired low and moderate; at acute only the manager may act.
     expect((await failureOf(h.executeUpdate(acknowledgeEscalationUpdate, { args: [{ actor: actor(people.coordinator) }] }))).type).toBe('NotEscalationChair');
@@ -149,8 +153,9 @@ describe('escalation workflow (time-skipping server, real PostgreSQL and SMTP)',
     const actions = (await t.db.auditEvent.findMany({ where: { workflowId: id }, orderBy: { seq: 'asc' } })).map((e) => e.action);
     expect(actions.filter((a) => a === 'escalation.promoted')).toHaveLength(3);
     expect(actions).toEqual(expect.arrayContaining(['escalation.raised', 'escalation.window-missed', 'escalation.acknowledged', 'escalation.responded', 'escalation.resolved']));
-    // The coordinator's links stopped working when the escalation left them.
-    expect(await t.db.actionToken.count({ where: { workflowId: id, staffId: people.coordinator.id, revokedAt: null } })).toBe(0);
+    // The coordinator's links stopped working when the escalation left them. (Reply addresses may
+    // cover other escalations too: each reply is checked against the escalation's state instead.)
+    expect(await t.db.actionToken.count({ where: { workflowId: id, staffId: people.coordinator.id, revokedAt: null, purpose: { not: ESCALATION_REPLY_TOKEN_PURPOSE } } })).toBe(0);
   });
 
   it('resolves on time within the tier, and promotes when the response (not the acknowledgement) is missing', async () => {
@@ -207,7 +212,7 @@ describe('escalation workflow (time-skipping server, real PostgreSQL and SMTP)',
     const child = env.client.workflow.getHandle<typeof escalationWorkflow>(escalationId);
     await smtp.waitFor((m) => m.parsed.headers.get('x-careloop-workflow') === escalationId && m.to.includes(people.coordinator.email));
     const s = await child.query(escalationStateQuery);
-    expect(s).toMatchObject({ status: 'open', tier: 'moderate', trigger: 'sprint-task-overdue', chair: { id: people.coordinator.id }, source: { process: 'sprint', workflowId: input.sprintId, item: open } });
+    expect(s).toMatchObject({ status: 'open', tier: 'moderate', trigger: `Overdue: ${input.tasks.find((x) => x.key === open)!.title}`, chair: { id: people.coordinator.id }, source: { process: 'sprint', workflowId: input.sprintId, item: open } });
     expect(s.responders.map((r) => r.id)).toContain(people.hospital.id);
 
     // The sprint is cancelled; its escalation carries on until its chair resolves it. (Waiting on
