@@ -194,6 +194,14 @@ export function escalationStatusWords(s: { status: string; causeResolvedAt?: str
   return STATUS_WORDS[s.status as EscalationStatus] ?? 'Status unavailable right now';
 }
 
+/** Where it stands in a word or two, for a badge beside the full words. */
+export function escalationBadgeWords(s: { status: string; causeResolvedAt?: string | null; overdue?: boolean }): string {
+  if (s.status === 'resolved') return 'Resolved';
+  if (s.overdue) return 'Overdue';
+  if (s.causeResolvedAt) return 'Cause ended';
+  return s.status === 'open' ? 'Not yet owned' : s.status === 'acknowledged' ? 'Owned' : 'Response recorded';
+}
+
 /** The badge colour (api/static/careloop.css `tone-*`) of an escalation's status. */
 export function escalationTone(s: { status: string; causeResolvedAt?: string | null; overdue?: boolean }): 'open' | 'reminded' | 'overdue' | 'done' | 'na' {
   if (s.status === 'resolved') return 'done';

@@ -17,6 +17,7 @@ import {
   causeEndedWords,
   causeOf,
   createEscalationList,
+  escalationBadgeWords,
   escalationStatusWords,
   escalationTone,
   MAX_ROWS,
@@ -168,16 +169,16 @@ export function escalationPages(deps: AppDeps, services: AppServices, web: WebHe
   const ROLE_WORDS = { chair: 'you chair', responder: 'you respond', agency: 'your agency' } as const;
 
   const listTable = (l: EscalationList, at: Date) => html`<table class="escalations" id="escalations">
-  <thead><tr><th>Participant</th><th>Escalation</th><th>Tier</th><th>Chair</th><th>Status</th><th>Due</th></tr></thead>
+  <thead><tr><th>Participant</th><th>Escalation</th><th>Tier</th><th>Chair</th><th>Status</th><th>When</th></tr></thead>
   <tbody>${l.rows.map((r) => {
     const cause = causeOf(r.source);
     return html`<tr class="${r.overdue ? 'is-overdue' : ''}" data-escalation="${r.id}">
   <td data-label="Participant"><strong>${r.participant.localRef}</strong> <span class="muted">${r.participant.displayName}</span></td>
   <td data-label="Escalation"><a href="${href(r.id)}">${triggerWords(r.trigger)}</a><br><span class="muted">${cause.text}</span></td>
   <td data-label="Tier"><span class="badge risk-${r.tier}">${TIER_NAME[r.tier]}</span></td>
-  <td data-label="Chair">${r.chair.name}<br><span class="muted">${ROLE_WORDS[r.role]}</span></td>
-  <td data-label="Status"><span class="badge tone-${escalationTone(r)}">${r.overdue ? 'Overdue' : escalationStatusWords(r)}</span>${r.overdue ? html`<br><span class="muted">${escalationStatusWords(r)}</span>` : ''}</td>
-  <td data-label="Due">${dueCell(r, at)}</td>
+  <td data-label="Chair">${r.chair.name}<br><span class="muted role">${ROLE_WORDS[r.role]}</span></td>
+  <td data-label="Status" class="status"><span class="badge tone-${escalationTone(r)}">${escalationBadgeWords(r)}</span>${r.status === 'resolved' && r.resolvedBy !== 'cause' ? '' : html` <span class="muted">${escalationStatusWords(r)}</span>`}</td>
+  <td data-label="When">${dueCell(r, at)}</td>
 </tr>`;
   })}</tbody>
 </table>`;
@@ -280,7 +281,7 @@ ${filterForm({ status: 'open' })}</section>`,
     </fieldset>
     <div class="field${problemOf('trigger') ? ' has-error' : ''}">
       <label for="${fieldId('trigger')}">What triggered it</label>
-      <p class="hint">One line, for example “Two missed home care visits”. Emails carry the participant reference, not this text.</p>
+      <p class="hint">One line, for example “Two missed home care visits”. It names the escalation in emails, so keep clinical detail for the description, which stays in careloop.</p>
       ${errorFor('trigger')}
       <input type="text" id="${fieldId('trigger')}" name="trigger" value="${values.trigger ?? ''}" maxlength="200" autocomplete="off"${invalid('trigger')}>
     </div>
@@ -431,9 +432,9 @@ ${filterForm({ status: 'open' })}</section>`,
       : ''
   }
   <dl class="facts">
-    <div><dt>Status</dt><dd><span class="badge tone-${escalationTone({ ...s, overdue })}" id="escalation-status">${overdue ? 'Overdue' : statusWords}</span>${overdue ? html`<br><span class="muted">${statusWords}</span>` : ''}</dd></div>
+    <div><dt>Status</dt><dd><span id="escalation-status">${statusWords}</span>${overdue ? html` <span class="badge tone-overdue">Overdue</span>` : ''}</dd></div>
     <div><dt>Participant</dt><dd>${s.participant.localRef}${participant?.displayName ? html` <span class="muted">${participant.displayName}</span>` : ''}</dd></div>
-    <div><dt>Tier now</dt><dd>${TIER_NAME[s.tier]}: ${ESCALATION_POLICY.tiers[s.tier].label.toLowerCase()}</dd></div>
+    <div><dt>${s.status === 'resolved' ? 'Tier' : 'Tier now'}</dt><dd>${TIER_NAME[s.tier]}: ${ESCALATION_POLICY.tiers[s.tier].label.toLowerCase()}</dd></div>
     <div><dt>Chair</dt><dd>${s.chair.name}</dd></div>
     ${
       s.status === 'resolved' || s.causeResolvedAt
@@ -502,12 +503,12 @@ ${filterForm({ status: 'open' })}</section>`,
         : step === 'respond'
           ? html`<p class="muted">Due by ${when(s.respondDueAt)}.</p>`
           : step === 'confirm' && s.causeResolvedAt
-            ? html`<p class="muted">The cause ended: ${causeEndedWords(s.causeResolvedReason)} (${when(s.causeResolvedAt)}).${s.causeGraceEndsAt ? ` Otherwise careloop records the outcome on ${when(s.causeGraceEndsAt)}.` : ''}</p>`
+            ? html`<p class="muted">The cause ended: ${causeEndedWords(s.causeResolvedReason)} (${when(s.causeResolvedAt)}).${s.causeGraceEndsAt ? ` If nobody confirms it, careloop records the outcome on ${when(s.causeGraceEndsAt)}.` : ''}</p>`
             : '';
     const form =
       blocked && !problem
         ? html`<p class="notice">${blocked}</p><p><a href="${href(s.escalationId)}">Back to the escalation</a></p>`
-        : html`<form method="post" action="${href(s.escalationId)}/${step}" novalidate>
+        : html`<form method="post" action="${href(s.escalationId)}/${step}" class="step-form" novalidate>
     <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
     ${
       field

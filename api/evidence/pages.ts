@@ -12,7 +12,7 @@ import type { Roster, RosterItem, RosterRow } from './roster';
 import { figuresCsv, refusalsCsv, type TimelinessReport } from './reports';
 import { participantAuditCsv } from './participant-audit';
 import { sprintPicture, SPRINT_STATUS } from '../sprints/present';
-import { escalationStatusWords } from '../escalations/list';
+import { escalationBadgeWords } from '../escalations/list';
 
 const REFRESH_SECONDS = 30;
 /** Open sprints drawn on the dashboard, riskiest first; the roster lists them all. */
@@ -36,7 +36,7 @@ const pageOf = (process: string | undefined, workflowId: string) => (process ===
 
 /** A process's status in words where careloop has them; otherwise as the process states it. */
 function statusWords(process: string | undefined, status: string): string {
-  if (process === 'escalation') return escalationStatusWords({ status });
+  if (process === 'escalation') return escalationBadgeWords({ status });
   if (process === 'sprint') return SPRINT_STATUS[status as SprintStatus]?.label ?? status;
   return status.replace(/-/g, ' ');
 }

@@ -228,12 +228,23 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
     // Back to the bare URL, so a one-off notice (?existing=1) does not repeat on every refresh.
     if (live) res.set('Refresh', `${REFRESH_SECONDS}; url=/sprints/${encodeURIComponent(state.sprintId)}`);
 
+    // Whether each escalation's cause has ended, and who resolved it, from its record.
+    const escalationRows = new Map(
+      (
+        await deps.db.escalation.findMany({
+          where: { id: { in: state.escalations.flatMap((e) => (e.workflowId ? [e.workflowId] : [])) } },
+          select: { id: true, causeResolvedAt: true, resolvedBy: true },
+        })
+      ).map((r) => [r.id, r]),
+    );
     /** An escalation the sprint raised: its tier, where it stands and its chair, in words. */
     const sprintEscalationStatus = (e: SprintState['escalations'][number]): SafeHtml => {
       const live = (e as { live?: LiveEscalation }).live;
       if (e.status === 'recorded' || !live) return html`<span class="muted">Recorded before escalations had their own page</span>`;
       if (live.status === 'unavailable') return html`<span class="muted">Status unavailable right now</span>`;
-      return html`${live.tier ? html`<span class="badge risk-${live.tier}">${TIER_NAME[live.tier]}</span> ` : ''}${escalationStatusWords({ status: live.status })}${live.chair ? html`<br><span class="muted">Chair: ${live.chair.name}</span>` : ''}`;
+      const row = e.workflowId ? escalationRows.get(e.workflowId) : undefined;
+      const words = escalationStatusWords({ status: live.status, causeResolvedAt: row?.causeResolvedAt?.toISOString(), resolvedBy: row?.resolvedBy });
+      return html`${live.tier ? html`<span class="badge risk-${live.tier}">${TIER_NAME[live.tier]}</span> ` : ''}${words}${live.chair ? html`<br><span class="muted">Chair: ${live.chair.name}</span>` : ''}`;
     };
 
     const taskRow = (t: TaskState) => {
@@ -284,7 +295,8 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
   ${
     state.escalations.length
       ? html`<table class="sprint-escalations"><thead><tr><th>Raised</th><th>Task</th><th>Why</th><th>Status</th></tr></thead><tbody>${state.escalations.map(
-          (e) => html`<tr><td>${whenPrecise(e.raisedAt)}</td><td>${e.workflowId ? html`<a href="/escalations/${encodeURIComponent(e.workflowId)}">${title(e.taskKey)}</a>` : title(e.taskKey)}</td><td>${e.reason}</td><td>${sprintEscalationStatus(e)}</td></tr>`,
+          (e) =>
+            html`<tr><td data-label="Raised">${whenPrecise(e.raisedAt)}</td><td data-label="Task">${e.workflowId ? html`<a href="/escalations/${encodeURIComponent(e.workflowId)}">${title(e.taskKey)}</a>` : title(e.taskKey)}</td><td data-label="Why">${e.reason}</td><td data-label="Status">${sprintEscalationStatus(e)}</td></tr>`,
         )}</tbody></table>`
       : html`<p class="muted">None.</p>`
   }

@@ -283,6 +283,8 @@ describe('escalation pages (real Temporal, PostgreSQL and SMTP)', () => {
     expect(ended.text).not.toContain(`/escalations/${escalationId}/acknowledge`);
     expect(ended.text).toContain('Not needed: the cause ended');
 
+    expect((await casey.get(`/sprints/${sprintId}`)).text).toContain('Cause ended; waiting for the chair to confirm the outcome');
+
     const confirm = await casey.get(`/escalations/${escalationId}/confirm`);
     expect(confirm.status).toBe(200);
     expect(confirm.headers.refresh).toBeUndefined();
