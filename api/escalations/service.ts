@@ -194,10 +194,30 @@ export function createEscalationService(deps: EscalationServiceDeps) {
       return { state };
     },
 
-    /** Acknowledges through an emailed link: spends it, once, and only if the acknowledgement happens. */
+    /**
+     * The chair's emailed link leads through every step: acknowledging and recording the response
+     * leave it usable for the next one; only the outcome spends it.
+     */
     async acknowledgeWithEscalationLink(row: ActionTokenRow) {
       await this.inspectEscalationLink(row);
-      return spendActionToken(deps.db, row, now(), () => this.acknowledge(linkHolder(row.staff), row.workflowId, {}, 'link'));
+      return this.acknowledge(linkHolder(row.staff), row.workflowId, {}, 'link');
+    },
+
+    /** Records the response action through the chair's emailed link; the link stays usable for the outcome. */
+    async respondWithEscalationLink(row: ActionTokenRow, body: unknown) {
+      await this.inspectEscalationLink(row);
+      return this.respond(linkHolder(row.staff), row.workflowId, body, 'link');
+    },
+
+    /**
+     * Records the outcome through the chair's emailed link (or confirms it, once the cause has
+     * ended): the last step, so it spends the link, once, and only if the outcome is recorded.
+     */
+    async resolveWithEscalationLink(row: ActionTokenRow, body: unknown) {
+      await this.inspectEscalationLink(row);
+      // A missing outcome is refused before the link is claimed.
+      parseInput(ZResolveEscalation, body, 'outcome record');
+      return spendActionToken(deps.db, row, now(), () => this.resolve(linkHolder(row.staff), row.workflowId, body, 'link'));
     },
   };
 }

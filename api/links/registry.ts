@@ -2,6 +2,7 @@
 // (api/links/routes.ts) looks the token up once and hands the row to the handler its purpose
 // names; a handler never looks the token up again.
 import type { Request, Response } from 'express';
+import type { AppError } from '../errors';
 import type { SafeHtml } from '../html';
 import type { ActionTokenRow } from './tokens';
 
@@ -26,6 +27,12 @@ export interface LinkAnswer {
 export interface LinkHandler {
   /** GET: shows what the link is for and its choices; changes nothing (mail scanners prefetch links). */
   show(view: LinkView): Promise<LinkAnswer>;
-  /** POST from the page: acts once, for the person the link was sent to, and spends the link. */
+  /** POST from the page: acts for the person the link was sent to, and spends the link once its work is done (an escalation's at its last step). */
   act(view: LinkView, body: unknown): Promise<LinkAnswer>;
+  /**
+   * GET or POST of a link already used or revoked, within its lifetime: what became of its item,
+   * when the handler keeps a record worth showing (a resolved escalation's outcome); undefined
+   * for the usual 410 in `gone`'s words.
+   */
+  ended?(view: LinkView, gone: AppError): Promise<LinkAnswer | undefined>;
 }

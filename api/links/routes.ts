@@ -14,7 +14,7 @@ import { escalationLink, escalationViewLink } from '../escalations/link';
 import { planVersionLink } from '../plans/link';
 import { sprintTaskLink } from '../sprints/link';
 import type { LinkAnswer, LinkHandler, LinkView } from './registry';
-import { findActionToken } from './tokens';
+import { lookupActionToken, type ActionTokenRow } from './tokens';
 
 const ZLinkParams = z.object({ token: z.string().max(200) });
 
@@ -32,33 +32,45 @@ export function linkRoutes(deps: AppDeps, services: AppServices, web: WebHelpers
   };
   const purposes = Object.keys(handlers) as LinkPurpose[];
 
-  async function open(req: Request, res: Response): Promise<{ view: LinkView; handler: LinkHandler }> {
+  /** The link's view and handler; for a used or revoked link, the handler's record of what became of it, or its 410. */
+  async function open(req: Request, res: Response): Promise<{ view: LinkView; handler: LinkHandler; ended?: undefined } | { ended: LinkAnswer }> {
     const params = ZLinkParams.safeParse(req.params);
     if (!params.success) throw LINK_NOT_VALID();
     const at = now();
-    const row = await findActionToken(deps.db, params.data.token, at, purposes);
-    const view: LinkView = {
+    const found = await lookupActionToken(deps.db, params.data.token, at, purposes);
+    if ('refused' in found) {
+      const { error, ended: endedRow } = found.refused;
+      const handler = endedRow && handlers[endedRow.purpose as LinkPurpose];
+      const answer = endedRow && (await handler?.ended?.(viewOf(req, res, params.data.token, endedRow, at), error));
+      if (answer) return { ended: answer };
+      throw error;
+    }
+    const row = found.row;
+    return { view: viewOf(req, res, params.data.token, row, at), handler: handlers[row.purpose as LinkPurpose] };
+  }
+
+  function viewOf(req: Request, res: Response, token: string, row: ActionTokenRow, at: Date): LinkView {
+    return {
       req,
       res,
-      token: params.data.token,
+      token,
       row,
       csrfToken: () => web.csrfToken(req, res),
       when: (iso) => formatInstant(iso, deps.config.timeZone),
       now: at,
     };
-    return { view, handler: handlers[row.purpose as LinkPurpose] };
   }
 
   const send = (res: Response, answer: LinkAnswer) => res.status(answer.status ?? 200).type('html').send(page({ title: answer.title }, answer.body));
 
   router.get('/a/:token', web.tokenLimiter, async (req, res) => {
-    const { view, handler } = await open(req, res);
-    send(res, await handler.show(view));
+    const opened = await open(req, res);
+    send(res, opened.ended ?? (await opened.handler.show(opened.view)));
   });
 
   router.post('/a/:token', web.tokenLimiter, web.csrfProtection, async (req, res) => {
-    const { view, handler } = await open(req, res);
-    send(res, await handler.act(view, req.body ?? {}));
+    const opened = await open(req, res);
+    send(res, opened.ended ?? (await opened.handler.act(opened.view, req.body ?? {})));
   });
 
   return router;

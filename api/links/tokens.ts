@@ -24,6 +24,8 @@ export interface ActionTokenRow {
 export interface TokenRefusal {
   error: AppError;
   purpose?: TokenPurpose;
+  /** A link that was used or revoked (not unknown, not expired): its row, for a handler that shows what became of its item. */
+  ended?: ActionTokenRow;
 }
 
 /**
@@ -39,11 +41,14 @@ export async function lookupActionToken(db: Db, token: string, now: Date, purpos
     select: { id: true, purpose: true, workflowId: true, scope: true, usedAt: true, revokedAt: true, expiresAt: true, staff: { select: holderSelect } },
   });
   if (!row || !isTokenPurpose(row.purpose) || (purposes && !purposes.includes(row.purpose)) || !row.workflowId || !row.staff.active) return { refused: { error: LINK_NOT_VALID() } };
-  const gone = (message: string) => ({ refused: { error: new AppError('GONE', message), purpose: row.purpose as TokenPurpose } });
-  if (row.usedAt) return gone('This link has already been used.');
-  if (row.revokedAt) return gone(TOKEN_PURPOSES[row.purpose].noLongerWorks);
+  const found: ActionTokenRow = { id: row.id, purpose: row.purpose, workflowId: row.workflowId, scope: row.scope, expiresAt: row.expiresAt, staff: row.staff };
+  // A used or revoked link still within its lifetime may show what became of its item; an expired one shows nothing.
+  const ended = row.expiresAt > now ? found : undefined;
+  const gone = (message: string, withRow?: ActionTokenRow) => ({ refused: { error: new AppError('GONE', message), purpose: found.purpose, ended: withRow } });
+  if (row.usedAt) return gone('This link has already been used.', ended);
+  if (row.revokedAt) return gone(TOKEN_PURPOSES[row.purpose].noLongerWorks, ended);
   if (row.expiresAt <= now) return gone('This link has expired.');
-  return { row: { id: row.id, purpose: row.purpose, workflowId: row.workflowId, scope: row.scope, expiresAt: row.expiresAt, staff: row.staff } };
+  return { row: found };
 }
 
 /** `lookupActionToken`, throwing its refusal: a 404 for "not valid", a 410 for used, revoked or expired. */

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ESCALATION_POLICY } from '../../domain/escalation';
+import { SPRINT_TEMPLATE } from '../../domain/sprint';
 import type { TestDatabase } from '../support/db';
 import type { SmtpCapture } from '../support/smtp';
 import type { SprintPeople } from '../support/sprint-fixture';
@@ -137,7 +138,7 @@ describe('escalation API and action links (real Temporal, PostgreSQL and SMTP)',
     expect((await post(id, 'resolve', people.manager, { outcome: 'Plan updated' })).status).toBe(200);
   });
 
-  it('lets the chair take ownership from the emailed link: GET changes nothing, POST acknowledges, the link is then spent', async () => {
+  it('lets the chair take ownership from the emailed link: GET changes nothing, POST acknowledges and the link leads on to the next step', async () => {
     const id = await raise(people.coordinator);
     const mail = (await smtp.waitFor((m) => m.parsed.headers.get('x-careloop-workflow') === id && m.to.includes(people.coordinator.email)))[0]!;
     const link = mail.text.match(/http:\/\/careloop\.test(\/a\/cla_[\w-]+)/)![1]!;
@@ -148,12 +149,22 @@ describe('escalation API and action links (real Temporal, PostgreSQL and SMTP)',
     expect((await request(app).get(`/api/escalations/${id}`).set(bearer(people.coordinator))).body.status).toBe('open');
     const done = await agent.post(link).type('form').send({ _csrf: csrfFrom(page.text), action: 'acknowledge' });
     expect(done.status).toBe(200);
-    expect(done.text).toContain('Acknowledged');
+    expect(done.text).toContain('You have taken ownership');
     const after = await request(app).get(`/api/escalations/${id}`).set(bearer(people.coordinator));
     expect(after.body).toMatchObject({ status: 'acknowledged', acknowledgement: { by: { channel: 'link' } } });
-    expect((await agent.get(link).set('Accept', 'text/html')).status).toBe(410);
+    // Not spent by acknowledging: the same link now asks for the response action.
+    const next = await agent.get(link);
+    expect(next.status).toBe(200);
+    expect(next.text).toContain('Record the response action');
     await post(id, 'respond', people.coordinator, { responseAction: 'Called' });
     await post(id, 'resolve', people.coordinator, { outcome: 'Settled' });
+    await env.client.workflow.getHandle(id).result();
+    // Resolved elsewhere: the link acts no more, and shows what was recorded.
+    const record = await agent.get(link);
+    expect(record.status).toBe(200);
+    expect(record.text).toContain('Outcome recorded by Casey Coordinator');
+    expect(record.text).not.toContain('<textarea');
+    expect((await agent.post(link).type('form').send({ _csrf: csrfFrom(page.text), action: 'resolve', outcome: 'again' })).status).toBe(410);
   });
 
   it('shows the live status of the escalation an overdue sprint task raised, in the sprint', async () => {
@@ -173,7 +184,7 @@ describe('escalation API and action links (real Temporal, PostgreSQL and SMTP)',
     }
     const one = sprint.body.escalations[0];
     const esc = await request(app).get(`/api/escalations/${one.workflowId}`).set(bearer(people.coordinator));
-    expect(esc.body).toMatchObject({ trigger: 'sprint-task-overdue', source: { process: 'sprint', workflowId: sprintId, item: one.taskKey } });
+    expect(esc.body).toMatchObject({ trigger: `Overdue: ${SPRINT_TEMPLATE.find((x) => x.key === one.taskKey)!.title}`, source: { process: 'sprint', workflowId: sprintId, item: one.taskKey } });
     // The task's owner is a responder and may read it.
     expect((await request(app).get(`/api/escalations/${one.workflowId}`).set(bearer(people.hospital))).status).toBe(200);
     expect((await request(app).post(`/api/sprints/${sprintId}/cancel`).set(bearer(people.coordinator)).send({ reason: 'test done' })).status).toBe(200);
