@@ -351,7 +351,7 @@ ${filterForm({ status: 'open' })}</section>`,
     }
     const open = (dueAt: string): Mark => {
       if (s.status === 'resolved' || s.causeResolvedAt) return { cls: 'skipped', words: s.causeResolvedAt ? 'Not needed: the cause ended' : 'Not taken' };
-      return withinDeadline(at.toISOString(), dueAt) ? { cls: 'due', words: `Due ${relativeDue(dueAt, at)}` } : { cls: 'overdue', words: `Overdue: ${relativeDue(dueAt, at)}` };
+      return withinDeadline(at.toISOString(), dueAt) ? { cls: 'due', words: `Due ${relativeDue(dueAt, at)}` } : { cls: 'overdue', words: `Overdue by ${relativeDue(dueAt, at).replace(/^overdue by /, '')}` };
     };
     const done = (step: { at: string; by: { name: string }; onTime: boolean }, verb: string): Mark => ({
       cls: step.onTime ? 'met' : 'late',
@@ -424,6 +424,7 @@ ${filterForm({ status: 'open' })}</section>`,
   <p class="muted"><a href="/escalations">Escalations</a> · participant ${s.participant.localRef}</p>
   <h1><span class="badge risk-${s.tier}">${TIER_NAME[s.tier]}</span> ${triggerWords(s.trigger)}</h1>
   ${doneNotice(req.query.done, s)}
+  ${s.overdueAtTopTier && s.status !== 'resolved' && !s.causeResolvedAt ? html`<p class="problem">A window has passed at the ${s.tier} tier, and there is no higher tier. ${s.chair.name} has been told to act now.</p>` : ''}
   ${starting ? html`<p class="notice">careloop is finding the chair of this escalation. This page looks again in a few seconds.</p>` : ''}
   ${
     s.causeResolvedAt && s.status !== 'resolved'
@@ -555,11 +556,13 @@ ${filterForm({ status: 'open' })}</section>`,
 
   for (const step of Object.keys(STEPS) as Step[]) {
     router.get(`/escalations/:id/${step}`, web.requireSignedIn, async (req, res) => {
-      const s = await services.escalations.get(callerOf(req.principal!), idOf(req));
-      const blocked = whyNot(step, s, callerOf(req.principal!));
-      // Someone who is not the chair is refused in words, with the same page's look.
+      const caller = callerOf(req.principal!);
+      const s = await services.escalations.get(caller, idOf(req));
+      // Someone this step is not for is refused in words (403), with the same page's look; a
+      // step that is not due yet, or no longer, is explained (200).
+      const notTheirs = s.status !== 'resolved' && (step === 'note' ? !mayNote(caller, s) : !actsAsChair(caller, s));
       res
-        .status(blocked && s.status !== 'resolved' && !actsAsChair(callerOf(req.principal!), s) && step !== 'note' ? 403 : 200)
+        .status(notTheirs ? 403 : 200)
         .type('html')
         .send(stepPage(req, res, s, step, step === 'confirm' ? confirmText(s) : ''));
     });

@@ -133,7 +133,7 @@ ${roster.truncated ? html`<p class="problem">More open work than one roster show
       (w) => html`<tr><td>${hasPage(w.process) ? html`<a href="${pageOf(w.process, w.workflowId)}">${PROCESS_LABEL[w.process ?? ''] ?? w.type}</a>` : (PROCESS_LABEL[w.process ?? ''] ?? w.type)}</td><td>${participants.get(w.participant ?? '') ?? w.participant ?? ''}</td><td>${statusWords(w.process, w.status ?? w.runStatus)}</td><td>${w.overdueCount ? html`<strong class="overdue">${w.overdueCount}</strong>` : '0'}</td><td>${w.nextDueAt ? relativeDue(w.nextDueAt, at) : '—'}</td><td>${when(w.startedAt)}</td></tr>`,
     )}</tbody>
   </table>
-  ${live.nextPage ? html`<p class="muted">Showing the latest 50; the API (<code>GET /api/workflows</code>) pages through the rest.</p>` : ''}`
+  ${live.nextPage ? html`<p class="muted">Showing the latest 50 running processes; the roster above lists every person with open work.</p>` : ''}`
       : html`<p class="muted">Nothing running.</p>`
   }
 </section>`,
