@@ -32,8 +32,8 @@ function nextStep(s: EscalationState): NextStep | undefined {
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-/** "Moderate risk: review within 24-72 hours". */
-const tierInWords = (s: EscalationState) => `${capital(s.tier)} risk: ${ESCALATION_POLICY.tiers[s.tier].label.toLowerCase()}`;
+/** "Moderate risk", and what the tier means: "review within 24-72 hours". */
+const tierInWords = (s: EscalationState) => html`<span class="badge risk-${s.tier}">${capital(s.tier)} risk</span> ${ESCALATION_POLICY.tiers[s.tier].label}`;
 
 /** The cause by name: the overdue task, the plan change, or the raiser's own words. */
 function causeInWords(s: EscalationState): string {
@@ -62,15 +62,22 @@ function whereItStands(s: EscalationState, view: LinkView, you: boolean): string
 /** What the escalation is, who chairs it, its deadlines and where it stands. */
 function summary(s: EscalationState, view: LinkView, opts: { you: boolean; withDescription: boolean }): SafeHtml {
   const { when } = view;
-  const late = (iso: string, done: boolean) => (!done && Date.parse(iso) < view.now.getTime() ? html` <strong class="overdue">overdue</strong>` : '');
-  const deadlines = s.causeResolvedAt
-    ? ''
-    : html`<div><dt>Take ownership by</dt><dd>${when(s.acknowledgeDueAt)}${late(s.acknowledgeDueAt, s.status !== 'open')}</dd></div>
-    <div><dt>Record the response by</dt><dd>${when(s.respondDueAt)}${late(s.respondDueAt, s.status === 'responded' || s.status === 'resolved')}</dd></div>`;
+  // The deadlines still ahead of the chair: a step taken shows in the history instead.
+  const due = (label: string, iso: string) => html`<div><dt>${label}</dt><dd>${when(iso)}${Date.parse(iso) < view.now.getTime() ? html` <strong class="overdue">overdue</strong>` : ''}</dd></div>`;
+  const deadlines =
+    s.status === 'resolved'
+      ? ''
+      : s.causeResolvedAt
+        ? s.causeGraceEndsAt
+          ? due('Confirm the outcome by', s.causeGraceEndsAt)
+          : ''
+        : s.status === 'open'
+          ? html`${due('Take ownership by', s.acknowledgeDueAt)}${due('Record the response by', s.respondDueAt)}`
+          : due(s.status === 'acknowledged' ? 'Record the response by' : 'Record the outcome by', s.respondDueAt);
   return html`<section class="card">
   <p class="muted">Escalation · participant ${s.participant.localRef}</p>
   <h1>${causeInWords(s)}</h1>
-  <p><span class="badge risk-${s.tier}">${tierInWords(s)}</span>${s.tiers.length > 1 ? html` <span class="muted">moved up from ${s.tiers[0]!.tier} risk after a missed window</span>` : ''}</p>
+  <p>${tierInWords(s)}${s.tiers.length > 1 ? html` <span class="muted">moved up from ${s.tiers[0]!.tier} risk after a missed window</span>` : ''}</p>
   <p class="notice">${whereItStands(s, view, opts.you)}</p>
   <dl class="facts">
     <div><dt>Chair</dt><dd>${s.chair.name}${opts.you ? ' (you)' : ''}</dd></div>
@@ -156,7 +163,7 @@ const stepTitle = (step: NextStep) => (step.action === 'acknowledge' ? 'Take own
 /** The error summary, GOV.UK style: at the top, each problem a link to its field. */
 function errorSummary(problems: FieldProblem[] | undefined): SafeHtml | '' {
   if (!problems?.length) return '';
-  return html`<div class="problem error-summary" role="alert" tabindex="-1">
+  return html`<div class="problem error-summary" role="alert" tabindex="-1" style="margin-bottom: 1.5rem">
   <h2>There is a problem</h2>
   <ul>${problems.map((p) => html`<li><a href="#${p.field}">${sentence(p)}</a></li>`)}</ul>
 </div>`;
@@ -188,17 +195,20 @@ function alreadyDone(s: EscalationState, action: LinkAction): StepRecord | undef
 const DONE_WORDS: Record<LinkAction, string> = { acknowledge: 'acknowledged', respond: 'recorded the response', resolve: 'resolved' };
 
 /** After a step: what was recorded, and the button to the next step on the same link. */
-function confirmation(s: EscalationState, view: LinkView, heading: string, said: string): LinkAnswer {
+function confirmation(s: EscalationState, view: LinkView, heading: string, said: string, recorded?: string): LinkAnswer {
   const step = nextStep(s);
   const next = step
     ? html`<p>Next: ${step.action === 'acknowledge' ? 'take ownership' : step.action === 'respond' ? `record the response action by ${view.when(s.respondDueAt)}` : step.confirm ? 'confirm the outcome' : 'record the outcome and resolve the escalation'}.</p>
-<p><a class="button" href="/a/${view.token}#next-step">${stepTitle(step)}</a></p>
+<p><a class="button" href="/a/${view.token}?step=${step.action}#next-step">${stepTitle(step)}</a></p>
 <p class="muted">This link stays yours until the outcome is recorded.</p>`
     : html`<p class="muted">The escalation is resolved. This link has now been used; opening it again shows what was recorded.</p>`;
+  // The button's address differs from this answer's (a POST to the same link) by its query: a bare
+  // #fragment on the same address would only scroll this page, not open the next step.
   return {
     title: heading,
     body: html`<section class="card"><h1>${heading}</h1>
 <p class="notice">${said}</p>
+${recorded ? html`<p>You recorded:</p><blockquote style="white-space: pre-wrap; margin: .5rem 0; padding-left: 1rem; border-left: 4px solid var(--line)">${recorded}</blockquote>` : ''}
 ${next}</section>`,
   };
 }
@@ -222,10 +232,10 @@ export function escalationLink(escalations: EscalationService): LinkHandler {
         }
         if (action === 'respond') {
           const s = await escalations.respondWithEscalationLink(view.row, { responseAction: values.responseAction });
-          return confirmation(s, view, 'Response action recorded', `Recorded ${view.when(s.response?.at ?? '')}, ${s.response?.onTime ? 'on time' : 'late'}.`);
+          return confirmation(s, view, 'Response action recorded', `Recorded ${view.when(s.response?.at ?? '')}, ${s.response?.onTime ? 'on time' : 'late'}.`, s.response?.action);
         }
         const s = await escalations.resolveWithEscalationLink(view.row, { outcome: values.outcome });
-        return confirmation(s, view, 'Escalation resolved', `The outcome for ${s.participant.localRef} is recorded ${view.when(s.outcome?.at ?? '')}, ${s.outcome?.onTime ? 'on time' : 'late'}.`);
+        return confirmation(s, view, 'Escalation resolved', `The outcome for ${s.participant.localRef} is recorded ${view.when(s.outcome?.at ?? '')}, ${s.outcome?.onTime ? 'on time' : 'late'}.`, s.outcome?.outcome);
       } catch (err) {
         if (!(err instanceof AppError) || !['INVALID_INPUT', 'CONFLICT', 'GONE'].includes(err.code)) throw err;
         const { state } = await escalations.inspectEscalationLink(view.row);

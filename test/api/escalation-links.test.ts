@@ -109,7 +109,7 @@ describe('an escalation by its emailed links alone (real Temporal, PostgreSQL an
     // GET shows the escalation and its one next step, and changes nothing (mail scanners open links).
     const first = await agent.get(link);
     expect(first.status).toBe(200);
-    for (const words of [localRef, 'Two missed home care visits', 'Moderate risk: review within 24-72 hours', 'Cleo Chair (you)', 'Waiting for you to take ownership', 'Take ownership by', 'Record the response by', 'Carer did not attend on Tuesday or Wednesday', 'I take ownership']) expect(first.text).toContain(words);
+    for (const words of [localRef, 'Two missed home care visits', 'Moderate risk</span> Review within 24-72 hours', 'Cleo Chair (you)', 'Waiting for you to take ownership', 'Take ownership by', 'Record the response by', 'Carer did not attend on Tuesday or Wednesday', 'I take ownership']) expect(first.text).toContain(words);
     expect(first.text).not.toMatch(/>\s*(open|acknowledged|responded|resolved)\s*</);
     expect((await agent.get(link)).status).toBe(200);
     expect((await stateOf(id)).status).toBe('open');
@@ -122,7 +122,7 @@ describe('an escalation by its emailed links alone (real Temporal, PostgreSQL an
     const acked = await agent.post(link).type('form').send({ _csrf: csrfFrom(first.text), action: 'acknowledge' });
     expect(acked.status).toBe(200);
     expect(acked.text).toContain('You have taken ownership');
-    expect(acked.text).toContain(`href="${link}#next-step"`);
+    expect(acked.text).toContain(`href="${link}?step=respond#next-step"`);
     expect(acked.text).toContain('Record the response action');
     expect(await stateOf(id)).toMatchObject({ status: 'acknowledged', acknowledgement: { by: { staffId: chair.id, channel: 'link' }, onTime: true } });
     expect((await tokenRowOf(link)).usedAt).toBeNull();
@@ -243,7 +243,7 @@ describe('an escalation by its emailed links alone (real Temporal, PostgreSQL an
     const { path: fresh } = await emailedLink(id, manager, ESCALATION_TOKEN_PURPOSE);
     const page = await request(app).get(fresh);
     expect(page.status).toBe(200);
-    expect(page.text).toContain('High risk: same-day multi-agency huddle');
+    expect(page.text).toContain('High risk</span> Same-day multi-agency huddle');
     expect(page.text).toContain('moved up from moderate risk');
     expect(page.text).toContain('Moved up to high risk: nobody took ownership in time. Mara Manager chairs.');
     expect(page.text).toContain('I take ownership');
