@@ -459,9 +459,9 @@ ${filterForm({ status: 'open' })}</section>`,
   <h2>What happened</h2>
   <dl class="record">
     <dt>Trigger</dt><dd>${triggerWords(s.trigger)}</dd>
-    <dt>Cause</dt><dd>${cause.href ? html`<a href="${cause.href}">${cause.text}</a>` : cause.text}${s.source.process === 'plan-change' ? html` <span class="muted">(plan change)</span>` : ''}</dd>
+    <dt>Cause</dt><dd>${cause.href ? html`<a href="${cause.href}">${cause.text}</a>` : cause.text}</dd>
     ${s.description ? html`<dt>Description</dt><dd>${s.description}</dd>` : ''}
-    <dt>Raised</dt><dd>${when(s.raisedAt)}${s.raisedBy ? ` by ${s.raisedBy.name}` : cause.href || s.source.process !== 'manual' ? ' by careloop' : ''}</dd>
+    <dt>Raised</dt><dd>${when(s.raisedAt)}${s.raisedBy ? ` by ${s.raisedBy.name}` : s.source.process !== 'manual' ? ' by careloop' : ''}</dd>
     ${s.response ? html`<dt>Response action</dt><dd>${s.response.action}<br><span class="muted">${s.response.by.name}, ${when(s.response.at)}</span></dd>` : ''}
     ${s.outcome ? html`<dt>Outcome</dt><dd>${s.outcome.outcome}<br><span class="muted">${s.resolvedBy === 'cause' ? 'careloop' : s.outcome.by.name}, ${when(s.outcome.at)}</span></dd>` : ''}
   </dl>
