@@ -209,7 +209,7 @@ describe('integrated plan and plan change control (real Temporal, PostgreSQL, SM
     // A real escalation, chaired by the plan-holder, with the missing acknowledger as responder.
     const raised = await request(app).get(`/api/escalations/${s73.escalations[0]!.workflowId}`).set(bearer(people.coordinator));
     expect(raised.status).toBe(200);
-    expect(raised.body).toMatchObject({ status: 'open', tier: 'moderate', trigger: 'plan-acknowledgements-missing', chair: { id: people.coordinator.id }, source: { process: 'plan-change', workflowId: planChangeWorkflowId(planId, 2) } });
+    expect(raised.body).toMatchObject({ status: 'open', tier: 'moderate', trigger: 'Plan version 2 not acknowledged', chair: { id: people.coordinator.id }, source: { process: 'plan-change', workflowId: planChangeWorkflowId(planId, 2) } });
     expect(raised.body.responders.map((r: { id: string }) => r.id)).toContain(people.housing.id);
     const statusView = await request(app).get(`/api/plans/${planId}/versions/2/status`).set(bearer(people.coordinator));
     expect(statusView.body.escalations[0].live).toMatchObject({ status: 'open', tier: 'moderate', chair: { id: people.coordinator.id } });
