@@ -51,7 +51,7 @@ function whereItStands(s: EscalationState, view: LinkView, you: boolean): string
   const chair = you ? 'you' : s.chair.name;
   const top = s.overdueAtTopTier ? ' It is overdue at the top tier.' : '';
   if (s.status === 'resolved') {
-    return s.resolvedBy === 'cause' ? `Resolved by careloop ${view.when(s.resolvedAt ?? s.outcome?.at ?? '')}, after its cause ended and nobody confirmed the outcome in time.` : `Resolved: ${s.outcome?.by.name ?? 'the chair'} recorded the outcome ${view.when(s.outcome?.at ?? '')}.`;
+    return s.resolvedBy === 'cause' ? `Resolved by careloop on ${view.when(s.resolvedAt ?? s.outcome?.at ?? '')}, after its cause ended and nobody confirmed the outcome in time.` : `Resolved: ${s.outcome?.by.name ?? 'the chair'} recorded the outcome on ${view.when(s.outcome?.at ?? '')}.`;
   }
   if (s.causeResolvedAt) return `Its cause has ended. Waiting for ${chair} to confirm the outcome${s.causeGraceEndsAt ? ` by ${view.when(s.causeGraceEndsAt)}; after that careloop records it as resolved by its cause` : ''}.`;
   if (s.status === 'open') return `Waiting for ${chair} to take ownership.${top}`;
@@ -228,14 +228,14 @@ export function escalationLink(escalations: EscalationService): LinkHandler {
       try {
         if (action === 'acknowledge') {
           const s = await escalations.acknowledgeWithEscalationLink(view.row);
-          return confirmation(s, view, 'You have taken ownership', `You chair the ${s.tier} risk escalation for ${s.participant.localRef}: ownership recorded ${view.when(s.acknowledgement?.at ?? '')}, ${s.acknowledgement?.onTime ? 'on time' : 'late'}.`);
+          return confirmation(s, view, 'You have taken ownership', `You chair the ${s.tier} risk escalation for ${s.participant.localRef}: ownership recorded on ${view.when(s.acknowledgement?.at ?? '')}, ${s.acknowledgement?.onTime ? 'on time' : 'late'}.`);
         }
         if (action === 'respond') {
           const s = await escalations.respondWithEscalationLink(view.row, { responseAction: values.responseAction });
-          return confirmation(s, view, 'Response action recorded', `Recorded ${view.when(s.response?.at ?? '')}, ${s.response?.onTime ? 'on time' : 'late'}.`, s.response?.action);
+          return confirmation(s, view, 'Response action recorded', `Recorded on ${view.when(s.response?.at ?? '')}, ${s.response?.onTime ? 'on time' : 'late'}.`, s.response?.action);
         }
         const s = await escalations.resolveWithEscalationLink(view.row, { outcome: values.outcome });
-        return confirmation(s, view, 'Escalation resolved', `The outcome for ${s.participant.localRef} is recorded ${view.when(s.outcome?.at ?? '')}, ${s.outcome?.onTime ? 'on time' : 'late'}.`, s.outcome?.outcome);
+        return confirmation(s, view, 'Escalation resolved', `The outcome for ${s.participant.localRef} is recorded on ${view.when(s.outcome?.at ?? '')}, ${s.outcome?.onTime ? 'on time' : 'late'}.`, s.outcome?.outcome);
       } catch (err) {
         if (!(err instanceof AppError) || !['INVALID_INPUT', 'CONFLICT', 'GONE'].includes(err.code)) throw err;
         const { state } = await escalations.inspectEscalationLink(view.row);
@@ -243,8 +243,8 @@ export function escalationLink(escalations: EscalationService): LinkHandler {
         if (err.code === 'INVALID_INPUT' && err.details?.fields) return chairPage(state, view, { status: 400, problems: err.details.fields, values });
         // A second click, or another channel got there first: say so from the record.
         const done = alreadyDone(state, action);
-        const already = done && `Already ${DONE_WORDS[action]} by ${done.by.name} ${view.when(done.at)}.`;
-        if (state.status === 'resolved') return resolvedRecord(state, view, already || `Already resolved by ${state.outcome?.by.name ?? 'careloop'} ${view.when(state.resolvedAt ?? '')}.`);
+        const already = done && `Already ${DONE_WORDS[action]} by ${done.by.name} on ${view.when(done.at)}.`;
+        if (state.status === 'resolved') return resolvedRecord(state, view, already || `Already resolved by ${state.outcome?.by.name ?? 'careloop'} on ${view.when(state.resolvedAt ?? '')}.`);
         if (already) return chairPage(state, view, { notice: { text: already } });
         if (err.code === 'GONE') throw err;
         return chairPage(state, view, { status: 409, notice: { text: err.userMessage, problem: true } });
