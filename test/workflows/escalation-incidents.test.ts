@@ -100,6 +100,8 @@ describe('escalation emails as incidents (time-skipping server, real PostgreSQL 
     expect(digest.subject).toBe(`careloop ${ref}: escalation at moderate risk, cause ended, confirm the outcome: Overdue: ${late.title} (update 2)`);
     expect(digest.text).toContain(`Its cause has ended (“${late.title}” was done by ${late.owner.name}).`);
     expect(digest.text.match(/\/a\/cla_/g)).toHaveLength(1);
+    // No email sends a person to the API.
+    expect(smtp.messages.filter((m) => m.text.includes('/api/'))).toEqual([]);
     // No two different emails to one person read the same.
     for (const person of [people.coordinator.email, homecareCoordinator.email, people.homecare.email, people.hospital.email, people.housing.email]) {
       const subjects = smtp.messages.filter((m) => m.to.includes(person)).map((m) => m.subject);
