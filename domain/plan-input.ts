@@ -1,7 +1,7 @@
 // What coordinators send to create a plan and publish a new version. zod lives here, in the
 // API's half of domain/, never in the workflow bundle.
 import { z } from 'zod';
-import { PLAN_TRIGGERS, RISK_LEVELS, SHAREABLE_ELEMENTS } from './plan';
+import { CONSENT_HOW, PLAN_TRIGGERS, RISK_LEVELS, SHAREABLE_ELEMENTS } from './plan';
 import { ZIsoDuration, ZParticipantRef } from './sprint-input';
 
 const text = (max: number) => z.string().trim().min(1, 'is required').max(max, `must be at most ${max} characters`);
@@ -85,6 +85,34 @@ export const ZPublishVersion = z
 
 export const ZAcknowledge = z.object({}).strict();
 
+/** The person's consent to share plan elements beyond the care team, as a coordinator or the plan-holder records it. */
+export const ZRecordConsent = z
+  .object({
+    given: z.boolean({ message: 'is required: did the person consent to share?' }),
+    scope: z.array(z.enum(SHAREABLE_ELEMENTS, { message: `must be among ${SHAREABLE_ELEMENTS.join(', ')}` })).max(5).default([]),
+    how: z.enum(CONSENT_HOW, { message: `must be one of ${CONSENT_HOW.join(', ')}` }),
+    note: z.string().trim().max(1000, 'must be at most 1000 characters').optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.given && c.scope.length === 0) ctx.addIssue({ code: 'custom', path: ['scope'], message: 'must name at least one element the person agreed to share' });
+  })
+  // Consent not given shares nothing, whatever was ticked.
+  .transform((c) => ({ ...c, scope: c.given ? [...new Set(c.scope)] : [] }));
+
+/** Handing the plan to a new plan-holder from the care team. */
+export const ZHandover = z
+  .object({
+    planHolderId: staffOrAgencyId,
+    reason: text(1000),
+  })
+  .strict();
+
+/** "Remind now", from the plan-holder: nothing to say but which version. */
+export const ZRemindNow = z.object({}).strict();
+
 export type TPlanContent = z.infer<typeof ZPlanContent>;
 export type TCreatePlan = z.infer<typeof ZCreatePlan>;
 export type TPublishVersion = z.infer<typeof ZPublishVersion>;
+export type TRecordConsent = z.infer<typeof ZRecordConsent>;
+export type THandover = z.infer<typeof ZHandover>;

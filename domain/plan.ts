@@ -74,8 +74,65 @@ export interface PlanChangeState {
   recipients: RecipientState[];
   /** 'recorded' before escalations ran as their own workflow; 'raised' with the escalation's `workflowId` after. */
   escalations: { raisedAt: string; missing: string[]; status: 'recorded' | 'raised'; workflowId?: string }[];
+  /** Reminders the plan-holder sent with "Remind now", besides the scheduled ones (absent before there was one). */
+  manualReminders?: { at: string; by: { id: string; name: string }; recipients: string[] }[];
 }
 
 export function planChangeWorkflowId(planId: string, version: number): string {
   return `plan-${planId}-v${version}`;
+}
+
+// -------------------------------------------------------------------------------------------
+// Words for people, and consent to share beyond the care team (issue 15). Pure and small.
+
+/** What triggered a version, as a person reads it. */
+export const PLAN_TRIGGER_WORDS: Record<PlanTrigger, string> = {
+  incident: 'Incident',
+  hospital_discharge: 'Hospital discharge',
+  safeguarding: 'Safeguarding concern',
+  risk_change: 'Change in risk',
+  scheduled_review: 'Scheduled review',
+  other: 'Other',
+};
+
+export const RISK_LEVEL_WORDS: Record<RiskLevel, string> = { low: 'Low', moderate: 'Moderate', high: 'High', acute: 'Acute' };
+
+/** Each shareable element by the name the plan page gives its section. */
+export const SHAREABLE_ELEMENT_WORDS: Record<ShareableElement, string> = {
+  goals: 'Goals',
+  risks: 'Risks',
+  crisisTriggers: 'Crisis triggers',
+  serviceContacts: 'Service contacts',
+  controls: 'Actions',
+};
+
+/** How the person gave (or withdrew) their consent. */
+export const CONSENT_HOW = ['in person', 'phone', 'written', 'other'] as const;
+export type ConsentHow = (typeof CONSENT_HOW)[number];
+export const CONSENT_HOW_WORDS: Record<ConsentHow, string> = { 'in person': 'in person', phone: 'by phone', written: 'in writing', other: 'another way' };
+
+/** One consent record as read: the latest is in force. */
+export interface ConsentView {
+  given: boolean;
+  scope: ShareableElement[];
+  recordedBy: string;
+  how: string;
+  note: string | null;
+  at: string;
+}
+
+/**
+ * The plan as someone outside the care team may see it: only the elements the person consented
+ * to share, the others empty. Nothing at all without consent.
+ */
+export function sharedContent(content: PlanContent, consent: Pick<ConsentView, 'given' | 'scope'> | null | undefined): PlanContent {
+  const scope = new Set(consent?.given ? consent.scope : []);
+  return {
+    goals: scope.has('goals') ? content.goals : [],
+    risks: scope.has('risks') ? content.risks : [],
+    crisisTriggers: scope.has('crisisTriggers') ? content.crisisTriggers : [],
+    serviceContacts: scope.has('serviceContacts') ? content.serviceContacts : [],
+    controls: scope.has('controls') ? content.controls : [],
+    shareBeyondCareTeam: content.shareBeyondCareTeam.filter((e) => scope.has(e)),
+  };
 }

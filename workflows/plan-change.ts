@@ -11,7 +11,7 @@ import { CareloopAgencies, CareloopOverdueCount, CareloopStatus } from '../domai
 import { childEscalationId, type RiskLevel } from '../domain/escalation';
 import { nextActionAttributes, planChangeNextAction } from '../domain/next-action';
 import { workflowNow, workflowNowIso } from './clock';
-import { answerLiveState, endEscalationCause, local, processContext, raiseEscalation, reject, superviseSteps } from './kit';
+import { answerLiveState, endEscalationCause, local, processContext, raiseEscalation, reject, requireText, superviseSteps } from './kit';
 
 /** Staff not acknowledging a change to day-to-day delivery: a moderate risk, reviewed within its window. */
 const MISSING_ACKNOWLEDGEMENT_RISK: RiskLevel = 'moderate';
@@ -20,6 +20,11 @@ const MISSING_ACKNOWLEDGEMENT_RISK: RiskLevel = 'moderate';
 export const acknowledgePlanVersionUpdate = defineUpdate<RecipientState, [{ staffId: string; channel: AckChannel }]>('acknowledgePlanVersion');
 export const supersedePlanVersionSignal = defineSignal<[{ byVersion: number }]>('supersedePlanVersion');
 export const planChangeStateQuery = defineQuery<PlanChangeState>('planChangeState');
+/** The plan-holder's "Remind now": one reminder to everyone still to acknowledge, outside the schedule. */
+export const remindPlanVersionNowUpdate = defineUpdate<{ remindedAt: string; recipients: StaffRef[] }, [{ by: { staffId: string; name: string } }]>('remindPlanVersionNow');
+
+/** "Remind now" at most this often, so a double click or an impatient morning does not flood anyone. */
+export const REMIND_NOW_MIN_GAP_MS = 10 * 60_000;
 
 export async function planChangeWorkflow(input: PlanChangeInput): Promise<PlanChangeState> {
   // Timers count from the workflow's own clock, not the API's: the two can differ.
@@ -64,6 +69,33 @@ export async function planChangeWorkflow(input: PlanChangeInput): Promise<PlanCh
         if (!recipient) reject('NotRecipient', `This version was not sent to you for acknowledgement.`);
         if (state.status === 'superseded' && !recipient.acknowledgedAt) reject('Superseded', `Version ${input.version} has been superseded by version ${state.supersededBy}; acknowledge that one instead.`);
         if (!input.acknowledgementRequired) reject('NoAcknowledgementRequired', 'This version does not need acknowledging.');
+      },
+    },
+  );
+
+  // Remind now: added after histories were first recorded; a history without it never calls it.
+  let manualRound = 0;
+  setHandler(
+    remindPlanVersionNowUpdate,
+    async ({ by }) => {
+      manualRound += 1;
+      const to = pending();
+      to.forEach((r) => (r.remindersSent += 1));
+      const remindedAt = workflowNowIso();
+      (state.manualReminders ??= []).push({ at: remindedAt, by: { id: by.staffId, name: by.name }, recipients: to.map((r) => r.staff.id) });
+      const reminded = ctx.event('plan.reminders-sent', { actor: { ...by, channel: 'web' }, reason: 'Remind now', data: { manual: true, recipients: to.map((r) => r.staff.id) } });
+      await ctx.notify(to.map((r) => email('plan-ack-reminder', r.staff, `remind-now:${manualRound}:${r.staff.id}`)), { events: [reminded] });
+      ctx.publish();
+      return { remindedAt, recipients: to.map((r) => r.staff) };
+    },
+    {
+      validator: ({ by }) => {
+        requireText(by?.staffId, 'Say who is sending the reminder.');
+        if (!input.acknowledgementRequired) reject('NoAcknowledgementRequired', 'This version does not need acknowledging, so there is nobody to remind.');
+        if (state.status === 'superseded') reject('Superseded', `Version ${input.version} has been superseded by version ${state.supersededBy}: remind people about that one instead.`);
+        if (!isOpen() || pending().length === 0) reject('NothingToRemind', 'Everyone has acknowledged this version: there is nobody to remind.');
+        const last = state.manualReminders?.[state.manualReminders.length - 1];
+        if (last && workflowNow() - Date.parse(last.at) < REMIND_NOW_MIN_GAP_MS) reject('RemindedRecently', `${last.by.name} sent a reminder less than ${REMIND_NOW_MIN_GAP_MS / 60_000} minutes ago. Give people time to read it before reminding them again.`);
       },
     },
   );
