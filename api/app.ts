@@ -41,6 +41,7 @@ import { createParticipantAuditService, type ParticipantAuditService } from './e
 import { createWorkflowListService, type WorkflowListService } from './evidence/workflow-list';
 import { createParticipantService, type ParticipantService } from './people/participant-service';
 import { participantRoutes } from './people/participant-routes';
+import { participantPages } from './people/participant-pages';
 
 export interface AppDeps {
   config: Pick<Config, 'publicBaseUrl' | 'sessionSecret' | 'timeZone'> & { taskQueue: string } & Partial<Pick<Config, 'sessionIdleTimeoutMs' | 'apiTokenTtlDays'>>;
@@ -172,6 +173,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(sprintPages(deps, services, web));
   app.use(escalationPages(deps, services, web));
   app.use(dashboardPages(deps, services, web));
+  app.use(participantPages(deps, services, web));
   app.use((req) => {
     throw new AppError('NOT_FOUND', `There is no page at ${req.path}.`);
   });

@@ -11,6 +11,7 @@ import { AppError } from '../api/errors';
 import { grantCareTeamNow, removeCareTeamMembers } from '../record/care-team';
 import { listCareTeam, readAccessLog, resolveMember } from '../api/people/participant-service';
 import { createStaffAdminService, type OpenWork } from '../api/people/staff-service';
+import { resolveAgency, ZAgencyRef } from '../api/people/directory';
 import { cliActor, need, UsageError } from './usage';
 import { huddleDemo, sprintDemo } from './demo';
 
@@ -21,10 +22,12 @@ const HELP = `careloop admin CLI
 Usage: npm run careloop -- <command> [options]
 
   agency add  --key KEY --name NAME [--kind KIND]   add an agency (KEY: short id, e.g. county-hospital)
-  agency list                                       list agencies
+  agency list                                       list agencies: key, name, staff, kind and id
+                                                    (API inputs take the id or the key)
   staff add   --email E --name N --agency KEY --role R [--role R ...] [--days N]
                                                     add a staff member and print their API token once
-  staff list  [--agency KEY]                        list staff
+  staff list  [--agency KEY]                        list staff, with each person's id (API inputs
+                                                    name people by id); KEY: an agency key or id
   staff roles                                       who holds which role (active staff)
   staff token --email E [--days N]                  issue a new API token, valid N days (default 90,
                                                     or API_TOKEN_DAYS); the old one stops working
@@ -102,18 +105,19 @@ export async function runCli(argv: string[], db: Db, out: Out, deps: CliDeps = {
       return;
     }
     case 'agency list': {
+      // The id is what API inputs and the agencies' JSON (GET /api/agencies) carry; inputs take the key too.
       for (const a of await db.agency.findMany({ orderBy: { key: 'asc' }, include: { _count: { select: { staff: true } } } })) {
-        out(`${a.key.padEnd(24)} ${a.name}  (${a._count.staff} staff)`);
+        out(`${a.key.padEnd(24)} ${a.name}  (${a._count.staff} staff)${a.kind ? `  ${a.kind}` : ''}  id ${a.id}`);
       }
       return;
     }
     case 'staff add': {
       const email = need(ZEmail, values.email, 'email').toLowerCase();
       const name = need(z.string().trim().min(2, 'must be at least 2 characters'), values.name, 'name');
-      const agencyKey = need(ZAgencyKey, values.agency, 'agency');
+      const agencyRef = need(ZAgencyRef, values.agency, 'agency');
       const roles = parseRoles(values.role);
-      const agency = await db.agency.findUnique({ where: { key: agencyKey } });
-      if (!agency) throw new UsageError(`no agency ${agencyKey}; add it first with: agency add --key ${agencyKey} --name "..."`);
+      const agency = await resolveAgency(db, agencyRef);
+      if (!agency) throw new UsageError(`no agency ${agencyRef}; see "agency list", or add it first with: agency add --key ${agencyRef} --name "..."`);
       if (await db.staff.findUnique({ where: { email } })) throw new UsageError(`staff ${email} already exists; use "staff token" for a new token`);
       await db.staff.create({ data: { email, name, agencyId: agency.id, roles } });
       const issued = await staffAdmin(db).issueApiToken(cliActor(), email, { days: days(values.days), reason: 'staff member added' });
@@ -122,14 +126,17 @@ export async function runCli(argv: string[], db: Db, out: Out, deps: CliDeps = {
       return;
     }
     case 'staff list': {
-      const agency = values.agency ? need(ZAgencyKey, values.agency, 'agency') : undefined;
+      const agencyRef = values.agency === undefined ? undefined : need(ZAgencyRef, values.agency, 'agency');
+      const agency = agencyRef === undefined ? undefined : await resolveAgency(db, agencyRef);
+      if (agencyRef !== undefined && !agency) throw new UsageError(`no agency ${agencyRef}; see "agency list"`);
       const staff = await db.staff.findMany({
-        where: agency ? { agency: { key: agency } } : {},
+        where: agency ? { agencyId: agency.id } : {},
         include: { agency: { select: { key: true } } },
         orderBy: [{ agency: { key: 'asc' } }, { email: 'asc' }],
       });
+      // The staff id is what API inputs take (task owners, plan-holders, care-team members).
       for (const s of staff) {
-        out(`${s.email.padEnd(34)} ${s.name.padEnd(24)} ${s.agency.key.padEnd(20)} ${s.roles.join(',')}${s.active ? '' : ' (inactive)'}${!s.apiTokenHash ? ' (no API token)' : !s.apiTokenExpiresAt || s.apiTokenExpiresAt <= new Date() ? ' (API token expired)' : ''}`);
+        out(`${s.email.padEnd(34)} ${s.name.padEnd(24)} ${s.agency.key.padEnd(20)} ${s.roles.join(',').padEnd(20)} id ${s.id}${s.active ? '' : ' (inactive)'}${!s.apiTokenHash ? ' (no API token)' : !s.apiTokenExpiresAt || s.apiTokenExpiresAt <= new Date() ? ' (API token expired)' : ''}`);
       }
       return;
     }

@@ -434,7 +434,7 @@ ${filterForm({ status: 'open' })}</section>`,
   }
   <dl class="facts">
     <div><dt>Status</dt><dd><span id="escalation-status">${statusWords}</span>${overdue ? html` <span class="badge tone-overdue">Overdue</span>` : ''}</dd></div>
-    <div><dt>Participant</dt><dd>${s.participant.localRef}${participant?.displayName ? html` <span class="muted">${participant.displayName}</span>` : ''}</dd></div>
+    <div><dt>Participant</dt><dd><a href="/participants/${encodeURIComponent(s.participant.id)}">${s.participant.localRef}</a>${participant?.displayName ? html` <span class="muted">${participant.displayName}</span>` : ''}</dd></div>
     <div><dt>${s.status === 'resolved' ? 'Tier' : 'Tier now'}</dt><dd>${TIER_NAME[s.tier]}: ${ESCALATION_POLICY.tiers[s.tier].label.toLowerCase()}</dd></div>
     <div><dt>Chair</dt><dd>${s.chair.name}</dd></div>
     ${

@@ -6,13 +6,14 @@ import { grantCareTeamNow, removeCareTeamMembers } from '../../record/care-team'
 import type { Db } from '../../runtime/db';
 import { createAccess, type AccessCaller } from '../access';
 import { AppError, parseInput } from '../errors';
+import { AGENCY_LOOKUP_HINT, resolveAgency, ZAgencyRef } from './directory';
 
 export const ZParticipantId = z.string().regex(/^[\w-]{1,64}$/, 'must be a participant id');
 
 export const ZAddCareTeamMember = z
   .object({
     /** An agency id or its key (e.g. "county-hospital"). */
-    agency: z.string().trim().regex(/^[\w-]{1,64}$/, 'must be an agency id or key').optional(),
+    agency: ZAgencyRef.optional(),
     staffId: z.string().trim().regex(/^[\w-]{1,64}$/, 'must be a staff id').optional(),
     reason: z.string().trim().min(3, 'say why they join the care team (at least 3 characters)').max(500, 'must be at most 500 characters'),
   })
@@ -95,8 +96,8 @@ export async function readAccessLog(db: Db, participantId: string, q: { limit?: 
 export async function resolveMember(db: Db, input: { agency?: string; staffId?: string }): Promise<{ agencyIds: string[]; staffIds: string[]; label: string }> {
   const invalid = (field: string, message: string) => new AppError('INVALID_INPUT', 'The care-team member has invalid fields.', { fields: [{ field, message }] });
   if (input.agency) {
-    const agency = await db.agency.findFirst({ where: { OR: [{ id: input.agency }, { key: input.agency }] }, select: { id: true, name: true } });
-    if (!agency) throw invalid('agency', 'is not an agency careloop knows; see GET /api/agencies or `npm run careloop -- agency list`');
+    const agency = await resolveAgency(db, input.agency);
+    if (!agency) throw invalid('agency', `is not an agency careloop knows; ${AGENCY_LOOKUP_HINT}`);
     return { agencyIds: [agency.id], staffIds: [], label: agency.name };
   }
   const staff = await db.staff.findFirst({ where: { id: input.staffId, active: true }, select: { id: true, name: true } });

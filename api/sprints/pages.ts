@@ -4,7 +4,7 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError, type FieldProblem } from '../errors';
 import { html, page, type SafeHtml } from '../html';
-import { allowWith } from '../access';
+import { allowWith, createAccess } from '../access';
 import { actsForSprint, callerOf, type OwnerGroup } from './service';
 import { formatInstant, instantToZonedLocal, zonedLocalToInstant } from '../../domain/format';
 import { SPRINT_TEMPLATE, type SprintState, type SprintStatus, type TaskState } from '../../domain/sprint';
@@ -153,6 +153,12 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
 
   router.get('/sprints/new', web.requireSignedIn, coordinators, async (req, res) => {
     const values: FormValues = { dischargeAt: instantToZonedLocal(now(), tz) };
+    // From a person's page (?participant=<reference>): the person filled in, if they are in the caller's care teams.
+    const ref = typeof req.query.participant === 'string' ? req.query.participant.trim().slice(0, 64) : '';
+    if (ref) {
+      const known = await createAccess({ db: deps.db }).requireParticipant(callerOf(req.principal!), { localRef: ref }, 'care-team', { log: 'sprint-form' }).catch(() => undefined);
+      Object.assign(values, { 'participant.localRef': ref, ...(known ? { 'participant.displayName': known.displayName } : {}) });
+    }
     res.type('html').send(startForm(req, res, await staffGroups(), values));
   });
 
@@ -268,7 +274,7 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
         { title: `Sprint ${state.participant.localRef}`, signedInAs: signedInAs(req, res) },
         html`<section class="card">
   <p class="muted"><a href="/sprints">Sprints</a> · post-discharge sprint</p>
-  <h1>${state.participant.localRef} · ${state.participant.displayName}</h1>
+  <h1><a href="/participants/${encodeURIComponent(state.participant.id)}">${state.participant.localRef} · ${state.participant.displayName}</a></h1>
   ${req.query.existing ? html`<p class="notice">A sprint for this participant and discharge time already existed, so nothing new was started. This is that sprint.</p>` : ''}
   ${req.query.cancelled ? html`<p class="notice">The sprint is cancelled. Owners' links no longer work.</p>` : ''}
   <dl class="facts">

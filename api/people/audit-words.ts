@@ -1,0 +1,116 @@
+// How a person's audit events read on their page: each action in words ("Task done",
+// "Escalation raised"), what it was about (the sprint task's title, the plan version, who joined
+// the care team), how it was done (by the emailed link, by reply) and where to look (the sprint's
+// or the escalation's page). Actions careloop has no words for yet read as their code spelled out.
+import { SPRINT_TEMPLATE } from '../../domain/sprint';
+import type { AuditPage } from '../evidence/participant-audit';
+
+const ACTION_WORDS: Record<string, string> = {
+  'sprint.started': 'Sprint started',
+  'sprint.cancelled': 'Sprint cancelled',
+  'sprint.closed': 'Sprint closed',
+  'emails.sent': 'Emails sent',
+  'notification.sent': 'Email sent',
+  'task.completed': 'Task done',
+  'task.refused': 'Task refused by the person',
+  'task.not-applicable': 'Task marked not applicable',
+  'task.reassigned': 'Task reassigned',
+  'task.note-added': 'Note added to a task',
+  'task.reminder-sent': 'Task owner reminded',
+  'task.overdue': 'Task overdue',
+  'escalation.raised': 'Escalation raised',
+  'escalation.acknowledged': 'Escalation chair took ownership',
+  'escalation.responded': 'Escalation response action recorded',
+  'escalation.resolved': 'Escalation resolved',
+  'escalation.promoted': 'Escalation moved up a tier',
+  'escalation.window-missed': 'Escalation window missed',
+  'escalation.note-added': 'Note added to an escalation',
+  'escalation.cause-resolved': 'Escalation’s cause ended',
+  'plan.created': 'Plan created',
+  'plan.version-published': 'Plan change published',
+  'plan.acknowledged': 'Plan change acknowledged',
+  'plan.reminders-sent': 'Plan change reminders sent',
+  'plan-change.started': 'Plan change sent for acknowledgement',
+  'plan-change.acknowledged': 'Plan change acknowledged by everyone',
+  'plan-change.superseded': 'Plan change replaced by a newer version',
+  'dispute.raised': 'Dispute raised',
+  'dispute.stage-started': 'Dispute stage started',
+  'dispute.stage-escalated': 'Dispute moved to the next stage',
+  'dispute.stage-deadline-passed': 'Dispute stage deadline passed',
+  'dispute.position-stated': 'Dispute position stated',
+  'dispute.resolution-proposed': 'Dispute resolution proposed',
+  'dispute.proposal-accepted': 'Dispute proposal accepted',
+  'dispute.decision-recorded': 'Dispute decision recorded',
+  'dispute.withdrawn': 'Dispute withdrawn',
+  'care-team.added': 'Joined the care team',
+  'care-team.removed': 'Left the care team',
+};
+
+/** "plan.review-started" → "Plan review started": an action careloop has no words for yet. */
+export function actionWords(action: string): string {
+  const known = ACTION_WORDS[action];
+  if (known) return known;
+  const spelled = action.replace(/[._-]+/g, ' ').trim();
+  return spelled ? spelled.charAt(0).toUpperCase() + spelled.slice(1) : 'Recorded';
+}
+
+const CHANNEL_WORDS: Record<string, string> = {
+  link: 'by the emailed link',
+  'email-reply': 'by email reply',
+  reply: 'by email reply',
+  web: 'on the web',
+  page: 'on the web',
+  api: 'through the API',
+};
+
+const taskTitle = (key: string) => SPRINT_TEMPLATE.find((t) => t.key === key)?.title;
+
+export interface AuditLine {
+  seq: number;
+  at: string;
+  words: string;
+  actor: string;
+  /** What it was about, in words; empty when the action says it all. */
+  about: string;
+  how?: string;
+  reason?: string;
+  /** The process's page, where it has one. */
+  href?: string;
+}
+
+type AuditRow = AuditPage['events'][number];
+
+/** The "agency:<id>" and "staff:<id>" keys a care-team event names. */
+export function memberKeysOf(events: readonly AuditRow[]): string[] {
+  return events.flatMap((e) => (e.action.startsWith('care-team.') ? membersOf(e.data) : []));
+}
+
+function membersOf(data: unknown): string[] {
+  const members = (data as { members?: unknown } | null)?.members;
+  return Array.isArray(members) ? members.filter((m): m is string => typeof m === 'string') : [];
+}
+
+/** One event as a line of the timeline; `names` turns member keys into agency and staff names. */
+export function auditLine(e: AuditRow, names: ReadonlyMap<string, string>): AuditLine {
+  const data = (e.data ?? {}) as Record<string, unknown>;
+  let about = '';
+  if (e.action.startsWith('care-team.')) about = membersOf(e.data).map((k) => names.get(k) ?? 'someone no longer in careloop').join(', ');
+  else if (e.process === 'sprint' && e.item && taskTitle(e.item)) about = `“${taskTitle(e.item)}”`;
+  else if ((e.process === 'plan' || e.process === 'plan-change') && e.item) {
+    // "<plan id>:v2" from the plan service, "v2" from a plan change.
+    const version = /(?:^|:)v(\d+)$/.exec(e.item)?.[1];
+    if (version) about = `version ${version}`;
+  } else if (e.process === 'dispute' && typeof data.subject === 'string') about = `“${data.subject}”`;
+  const how = typeof data.channel === 'string' ? CHANNEL_WORDS[data.channel] : undefined;
+  const href = e.workflowId && e.process === 'sprint' ? `/sprints/${encodeURIComponent(e.workflowId)}` : e.workflowId && e.process === 'escalation' ? `/escalations/${encodeURIComponent(e.workflowId)}` : undefined;
+  return {
+    seq: e.seq,
+    at: e.at,
+    words: actionWords(e.action),
+    actor: e.actor === 'workflow' || e.actor === 'system' ? 'careloop' : e.actor,
+    about,
+    ...(how ? { how } : {}),
+    ...(e.reason ? { reason: e.reason } : {}),
+    ...(href ? { href } : {}),
+  };
+}
