@@ -16,7 +16,7 @@ export function homeRoutes(deps: AppDeps, web: WebHelpers): Router {
         { title: 'Home', signedInAs: { name: who.name, email: who.email, csrfToken: web.csrfToken(req, res) } },
         html`<section class="card"><h1>Welcome, ${who.name}</h1>
 <p>${agency?.name ?? ''} · roles: ${who.roles.join(', ')}</p>
-<p><a class="button secondary-plain" href="/participants">People</a> <span class="muted">find a person in your care teams by reference or name</span></p>
+<p><a href="/participants">People</a> <span class="muted">· find a person in your care teams by reference or name</span></p>
 <p><a href="/escalations">Escalations you chair or respond to</a></p>
 ${who.roles.includes('coordinator') ? html`<p><a class="button" href="/sprints/new">Start a sprint</a> <a href="/sprints">Your sprints</a></p>` : ''}
 ${who.roles.includes('manager') || who.roles.includes('admin') ? html`<p><a class="button" href="/dashboard">Dashboard</a> <a href="/roster">Huddle roster</a> · <a href="/reports/timeliness">Evidence report</a></p>` : ''}</section>`,

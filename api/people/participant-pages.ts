@@ -154,25 +154,35 @@ ${searchForm(typed.slice(0, 120), problem)}</section>`,
   <span class="muted">Raised by ${d.raisedBy} on ${when(d.raisedAt)}${d.closedAt ? ` · closed ${when(d.closedAt)}` : ''} · between ${d.agencies.join(', ')}</span></li>`;
 
   const memberName = (m: CareTeamMemberView) => (m.agency ? m.agency.name : m.staff ? `${m.staff.name}, ${m.staff.agencyName}` : 'someone no longer in careloop');
-  const SOURCE_WORDS: Record<string, string> = { sprint: 'named in a sprint', plan: 'named in the plan', cli: 'added by an administrator', manual: 'added' };
-  const memberHow = (m: CareTeamMemberView) => (m.source === 'manual' ? `added by ${m.addedBy}` : (SOURCE_WORDS[m.source] ?? m.source));
+  const memberKey = (m: CareTeamMemberView) => (m.agency ? `agency:${m.agency.id}` : `staff:${m.staff?.id ?? m.id}`);
+  /** How a membership came about, in words: who added it and why, or what implied it. */
+  const memberHow = (m: CareTeamMemberView) => {
+    const reason = m.reason.charAt(0).toUpperCase() + m.reason.slice(1);
+    if (m.source === 'sprint' || m.source === 'plan') return `${reason}, since ${when(m.addedAt)}`;
+    return `Added by ${m.addedBy}${m.source === 'cli' ? ' (administrator)' : ''} on ${when(m.addedAt)}: ${m.reason}`;
+  };
 
   const careTeamSection = (h: PersonHub): SafeHtml => {
     const current = h.careTeam.filter((m) => !m.removed);
     const ended = h.careTeam.filter((m) => m.removed);
     const base = hubHref(h.participant.id);
+    // One entry per agency or person, with each way they are in the team (a plan and a sprint may both name an agency).
+    const members = new Map<string, CareTeamMemberView[]>();
+    for (const m of current) members.set(memberKey(m), [...(members.get(memberKey(m)) ?? []), m]);
     return html`<section class="card" id="care-team">
   <h2>Care team</h2>
-  <p class="muted">Agencies see the person through all their staff, by role; a named person sees them alone.</p>
-  <ul class="hub-list care-team">${current.map(
-    (m) => html`<li data-member="${m.id}"><strong>${memberName(m)}</strong> <span class="muted">${m.kind === 'agency' ? 'agency' : 'person'}</span><br>
-    <span class="muted">${memberHow(m)} on ${when(m.addedAt)}: ${m.reason}</span>${h.may.changeCareTeam ? html`<br><a href="${base}/care-team/${encodeURIComponent(m.id)}/remove">Remove from the care team</a>` : ''}</li>`,
+  <p class="muted">An agency sees the person through all its staff, by role; a named person sees them alone.</p>
+  <ul class="hub-list care-team">${[...members.values()].map(
+    (ms) => html`<li data-member-key="${memberKey(ms[0]!)}"><strong>${memberName(ms[0]!)}</strong> <span class="muted">· ${ms[0]!.kind === 'agency' ? 'agency' : 'person'}</span>
+    <ul class="memberships">${ms.map(
+      (m) => html`<li data-member="${m.id}"><span class="muted">${memberHow(m)}</span>${h.may.changeCareTeam ? html` <a href="${base}/care-team/${encodeURIComponent(m.id)}/remove">Remove<span class="visually-hidden"> ${memberName(m)} (${m.reason})</span></a>` : ''}</li>`,
+    )}</ul></li>`,
   )}</ul>
   ${h.may.changeCareTeam ? html`<p><a class="button secondary-plain" href="${base}/care-team/add">Add to the care team</a></p>` : ''}
   ${
     ended.length
       ? html`<details><summary>${plural(ended.length, 'membership')} ended</summary><ul class="hub-list">${ended.map(
-          (m) => html`<li><strong>${memberName(m)}</strong><br><span class="muted">${memberHow(m)} on ${when(m.addedAt)}; removed by ${m.removed!.by} on ${when(m.removed!.at)}: ${m.removed!.reason}</span></li>`,
+          (m) => html`<li><strong>${memberName(m)}</strong><br><span class="muted">${memberHow(m)}. Removed by ${m.removed!.by} on ${when(m.removed!.at)}: ${m.removed!.reason}</span></li>`,
         )}</ul></details>`
       : ''
   }
@@ -199,7 +209,7 @@ ${searchForm(typed.slice(0, 120), problem)}</section>`,
   ${pager}
   <ol class="audit-timeline">${a.lines.map(
     (l) => html`<li data-seq="${l.seq}"><time datetime="${l.at}">${when(l.at)}</time>
-    <span><strong>${l.words}</strong>${l.about ? html` ${l.about}` : ''}${l.href ? html` · <a href="${l.href}">open</a>` : ''}<br>
+    <span><strong>${l.words}</strong>${l.about ? html` ${l.about}` : ''}${l.href ? html` · <a href="${l.href}">${l.href.startsWith('/sprints/') ? 'the sprint' : 'the escalation'}</a>` : ''}<br>
     <span class="muted">${l.actor}${l.how ? ` ${l.how}` : ''}${l.reason ? html` — ${l.reason}` : ''}</span></span></li>`,
   )}</ol>
   ${pager}
@@ -215,6 +225,7 @@ ${searchForm(typed.slice(0, 120), problem)}</section>`,
     const h = await hub.hub(callerOf(req.principal!), String(req.params.id), req.query);
     const ref = encodeURIComponent(h.participant.localRef);
     const done = typeof req.query.done === 'string' ? DONE[req.query.done] : undefined;
+    const overdue = h.escalations.filter((e) => e.overdue).length;
     const processesNote = h.may.processes ? '' : html`<p class="muted">You see the ones that name you; the rest are for the care team’s coordinators and managers.</p>`;
     res.type('html').send(
       page(
@@ -223,6 +234,13 @@ ${searchForm(typed.slice(0, 120), problem)}</section>`,
   <p class="muted"><a href="/participants">People</a></p>
   <h1>${h.participant.localRef} <span class="muted">${h.participant.displayName}</span></h1>
   ${done ? html`<p class="notice">${done}</p>` : ''}
+  <ul class="glance">
+    <li><a href="#plan">${h.plan ? `Plan version ${h.plan.version}` : 'No plan yet'}</a>${h.planChanges.length ? html` <span class="badge tone-reminded">${plural(h.planChanges.length, 'change')} waiting</span>` : ''}</li>
+    <li><a href="#sprints">${plural(h.sprints.open.length, 'open sprint')}</a></li>
+    <li><a href="#escalations">${plural(h.escalations.filter((e) => e.status !== 'resolved').length, 'unresolved escalation')}</a>${overdue ? html` <span class="badge tone-overdue">${overdue} overdue</span>` : ''}</li>
+    <li><a href="#disputes">${plural(h.disputes.filter((d) => d.status === 'open').length, 'open dispute')}</a></li>
+    <li><a href="#care-team">Care team</a> · <a href="#audit">Audit trail</a></li>
+  </ul>
   <p class="actions">${h.may.raise ? html`<a class="button" href="/escalations/new?participant=${ref}">Raise an escalation</a>` : ''}${h.may.coordinator ? html`<a class="button secondary-plain" href="/sprints/new?participant=${ref}">Start a sprint</a>` : ''}</p>
   <p class="muted">Times are ${tz}.</p>
 </section>

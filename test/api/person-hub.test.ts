@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
 import { recordAuditEvent } from '../../record/audit';
 import { grantCareTeamNow } from '../../record/care-team';
+import { runCli } from '../../cli/careloop';
 import type { TestDatabase } from '../support/db';
 import type { SmtpCapture } from '../support/smtp';
 import { createAgency } from '../support/app';
@@ -204,8 +205,9 @@ describe('the person hub and the directory (real Temporal, PostgreSQL and SMTP)'
     expect(h).not.toContain(`href="/disputes`);
     // The care team, changeable by a coordinator in it; the actions a coordinator has.
     expect(h).toContain(`Agency ${(await t.db.agency.findUniqueOrThrow({ where: { id: people.homecare.agencyId } })).key}`);
-    expect(h).toContain('Remove from the care team');
+    expect(h).toMatch(new RegExp(`href="/participants/${mine.id}/care-team/[\\w-]+/remove">Remove<span class="visually-hidden"> Casey Coordinator, Agency county-`));
     expect(h).toContain(`href="/participants/${mine.id}/care-team/add"`);
+    expect(h).toMatch(/<a href="#sprints">1 open sprint<\/a>/);
     expect(h).toContain(`href="/escalations/new?participant=${encodeURIComponent(mine.localRef)}"`);
     expect(h).toContain(`href="/sprints/new?participant=${encodeURIComponent(mine.localRef)}"`);
     expect(h).not.toMatch(/href="\/api\//);
@@ -277,7 +279,8 @@ describe('the person hub and the directory (real Temporal, PostgreSQL and SMTP)'
     expect(res.text).toContain('The audit trail is for the care team’s coordinators and managers.');
     expect(seqs(res.text)).toEqual([]);
     expect(res.text).not.toContain(`href="/escalations/${escalationId}"`);
-    expect(res.text).not.toContain('Remove from the care team');
+    expect(res.text).not.toContain('/remove"');
+    expect(res.text).not.toContain('/care-team/add"');
     expect(res.text).not.toContain('/sprints/new');
     // Harper is a party to the dispute (interim owner at a party agency): that one is shown.
     expect(res.text).toContain('Who funds the night-time check call');
@@ -341,6 +344,16 @@ describe('the person hub and the directory (real Temporal, PostgreSQL and SMTP)'
     const unknown = await request(app).get('/api/staff?agency=no-such-agency').set(bearer(people.coordinator));
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.fields).toEqual([{ field: 'agency', message: 'is not an agency careloop knows; see GET /api/agencies or `npm run careloop -- agency list`' }]);
+
+    // The admin CLI lists the same ids, and takes an id or a key for --agency.
+    const lines: string[] = [];
+    await runCli(['agency', 'list'], t.db, (l) => lines.push(l));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${hospitalAgency.key}\\s+${hospitalAgency.name}\\s+\\(1 staff\\)\\s+hospital\\s+id ${hospitalAgency.id}$`)));
+    for (const ref of [hospitalAgency.key, hospitalAgency.id]) {
+      const staffLines: string[] = [];
+      await runCli(['staff', 'list', '--agency', ref], t.db, (l) => staffLines.push(l));
+      expect(staffLines, ref).toEqual([expect.stringMatching(new RegExp(`^${people.hospital.email}\\s+Wren Nurse\\s+${hospitalAgency.key}\\s+staff\\s+id ${people.hospital.id}$`))]);
+    }
 
     // Care-team add by key.
     const social = await createAgency(t.db, `social-${tag}`);
