@@ -7,6 +7,7 @@ import { createEscalationActivities } from './escalation';
 import { createNotificationActivities } from './notifications';
 import { createNoticeActivities } from './notices';
 import { createPlanActivities } from './plan';
+import { createPlanStepsActivities } from './plan-steps';
 import { createRecordActivities } from './record';
 import { createSprintActivities } from './sprint';
 
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNoticeActivities(deps),
     ...createSprintActivities(deps),
     ...createPlanActivities(deps),
+    ...createPlanStepsActivities(deps),
     ...createEscalationActivities(deps),
     ...createDisputeActivities(deps),
   };

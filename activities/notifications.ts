@@ -11,6 +11,7 @@ import type { ActivityDeps } from './index';
 import { sprintDelivery, type SprintEmail } from './sprint';
 import { planDelivery, type PlanEmail } from './plan';
 import { disputeDelivery, type DisputeEmail } from './dispute';
+import { planStepsDelivery, type PlanStepsEmail } from './plan-steps';
 
 /** Reply tokens travel in an address (`ack+<token>@domain`): lowercase hex, 160 bits, fits a local part. */
 export function newReplyToken(): string {
@@ -103,7 +104,7 @@ export async function deliver(deps: ActivityDeps, d: Delivery): Promise<{ sent: 
 }
 
 /** One email of any process: its template and links are chosen by `process` and `kind`. */
-export type ProcessEmail = SprintEmail | PlanEmail | DisputeEmail;
+export type ProcessEmail = SprintEmail | PlanEmail | DisputeEmail | PlanStepsEmail;
 
 export interface NotifyInput extends Commit {
   workflowId: string;
@@ -118,6 +119,8 @@ function deliveryOf(deps: ActivityDeps, workflowId: string, email: ProcessEmail)
       return planDelivery(deps, workflowId, email);
     case 'dispute':
       return disputeDelivery(deps, workflowId, email);
+    case 'plan-steps':
+      return planStepsDelivery(deps, workflowId, email);
   }
 }
 

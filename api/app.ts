@@ -41,6 +41,9 @@ import { createParticipantAuditService, type ParticipantAuditService } from './e
 import { createWorkflowListService, type WorkflowListService } from './evidence/workflow-list';
 import { createParticipantService, type ParticipantService } from './people/participant-service';
 import { participantRoutes } from './people/participant-routes';
+import { createPlanStepsService, type PlanStepsService } from './plans/steps-service';
+import { planStepsRoutes } from './plans/steps-routes';
+import { planStepsPages } from './plans/steps-pages';
 import { participantPages } from './people/participant-pages';
 
 export interface AppDeps {
@@ -64,6 +67,7 @@ export interface AppServices {
   reports: ReportService;
   audit: ParticipantAuditService;
   participants: ParticipantService;
+  planSteps: PlanStepsService;
 }
 
 export interface WebHelpers {
@@ -145,6 +149,7 @@ export function createApp(deps: AppDeps): express.Express {
     reports: createReportService({ db: deps.db, timeZone: deps.config.timeZone, now: deps.now }),
     audit: createParticipantAuditService({ db: deps.db, temporal: deps.temporal, now: deps.now }),
     participants: createParticipantService({ db: deps.db, now: deps.now }),
+    planSteps: createPlanStepsService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue, now: deps.now }),
   };
 
   app.use(healthRoutes(deps));
@@ -158,6 +163,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(workflowListRoutes(services.workflows));
   api.use(evidenceRoutes(services));
   api.use(planRoutes(services.plans));
+  api.use(planStepsRoutes(services.planSteps));
   api.use(escalationRoutes(services.escalations));
   api.use(disputeRoutes(services.disputes));
   api.use(participantRoutes(services.participants));
@@ -173,6 +179,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(sprintPages(deps, services, web));
   app.use(escalationPages(deps, services, web));
   app.use(dashboardPages(deps, services, web));
+  app.use(planStepsPages(deps, services, web));
   app.use(participantPages(deps, services, web));
   app.use((req) => {
     throw new AppError('NOT_FOUND', `There is no page at ${req.path}.`);

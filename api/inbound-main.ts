@@ -12,6 +12,7 @@ import { reportReady } from '../runtime/child-part';
 import { createSprintService } from './sprints/service';
 import { createPlanService } from './plans/service';
 import { createEscalationService } from './escalations/service';
+import { createPlanStepsService } from './plans/steps-service';
 
 export interface RunningInbound {
   /** The SMTP port that takes email replies. */
@@ -30,6 +31,7 @@ export async function startInbound(config: Config, logger: Logger): Promise<Runn
     sprints: createSprintService(services),
     plans: createPlanService(services),
     escalations: createEscalationService(services),
+    planSteps: createPlanStepsService(services),
     mailer,
     db,
     logger,

@@ -18,7 +18,7 @@ import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMT
 import { simpleParser, type HeaderValue, type ParsedMail, type SimpleParserOptions } from 'mailparser';
 import { parseReplyCommands, saysAcknowledged } from '../domain/reply-commands';
 import { parseEscalationReplyCommands } from '../domain/escalation-reply-commands';
-import { ESCALATION_REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE, REPLY_TOKEN_PURPOSE, TOKEN_PURPOSES, type ReplyPurpose } from '../domain/tokens';
+import { ESCALATION_REPLY_TOKEN_PURPOSE, PLAN_ACTION_REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE, PLAN_UPDATE_REPLY_TOKEN_PURPOSE, REPLY_TOKEN_PURPOSE, TOKEN_PURPOSES, type ReplyPurpose } from '../domain/tokens';
 import { forgedReplyEmail } from '../domain/emails/forged-reply';
 import { planAcknowledgedEmail, planReplyNotUnderstoodEmail } from '../domain/emails/plan-reply-answer';
 import { replyAnswerEmail } from '../domain/emails/reply-answer';
@@ -33,6 +33,8 @@ import type { SprintService } from './sprints/service';
 import type { PlanService } from './plans/service';
 import type { EscalationService } from './escalations/service';
 import { createEscalationReplies } from './escalations/reply';
+import type { PlanStepsService } from './plans/steps-service';
+import { createPlanStepReplies } from './plans/steps-reply';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
 /** One notice per token in this time: someone replaying a forged reply must not flood the owner. */
@@ -75,6 +77,8 @@ export interface InboundListenerOptions {
   plans?: PlanService;
   /** When given, replies to escalation emails take the escalation's steps and add notes (api/escalations/reply.ts). */
   escalations?: EscalationService;
+  /** When given, replies to plan-step emails record an action done or not done, or send an agency's update (api/plans/steps-reply.ts). */
+  planSteps?: PlanStepsService;
 }
 
 export interface InboundListener {
@@ -170,6 +174,8 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
   const purposes: ReplyPurpose[] = [REPLY_TOKEN_PURPOSE];
   if (opts.plans) purposes.push(PLAN_REPLY_TOKEN_PURPOSE);
   if (opts.escalations) purposes.push(ESCALATION_REPLY_TOKEN_PURPOSE);
+  if (opts.planSteps) purposes.push(PLAN_ACTION_REPLY_TOKEN_PURPOSE, PLAN_UPDATE_REPLY_TOKEN_PURPOSE);
+  const planStepReplies = opts.planSteps && createPlanStepReplies(opts.planSteps);
   const escalationReplies = opts.escalations && createEscalationReplies({ db: opts.db, escalations: opts.escalations });
   /**
    * A reply address that works, as RCPT checks it: the token, and for an escalation reply
@@ -226,6 +232,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
 
     if (address.purpose === PLAN_REPLY_TOKEN_PURPOSE) return acknowledgePlan(token, address, from, envelopeFrom, mail, log);
     if (address.purpose === ESCALATION_REPLY_TOKEN_PURPOSE) return actOnEscalationReply(token, address, from, envelopeFrom, mail, log);
+    if (address.purpose === PLAN_ACTION_REPLY_TOKEN_PURPOSE || address.purpose === PLAN_UPDATE_REPLY_TOKEN_PURPOSE) return actOnPlanStepReply(token, address, from, envelopeFrom, mail, log);
 
     const reply = parseReplyCommands(mail.text ?? '');
     let outcome: ActResult;
@@ -316,6 +323,28 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
       .send({ to: outcome.staff.email, subject: answer.subject, text: answer.text, headers: answerHeaders(mail) })
       .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
     return 'OK: reply received';
+  }
+
+  /** A reply to a plan action's email ("done", "not done: <why>") or to an update request (the update), then the answer. */
+  async function actOnPlanStepReply(token: string, address: ReplyAddressOwner, from: string, envelopeFrom: string, mail: ParsedMail, log: Logger): Promise<string> {
+    const purpose = address.purpose as ReplyPurpose;
+    try {
+      const outcome = await planStepReplies!.act(token, purpose, address.owner, from, mail.text ?? '');
+      log.info({ purpose, recorded: outcome.recorded }, 'acted on a plan-step email reply');
+      // What was recorded stands whether or not this email goes out.
+      await mailer
+        .send({ to: outcome.to, subject: outcome.answer.subject, text: outcome.answer.text, headers: answerHeaders(mail) })
+        .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
+      return 'OK: reply received';
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      if (err.code === 'FORBIDDEN') {
+        await refuseForgery(token, address, log, { claimedFrom: from, envelopeFrom, why: 'sender is not the staff member the email went to' });
+        return 'OK: received';
+      }
+      log.info({ code: err.code }, 'refused a reply to an address that does not work');
+      throw replyAddressRefusal(err, purpose);
+    }
   }
 
   /** Changes nothing; tells the token's owner, never the claimed sender. */

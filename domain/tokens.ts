@@ -20,9 +20,28 @@ export const ESCALATION_REPLY_TOKEN_PURPOSE = 'escalation-reply';
 export const DISPUTE_POSITION_TOKEN_PURPOSE = 'dispute-position';
 /** A party's link to accept one proposal. */
 export const DISPUTE_ACCEPT_TOKEN_PURPOSE = 'dispute-accept';
+/** An owner's link to one of the plan's actions: done, or not done with why. */
+export const PLAN_ACTION_TOKEN_PURPOSE = 'plan-action';
+/** The reply address of a plan action's email: "done" or "not done: <why>". */
+export const PLAN_ACTION_REPLY_TOKEN_PURPOSE = 'plan-action-reply';
+/** The plan-holder's link to a rapid review: "reviewed, no change" with a reason, and asking agencies for updates. */
+export const PLAN_REVIEW_TOKEN_PURPOSE = 'plan-review';
+/** An agency contact's link to send an update on changed risk factors for a rapid review. */
+export const PLAN_UPDATE_TOKEN_PURPOSE = 'plan-update';
+/** The reply address of an update request: the reply's text is the update. */
+export const PLAN_UPDATE_REPLY_TOKEN_PURPOSE = 'plan-update-reply';
 
-export type LinkPurpose = typeof TASK_TOKEN_PURPOSE | typeof PLAN_TOKEN_PURPOSE | typeof ESCALATION_TOKEN_PURPOSE | typeof ESCALATION_VIEW_TOKEN_PURPOSE | typeof DISPUTE_POSITION_TOKEN_PURPOSE | typeof DISPUTE_ACCEPT_TOKEN_PURPOSE;
-export type ReplyPurpose = typeof REPLY_TOKEN_PURPOSE | typeof PLAN_REPLY_TOKEN_PURPOSE | typeof ESCALATION_REPLY_TOKEN_PURPOSE;
+export type LinkPurpose =
+  | typeof TASK_TOKEN_PURPOSE
+  | typeof PLAN_TOKEN_PURPOSE
+  | typeof ESCALATION_TOKEN_PURPOSE
+  | typeof ESCALATION_VIEW_TOKEN_PURPOSE
+  | typeof DISPUTE_POSITION_TOKEN_PURPOSE
+  | typeof DISPUTE_ACCEPT_TOKEN_PURPOSE
+  | typeof PLAN_ACTION_TOKEN_PURPOSE
+  | typeof PLAN_REVIEW_TOKEN_PURPOSE
+  | typeof PLAN_UPDATE_TOKEN_PURPOSE;
+export type ReplyPurpose = typeof REPLY_TOKEN_PURPOSE | typeof PLAN_REPLY_TOKEN_PURPOSE | typeof ESCALATION_REPLY_TOKEN_PURPOSE | typeof PLAN_ACTION_REPLY_TOKEN_PURPOSE | typeof PLAN_UPDATE_REPLY_TOKEN_PURPOSE;
 export type TokenPurpose = LinkPurpose | ReplyPurpose;
 
 export interface TokenPurposeRule {
@@ -91,6 +110,36 @@ export const TOKEN_PURPOSES: Record<TokenPurpose, TokenPurposeRule> = {
     lifetime: "30 days after the stage's deadline",
     noLongerWorks: 'This link no longer works: the dispute has closed.',
   },
+  [PLAN_ACTION_TOKEN_PURPOSE]: {
+    channel: 'link',
+    scope: '{ planId, step: <action step key> }',
+    lifetime: "30 days after the action's deadline; ends when the action ends, moves to another owner or leaves the plan",
+    noLongerWorks: 'This link no longer works: the action has been recorded, moved to someone else, or is no longer in the plan.',
+  },
+  [PLAN_ACTION_REPLY_TOKEN_PURPOSE]: {
+    channel: 'reply',
+    scope: '{ planId, step: <action step key> }',
+    lifetime: "30 days after the action's deadline; ends with the action",
+    noLongerWorks: 'This reply address no longer works: the action has been recorded, moved to someone else, or is no longer in the plan.',
+  },
+  [PLAN_REVIEW_TOKEN_PURPOSE]: {
+    channel: 'link',
+    scope: '{ planId, step: review-<n> }',
+    lifetime: "30 days after the review's deadline; stays usable for asking agencies, spent by \"reviewed, no change\", ends with the review",
+    noLongerWorks: 'This link no longer works: the rapid review has ended.',
+  },
+  [PLAN_UPDATE_TOKEN_PURPOSE]: {
+    channel: 'link',
+    scope: '{ planId, step: <update request key> }',
+    lifetime: "30 days after the update's deadline; ends when the update is sent or the review ends",
+    noLongerWorks: 'This link no longer works: the update has been sent, or the rapid review has ended.',
+  },
+  [PLAN_UPDATE_REPLY_TOKEN_PURPOSE]: {
+    channel: 'reply',
+    scope: '{ planId, step: <update request key> }',
+    lifetime: "30 days after the update's deadline; ends when the update is sent or the review ends",
+    noLongerWorks: 'This reply address no longer works: the update has been sent, or the rapid review has ended.',
+  },
 };
 
 const DAY_MS = 86_400_000;
@@ -109,12 +158,14 @@ export const TOKEN_EXPIRY = {
   escalation: (respondDueAtIso: string): string => isoAt(Date.parse(respondDueAtIso) + 7 * DAY_MS),
   /** A party's dispute links: 30 days after the stage's deadline. */
   dispute: (stageDueAtIso: string): string => isoAt(Date.parse(stageDueAtIso) + 30 * DAY_MS),
+  /** A plan step's links and reply address (an action, the review, an update): 30 days after its deadline. */
+  planStep: (dueAtIso: string): string => isoAt(Date.parse(dueAtIso) + 30 * DAY_MS),
 } as const;
 
 /** The purposes opened as /a/<token> pages; the others are reply addresses. */
 export const LINK_PURPOSES = (Object.keys(TOKEN_PURPOSES) as TokenPurpose[]).filter((p): p is LinkPurpose => TOKEN_PURPOSES[p].channel === 'link');
 
-export const REPLY_TOKEN_PURPOSES: readonly string[] = [REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE, ESCALATION_REPLY_TOKEN_PURPOSE];
+export const REPLY_TOKEN_PURPOSES: readonly string[] = [REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE, ESCALATION_REPLY_TOKEN_PURPOSE, PLAN_ACTION_REPLY_TOKEN_PURPOSE, PLAN_UPDATE_REPLY_TOKEN_PURPOSE];
 
 export function isTokenPurpose(purpose: string): purpose is TokenPurpose {
   return Object.hasOwn(TOKEN_PURPOSES, purpose);

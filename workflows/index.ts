@@ -4,3 +4,4 @@ export * from './sprint';
 export * from './plan-change';
 export * from './escalation';
 export * from './dispute';
+export * from './plan-steps';

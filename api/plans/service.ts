@@ -26,6 +26,7 @@ import { diffPlans } from '../../domain/plan-diff';
 import { ZCreatePlan, ZPublishVersion } from '../../domain/plan-input';
 import type { StaffRef } from '../../domain/sprint';
 import { acknowledgePlanVersionUpdate, planChangeStateQuery, planChangeWorkflow, supersedePlanVersionSignal } from '../../workflows/plan-change';
+import { trackPlanVersion } from './steps-service';
 
 export interface PlanServiceDeps {
   db: Db;
@@ -163,7 +164,7 @@ export function createPlanService(deps: PlanServiceDeps) {
       const known = await deps.db.participant.findUnique({ where: { localRef: input.participant.localRef }, select: { id: true } });
       // Only the person's care team may change what is recorded about them (their consent).
       const member = !known || (await access.may(caller, known.id, 'care-team'));
-      return deps.db.$transaction(async (tx) => {
+      const created = await deps.db.$transaction(async (tx) => {
         const participant = known
           ? member && input.participant.consentToShare !== undefined
             ? await tx.participant.update({ where: { id: known.id }, data: { consentToShare: input.participant.consentToShare } })
@@ -184,6 +185,9 @@ export function createPlanService(deps: PlanServiceDeps) {
         await applyPlanCareTeam(tx, { planId: plan.id, participantId: participant.id, holder, content: input.content, by: { ...caller, email: author.email }, version: 1, at: createdAt });
         return { planId: plan.id, version: 1, participantId: participant.id };
       });
+      // The plan's actions and rapid reviews (workflows/plan-steps.ts) follow each version.
+      await trackPlanVersion(deps, created);
+      return created;
     },
 
     async get(caller: Caller, planId: string) {
@@ -295,6 +299,7 @@ export function createPlanService(deps: PlanServiceDeps) {
             if (err.name !== 'WorkflowNotFoundError') throw err;
           });
       }
+      await trackPlanVersion(deps, { planId, participantId: plan.participantId, version: version.number, rapidReviewWithinMs: rapidReviewMs });
       return { planId, version: version.number, recipients: recipients.map((r) => ({ id: r.id, name: r.name })), rapidReviewWithinMs: rapidReviewMs ?? null, links: { status: `/api/plans/${planId}/versions/${version.number}/status` } };
     },
 

@@ -39,6 +39,7 @@ import {
 import { REPLY_TOKEN_PURPOSE } from '../../domain/tokens';
 import { findActionToken, spendActionToken, type ActionTokenRow } from '../links/tokens';
 import { grantCareTeamNow } from '../../record/care-team';
+import { triggerRapidReviewOnDischarge } from '../plans/steps-service';
 import { sprintCareTeam } from '../../domain/care-team';
 import { createAccess, LINK_NOT_VALID, linkHolder, linkReader, type ReadChannel } from '../access';
 import type { Db } from '../../runtime/db';
@@ -199,6 +200,8 @@ export function createSprintService(deps: SprintServiceDeps) {
         });
         // Also written by the sprint's first activity; here too, so the team can read at once.
         await grantCareTeamNow(deps.db, sprintCareTeam(plan, sprintId));
+        // A person with an integrated plan gets its rapid review, due when the sprint closes.
+        await triggerRapidReviewOnDischarge(deps, { participantId: participant.id, sprintId, reviewWithinMs: Date.parse(plan.closesAt) - Date.parse(plan.dischargeAt) });
         return { sprintId, created: true };
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return { sprintId, created: false };

@@ -3,6 +3,8 @@
 // calls are kept so a unit test can say what the workflow asked for.
 import type { Activities, Commit, EscalationNotice, ProcessEmail, ProcessEvent } from '../../activities';
 import type { StaffRef } from '../../domain/sprint';
+import type { ResolvedPlanVersion } from '../../domain/plan-steps';
+import type { PlanStepsRecord } from '../../activities/plan-steps';
 
 const staff = (id: string, agencyId: string): StaffRef => ({ id, name: `Staff ${id}`, email: `${id}@example.org`, agencyId });
 
@@ -17,10 +19,14 @@ export interface FakeActivityLog {
   revocations: NonNullable<Commit['revoke']>;
   /** Activity names in the order they were called. */
   calls: string[];
+  /** The plan versions resolvePlanVersion answers with, by number (set by the test). */
+  planVersions: Map<number, ResolvedPlanVersion>;
+  /** Every write of the plan's steps (rows, events, links ended). */
+  planStepRecords: PlanStepsRecord[];
 }
 
 export function createFakeActivities(overrides: Partial<Activities> = {}): { activities: Activities; log: FakeActivityLog } {
-  const log: FakeActivityLog = { events: [], emails: [], notices: [], batchesSent: [], revocations: [], calls: [] };
+  const log: FakeActivityLog = { events: [], emails: [], notices: [], batchesSent: [], revocations: [], calls: [], planVersions: new Map(), planStepRecords: [] };
   const commit = (name: string, c: Commit) => {
     log.calls.push(name);
     // Idempotent like the real ones: a retried commit writes its keyed events once.
@@ -80,6 +86,15 @@ export function createFakeActivities(overrides: Partial<Activities> = {}): { act
     },
     async recordDispute(input) {
       commit('recordDispute', input);
+    },
+    // A plan's version: its actions and agencies come from the test (`planVersions`), else none.
+    async resolvePlanVersion(input) {
+      log.calls.push('resolvePlanVersion');
+      return log.planVersions.get(input.version) ?? { version: input.version, trigger: 'other', reason: 'created', publishedBy: { staffId: 'coordinator', name: 'Staff coordinator' }, participantRef: 'P-1', planHolder: staff('coordinator', 'county'), actions: [], agencies: [] };
+    },
+    async recordPlanSteps(input) {
+      commit('recordPlanSteps', input);
+      log.planStepRecords.push(input);
     },
     ...overrides,
   };
