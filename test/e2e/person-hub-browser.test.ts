@@ -23,6 +23,7 @@ import { createDevServerEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
 import { createSprintPeople, ownersByDay, type SprintPeople } from '../support/sprint-fixture';
 import { newLocalRef, planContent } from '../support/plan-fixture';
+import { recordAuditEvent } from '../../record/audit';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Without the background-networking flags Chromium keeps dialling Google from a closed network.
@@ -66,6 +67,19 @@ describe('a coordinator finds a person and opens their page in Chromium at 375 p
     // Set up through the API by a colleague: a plan (which puts the county in the care team), a sprint and an escalation.
     const plan = await request(app).post('/api/plans').set(bearer(people.coordinator)).send({ participant: { localRef, displayName }, content: planContent(people) });
     expect(plan.status, JSON.stringify(plan.body)).toBe(201);
+    const v2 = planContent(people, { risks: [{ id: 'r1', description: 'Falls at night', level: 'acute' }] });
+    const change = await request(app).post(`/api/plans/${plan.body.planId}/versions`).set(bearer(people.coordinator)).send({ baseVersion: 1, content: v2, reason: 'Falls increased', trigger: 'risk_change', acknowledgementRequired: true });
+    expect(change.status, JSON.stringify(change.body)).toBe(201);
+    const participantId = plan.body.participantId as string;
+    const disputeId = `dispute-${randomUUID()}`;
+    await t.db.dispute.create({
+      data: { id: disputeId, participantId, raisedById: people.coordinator.id, interimOwnerId: people.homecare.id, partyAgencyIds: [people.coordinator.agencyId, people.homecare.agencyId], agreementVersion: 'test', raisedAt: new Date(), status: 'open', stage: 1, stages: [] },
+    });
+    await recordAuditEvent(t.db, { actor: people.coordinator.name, actorId: people.coordinator.id, action: 'dispute.raised', process: 'dispute', workflowId: disputeId, item: 'stage-1', participantId, data: { subject: 'Who funds the night-time check call after the second fall' } });
+    // More than a page of the audit trail, so the pager shows.
+    for (let i = 0; i < 50; i += 1) {
+      await recordAuditEvent(t.db, { actor: people.hospital.name, actorId: people.hospital.id, action: 'task.note-added', process: 'sprint', item: 'equipment-needs-validated', participantId, reason: 'Occupational therapist booked a home visit for the bath board and the bed lever', data: { channel: 'email-reply' } });
+    }
     const owners = Object.fromEntries(Object.entries(ownersByDay(people)).map(([k, s]) => [k, s.id]));
     const sprint = await request(app).post('/api/sprints').set(bearer(people.coordinator)).send({ participant: { localRef, displayName }, dischargeAt: new Date(Date.now() - 3600_000).toISOString(), owners });
     expect(sprint.status, JSON.stringify(sprint.body)).toBe(201);
@@ -137,7 +151,17 @@ describe('a coordinator finds a person and opens their page in Chromium at 375 p
     expect(await page.locator('#sprints a[href^="/sprints/sprint-"]').count()).toBe(1);
     expect(await page.locator('a.button:has-text("Raise an escalation")').count()).toBe(1);
     expect(await page.locator('a.button:has-text("Start a sprint")').count()).toBe(1);
+    expect(hub).toMatch(/Not yet acknowledged by: (Harper Homecare, Wren Nurse|Wren Nurse, Harper Homecare)/);
+    expect(hub).toContain('Who funds the night-time check call after the second fall');
     await fits('person');
+
+    // The older half of the audit trail.
+    await page.click('a[rel="next"]:has-text("Older events")');
+    await page.waitForSelector('text=Page 2 of 2');
+    expect(await page.locator('ol.audit-timeline li').count()).toBeGreaterThan(0);
+    await fits('person-audit-page-2');
+    await page.click('a[rel="prev"]:has-text("Newer events")');
+    await page.waitForSelector('text=Page 1 of 2');
 
     await page.click('a:has-text("Add to the care team")');
     await page.waitForSelector('h1:has-text("Add to the care team")');
