@@ -28,6 +28,7 @@ import { sprintRoutes } from './sprints/routes';
 import { createSprintService, type SprintService } from './sprints/service';
 import { createPlanService, type PlanService } from './plans/service';
 import { planRoutes } from './plans/routes';
+import { planPages } from './plans/pages';
 import { workflowListRoutes } from './evidence/workflow-routes';
 import { createEscalationService, type EscalationService } from './escalations/service';
 import { escalationRoutes } from './escalations/routes';
@@ -141,7 +142,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const services: AppServices = {
     sprints: createSprintService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue }),
-    plans: createPlanService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue, now: deps.now }),
+    plans: createPlanService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue, now: deps.now, mailer: deps.mailer, publicBaseUrl: deps.config.publicBaseUrl, logger: deps.logger }),
     escalations: createEscalationService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue, now: deps.now }),
     disputes: createDisputeService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue, now: deps.now }),
     workflows: createWorkflowListService({ temporal: deps.temporal, db: deps.db }),
@@ -178,6 +179,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(linkRoutes(deps, services, web));
   app.use(sprintPages(deps, services, web));
   app.use(escalationPages(deps, services, web));
+  app.use(planPages(deps, services, web));
   app.use(dashboardPages(deps, services, web));
   app.use(planStepsPages(deps, services, web));
   app.use(participantPages(deps, services, web));

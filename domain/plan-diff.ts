@@ -198,7 +198,7 @@ export function rebasePlan(base: PlanContent, theirs: PlanContent, mine: PlanCon
         const theirsChanged = !same(pick(baseItem), pick(theirItem));
         if (!mineChanged) continue;
         if (theirsChanged && !same(pick(myItem), pick(theirItem))) {
-          clashes.push(`You changed the ${String(group[0]) === 'ownerAgencyId' ? 'owner' : String(group[0]) === 'dueDate' ? 'due date' : String(group[0]) === 'text' ? 'wording' : String(group[0])} of ${label} "${describe(theirItem)}", but the newer version changed it too: the newer version's is kept.`);
+          clashes.push(`You changed the ${String(group[0]) === 'ownerAgencyId' ? 'owner' : String(group[0]) === 'dueDate' ? 'due date' : String(group[0]) === 'text' ? 'wording' : String(group[0])} of ${label} "${describe(theirItem)}", but the newer version changed it too: the newer version’s is kept.`);
           continue;
         }
         for (const f of group) {

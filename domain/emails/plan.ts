@@ -51,3 +51,29 @@ export function planEmail(opts: {
       };
   }
 }
+
+/**
+ * A plan handed to a new plan-holder: the new holder and the one before are both told, with a
+ * link to the plan's page (signed in). The reason stays in careloop: it may hold clinical detail.
+ */
+export function planHandoverEmail(opts: { role: 'new' | 'previous'; recipientName: string; participantRef: string; previousName: string; newName: string; byName: string; link: string }): EmailContent {
+  const hello = `Hello ${opts.recipientName},`;
+  const by = opts.byName === opts.previousName ? `${opts.previousName} handed it over` : `${opts.byName} handed it over from ${opts.previousName}`;
+  return opts.role === 'new'
+    ? {
+        subject: `careloop: you now hold the plan for ${opts.participantRef}`,
+        text: [
+          hello,
+          '',
+          `You are now the plan-holder of the integrated plan for participant ${opts.participantRef}: ${by}.`,
+          'You keep the plan up to date, publish its changes and see that they are acknowledged.',
+          'The plan, the reason for the handover and who still has to acknowledge its latest change:',
+          `  ${opts.link}`,
+          '',
+        ].join('\n'),
+      }
+    : {
+        subject: `careloop: the plan for ${opts.participantRef} is now held by ${opts.newName}`,
+        text: [hello, '', `The integrated plan for participant ${opts.participantRef} is now held by ${opts.newName}: ${by}.`, 'The plan and the reason for the handover:', `  ${opts.link}`, ''].join('\n'),
+      };
+}

@@ -152,7 +152,10 @@ describe('integrated plan and plan change control (real Temporal, PostgreSQL, SM
     const agent = request.agent(app);
     const view = await agent.get(link);
     expect(view.status).toBe(200);
-    expect(view.text).toContain('Risk &quot;Falls at night&quot;: level high → acute');
+    // Not signed in: the change in outline, without what the plan says.
+    expect(view.text).toContain('1 risk added, 1 risk changed');
+    expect(view.text).not.toContain('Falls at night');
+    expect(view.text).toContain('Sign in to see the full change');
     expect((await state(planId, 2)).recipients.every((r) => !r.acknowledgedAt)).toBe(true);
     const acked = await agent.post(link).type('form').send({ _csrf: csrfFrom(view.text), action: 'acknowledge' });
     expect(acked.status).toBe(200);
