@@ -2,7 +2,7 @@
 -- defaults and the calendar, one row per version, the newest in force. Append-only, like the
 -- plan versions. Version 1 (careloop's constants as they stood, with the England and Wales bank
 -- holidays from the holiday library) is written on first use by record/working-agreement.ts,
--- which can resolve the holidays; SQL cannot.
+-- which can resolve the holidays (SQL cannot).
 
 -- CreateTable
 CREATE TABLE "WorkingAgreement" (
