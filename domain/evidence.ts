@@ -59,6 +59,40 @@ export interface EscalationFigures extends ResolutionCounts {
   withinTimeframeShare?: number;
   byTier: Record<RiskLevel, TierFigures>;
 }
+/** Proof the plan drove actions: the plan's actions due in the period, and what became of them. */
+export interface PlanActionFigures {
+  /** Actions with a due day in the period that were still in the plan (not cancelled). */
+  due: number;
+  doneOnTime: number;
+  doneLate: number;
+  /** Recorded as not done, with why. */
+  notDone: number;
+  /** Nothing recorded yet; `overdue` of them are past their due day. */
+  open: number;
+  overdue: number;
+  /** Dropped from the plan before they were recorded (not counted as due). */
+  cancelled: number;
+  /** Of those due: the share done on time. */
+  onTimeShare?: number;
+}
+/** Rapid reviews of the plan (after an incident, hospital discharge or safeguarding concern) started in the period. */
+export interface RapidReviewFigures {
+  started: number;
+  byTrigger: Record<string, number>;
+  /** Ended by a scheduled_review version or "reviewed, no change", within the deadline or after it. */
+  reviewedOnTime: number;
+  reviewedLate: number;
+  /** How they ended: a new version, or no change with a reason. */
+  byNewVersion: number;
+  noChange: number;
+  open: number;
+  overdue: number;
+  onTimeShare?: number;
+  /** Updates on changed risk factors asked of agencies, sent, and sent by their deadline. */
+  updatesAsked: number;
+  updatesSent: number;
+  updatesSentOnTime: number;
+}
 export type DisputeStageCounts = Counts<'resolved' | 'decided' | 'withdrawn' | 'open'>;
 export interface DisputeFigures {
   raised: number;
@@ -174,6 +208,50 @@ export function escalationFigures(escalations: readonly EscalationRecord[]): Esc
     // Of those the chair resolved: one whose cause ended first was not handled out of time.
     withinTimeframeShare: share(withinTimeframe, total.resolvedByChair),
     byTier,
+  };
+}
+
+/**
+ * The plan's actions due in the period (domain/plan-steps.ts keeps their rows): "on time" is the
+ * row's `onTime`, done by the end of the due day. Cancelled ones left the plan and are not due.
+ */
+export function planActionFigures(actions: readonly { status: string; onTime: boolean | null; dueAt: Date }[], now: Date): PlanActionFigures {
+  const live = actions.filter((a) => a.status !== 'cancelled');
+  const open = live.filter((a) => a.status === 'open');
+  const doneOnTime = live.filter((a) => a.status === 'done' && a.onTime).length;
+  return {
+    due: live.length,
+    doneOnTime,
+    doneLate: live.filter((a) => a.status === 'done' && !a.onTime).length,
+    notDone: live.filter((a) => a.status === 'not-done').length,
+    open: open.length,
+    overdue: open.filter((a) => a.dueAt.getTime() < now.getTime()).length,
+    cancelled: actions.length - live.length,
+    onTimeShare: share(doneOnTime, live.length),
+  };
+}
+
+/** Rapid reviews started in the period: how they ended and whether in time; the agencies' updates they asked for. */
+export function rapidReviewFigures(reviews: readonly { status: string; onTime: boolean | null; dueAt: Date; triggers: readonly string[]; updateRequests: unknown }[], now: Date): RapidReviewFigures {
+  const byTrigger: Record<string, number> = {};
+  for (const r of reviews) for (const t of new Set(r.triggers)) byTrigger[t] = (byTrigger[t] ?? 0) + 1;
+  const ended = reviews.filter((r) => r.status !== 'open');
+  const open = reviews.filter((r) => r.status === 'open');
+  const requests = reviews.flatMap((r) => (Array.isArray(r.updateRequests) ? (r.updateRequests as { status?: string; onTime?: boolean | null }[]) : []));
+  const reviewedOnTime = ended.filter((r) => r.onTime).length;
+  return {
+    started: reviews.length,
+    byTrigger,
+    reviewedOnTime,
+    reviewedLate: ended.length - reviewedOnTime,
+    byNewVersion: ended.filter((r) => r.status === 'reviewed').length,
+    noChange: ended.filter((r) => r.status === 'no-change').length,
+    open: open.length,
+    overdue: open.filter((r) => r.dueAt.getTime() < now.getTime()).length,
+    onTimeShare: share(reviewedOnTime, reviews.length),
+    updatesAsked: requests.length,
+    updatesSent: requests.filter((q) => q.status === 'answered').length,
+    updatesSentOnTime: requests.filter((q) => q.status === 'answered' && q.onTime).length,
   };
 }
 

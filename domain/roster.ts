@@ -3,7 +3,8 @@
 import { RISK_LEVELS, TIER_RANK, type RiskLevel } from './escalation';
 import { withinDeadline } from './on-time';
 
-export type RosterProcess = 'sprint' | 'plan-change' | 'escalation' | 'dispute';
+/** plan-steps: the plan's own actions and its rapid review (workflows/plan-steps.ts). */
+export type RosterProcess = 'sprint' | 'plan-change' | 'escalation' | 'dispute' | 'plan-steps';
 
 export interface RosterItem {
   workflowId: string;
@@ -16,7 +17,7 @@ export interface RosterItem {
   /** Open overdue tasks of a sprint, or escalated acknowledgements of a plan change. */
   overdueCount: number;
   escalationTier?: RiskLevel;
-  /** Where it is looked at: the sprint's or the escalation's page; for disputes and plan changes (no page yet) the API resource, which pages never link. */
+  /** Where it is looked at: the sprint's, the escalation's or the plan's page; for disputes and plan changes (no page yet) the API resource, which pages never link. */
   href: string;
 }
 

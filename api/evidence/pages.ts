@@ -13,12 +13,13 @@ import { figuresCsv, refusalsCsv, type TimelinessReport } from './reports';
 import { participantAuditCsv } from './participant-audit';
 import { sprintPicture, SPRINT_STATUS } from '../sprints/present';
 import { escalationBadgeWords } from '../escalations/list';
+import { planIdOfStepsWorkflow } from '../../domain/plan-steps';
 
 const REFRESH_SECONDS = 30;
 /** Open sprints drawn on the dashboard, riskiest first; the roster lists them all. */
 const MAX_TIMELINES = 6;
 
-const PROCESS_LABEL: Record<string, string> = { sprint: 'Sprint', 'plan-change': 'Plan change', escalation: 'Escalation', dispute: 'Dispute' };
+const PROCESS_LABEL: Record<string, string> = { sprint: 'Sprint', 'plan-change': 'Plan change', escalation: 'Escalation', dispute: 'Dispute', 'plan-steps': 'Plan actions and review' };
 
 /** "overdue by 2 h 5 min", "in 40 min": how far a due time is from now. */
 export function relativeDue(dueIso: string, now: Date): string {
@@ -29,10 +30,11 @@ export function relativeDue(dueIso: string, now: Date): string {
 }
 
 /** The processes with a page of their own: the roster links these, and only these. */
-const hasPage = (process: string | undefined) => process === 'sprint' || process === 'escalation';
+const hasPage = (process: string | undefined) => process === 'sprint' || process === 'escalation' || process === 'plan-steps';
 
 /** A process's page, for a row of the running processes. */
-const pageOf = (process: string | undefined, workflowId: string) => (process === 'sprint' ? `/sprints/${encodeURIComponent(workflowId)}` : `/escalations/${encodeURIComponent(workflowId)}`);
+const pageOf = (process: string | undefined, workflowId: string) =>
+  process === 'sprint' ? `/sprints/${encodeURIComponent(workflowId)}` : process === 'plan-steps' ? `/plans/${encodeURIComponent(planIdOfStepsWorkflow(workflowId) ?? '')}` : `/escalations/${encodeURIComponent(workflowId)}`;
 
 /** A process's status in words where careloop has them; otherwise as the process states it. */
 function statusWords(process: string | undefined, status: string): string {
@@ -61,7 +63,7 @@ export function dashboardPages(deps: AppDeps, services: AppServices, web: WebHel
     }${f.openDisputes ? html`<span class="badge tone-refused">${f.openDisputes} dispute${f.openDisputes > 1 ? 's' : ''}</span>` : ''}`;
   };
 
-  // Sprints and escalations have pages; plan changes and disputes have none yet, and a page
+  // Sprints, escalations and a plan's steps have pages; plan changes and disputes have none yet, and a page
   // never sends a person to the API, so those are named without a link.
   const itemCell = (i: RosterItem | undefined): SafeHtml =>
     i
@@ -193,6 +195,15 @@ ${rows([
   ['Acknowledgements', r.acknowledgements.acknowledged],
   ['Time to acknowledge, median', fig(r.acknowledgements.medianMinutes, ' min')],
   ['Time to acknowledge, 90th percentile', fig(r.acknowledgements.p90Minutes, ' min')],
+])}
+<h2>The plan’s actions</h2>
+${rows([
+  ['Actions due in the period', r.planActions.due],
+  ['Done on time', `${fig(r.planActions.onTimeShare, '%')} (${r.planActions.doneOnTime} of ${r.planActions.due})`],
+  ['Done late / not done / not yet recorded', `${r.planActions.doneLate} / ${r.planActions.notDone} / ${r.planActions.open}${r.planActions.overdue ? ` (${r.planActions.overdue} overdue)` : ''}`],
+  ['Rapid reviews started', r.rapidReviews.started],
+  ['Reviewed within the deadline', `${fig(r.rapidReviews.onTimeShare, '%')} (${r.rapidReviews.reviewedOnTime} of ${r.rapidReviews.started}; ${r.rapidReviews.reviewedLate} late, ${r.rapidReviews.open} open)`],
+  ['Agency updates sent / asked', `${r.rapidReviews.updatesSent} / ${r.rapidReviews.updatesAsked}`],
 ])}
 <h2>Escalations</h2>
 ${rows([

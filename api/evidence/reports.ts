@@ -1,8 +1,9 @@
 // The evidence commissioners ask for (seed 001, "What to evidence"): timeliness after discharge,
 // tasks done on time, acknowledgement times, escalations handled within their tier's timeframe,
-// disputes resolved per stage, and refusals with how they were managed. Computed from the care
-// record the workflows write as they go (Sprint, SprintTask, PlanAcknowledgement, Escalation,
-// Dispute); figures are defined in docs/evidence-report.md and domain/stats.ts.
+// disputes resolved per stage, refusals with how they were managed, and proof the plan drove
+// actions (its actions due, done on time, late, not done; its rapid reviews). Computed from the
+// care record the workflows write as they go (Sprint, SprintTask, PlanAcknowledgement, Escalation,
+// Dispute, PlanAction, PlanReview); figures are defined in docs/evidence-report.md and domain/stats.ts.
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import {
@@ -11,12 +12,16 @@ import {
   escalationFigures,
   firstContactFigures,
   isClosedSprint,
+  planActionFigures,
+  rapidReviewFigures,
   sprintCounts,
   sprintTaskFigures,
   type AcknowledgementFigures,
   type DisputeFigures,
   type EscalationFigures,
   type FirstContactFigures,
+  type PlanActionFigures,
+  type RapidReviewFigures,
   type SprintCounts,
   type SprintTaskFigures,
 } from '../../domain/evidence';
@@ -52,6 +57,9 @@ export interface TimelinessReport {
   acknowledgements: AcknowledgementFigures;
   escalations: EscalationFigures;
   disputes: DisputeFigures;
+  /** Proof the plan drove actions: its actions due in the period and what became of them. */
+  planActions: PlanActionFigures;
+  rapidReviews: RapidReviewFigures;
   refusals: { sprintId: string; participantRef: string; taskKey: string; task: string; owner: string; endedAt: string | null; reason: string | null; managedHow: string | null }[];
 }
 
@@ -91,6 +99,12 @@ export function createReportService(deps: { db: Db; timeZone: string; now?: () =
       const sprintScope = agencyId ? { OR: [{ coordinator: { agencyId } }, { tasks: { some: { owner: { agencyId } } } }] } : {};
       const versionScope = agencyId ? { OR: [{ plan: { planHolder: { agencyId } } }, { acknowledgements: { some: { staff: { agencyId } } } }] } : {};
 
+      // The plan's steps: an agency's work when it owns the action or holds the plan.
+      const actionScope = agencyId ? { OR: [{ ownerAgencyId: agencyId }, { holderAgencyId: agencyId }] } : {};
+      const [planActions, rapidReviews] = await Promise.all([
+        db.planAction.findMany({ where: { dueAt: period, ...actionScope }, select: { status: true, onTime: true, dueAt: true } }),
+        db.planReview.findMany({ where: { startedAt: period, ...(agencyId ? { holderAgencyId: agencyId } : {}) }, select: { status: true, onTime: true, dueAt: true, triggers: true, updateRequests: true } }),
+      ]);
       const [sprints, versions, escalations, disputes] = await Promise.all([
         db.sprint.findMany({
           where: { dischargeAt: period, ...sprintScope },
@@ -120,6 +134,8 @@ export function createReportService(deps: { db: Db; timeZone: string; now?: () =
         acknowledgements: acknowledgementFigures(versions),
         escalations: escalationFigures(escalations),
         disputes: disputeFigures(disputes),
+        planActions: planActionFigures(planActions, now()),
+        rapidReviews: rapidReviewFigures(rapidReviews, now()),
         refusals: refusals.map((t) => ({ sprintId: t.sprintId, participantRef: t.participantRef, taskKey: t.key, task: t.title, owner: t.owner.name, endedAt: t.endedAt?.toISOString() ?? null, reason: t.reason, managedHow: t.managedHow })),
       };
     },
@@ -162,7 +178,7 @@ export function figuresCsv(report: TimelinessReport): string {
     const measure = path.join('.');
     rows.push({ section, measure, value: value === undefined ? '' : value, unit: unitOf(path[path.length - 1] ?? '') });
   };
-  for (const section of ['sprints', 'firstContact', 'sprintTasks', 'acknowledgements', 'escalations', 'disputes'] as const) walk(section, [], report[section]);
+  for (const section of ['sprints', 'firstContact', 'sprintTasks', 'acknowledgements', 'escalations', 'disputes', 'planActions', 'rapidReviews'] as const) walk(section, [], report[section]);
   const head = [
     { section: 'period', measure: 'from', value: report.period.from, unit: 'instant' },
     { section: 'period', measure: 'to', value: report.period.to, unit: 'instant' },

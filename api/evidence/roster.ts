@@ -10,6 +10,7 @@ import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
 import type { Caller } from '../sprints/service';
 import { queryVisibility, type WorkflowListItem } from './workflow-list';
+import { planIdOfStepsWorkflow } from '../../domain/plan-steps';
 
 export const ZRosterQuery = z
   .object({
@@ -34,18 +35,20 @@ export interface Roster {
   truncated: boolean;
 }
 
-const PROCESSES: readonly string[] = ['sprint', 'plan-change', 'escalation', 'dispute'];
+const PROCESSES: readonly string[] = ['sprint', 'plan-change', 'escalation', 'dispute', 'plan-steps'];
 
 const DEFAULT_ACTION: Record<RosterProcess, string> = {
   sprint: 'Open sprint (started before next actions were published)',
   'plan-change': 'Plan change awaiting acknowledgements',
   escalation: 'Open escalation',
   dispute: 'Open dispute',
+  'plan-steps': 'Plan action or rapid review open',
 };
 
 /**
- * Where a roster item is looked at: the sprint's and the escalation's pages. Disputes and plan
- * changes have no page yet: their href is the API's, for JSON callers only; pages never link it.
+ * Where a roster item is looked at: the sprint's, the escalation's and the plan's pages (a plan's
+ * actions and rapid review). Disputes and plan changes have no page yet: their href is the API's,
+ * for JSON callers only; pages never link it.
  */
 function hrefOf(process: RosterProcess, workflowId: string): string {
   const id = encodeURIComponent(workflowId);
@@ -58,6 +61,8 @@ function hrefOf(process: RosterProcess, workflowId: string): string {
       return `/api/disputes/${id}`;
     case 'plan-change':
       return `/api/workflows?process=plan-change&running=true`;
+    case 'plan-steps':
+      return `/plans/${encodeURIComponent(planIdOfStepsWorkflow(workflowId) ?? '')}`;
   }
 }
 
@@ -65,6 +70,8 @@ function hrefOf(process: RosterProcess, workflowId: string): string {
 function isOpenWork(w: WorkflowListItem): w is WorkflowListItem & { process: RosterProcess; participant: string } {
   if (!w.process || !PROCESSES.includes(w.process) || !w.participant) return false;
   if (w.process === 'plan-change') return w.status === 'awaiting-acknowledgements';
+  // A plan's steps run for as long as the plan: on the roster only while an action or review is open.
+  if (w.process === 'plan-steps') return w.status === 'rapid-review' || w.status === 'actions-open';
   return true;
 }
 

@@ -28,7 +28,7 @@ import {
 import { ESCALATION_POLICY } from '../../domain/escalation';
 import { DISPUTE_AGREEMENT, type DisputeState } from '../../domain/dispute';
 import { createFakeActivities } from '../workflows/fake-activities';
-import { coordinator, lateTaskEscalationId, runCancelledSprint, runFullSprint, staff } from './scenarios';
+import { coordinator, lateTaskEscalationId, runCancelledSprint, runFullSprint, runPlanSteps, staff } from './scenarios';
 import {
   acceptDisputeProposalUpdate,
   decideDisputeUpdate,
@@ -47,7 +47,8 @@ async function main() {
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
   await registerSearchAttributes(env.connection, 'default');
   const taskQueue = `record-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities: createFakeActivities().activities });
+  const fakes = createFakeActivities();
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities: fakes.activities });
   // A committed history is the record of the code that ran then: never overwrite one. Record a
   // changed path under a new name (RECORD_OVERWRITE=1 only when deliberately re-recording all).
   const save = async (name: string, workflowId: string) => {
@@ -64,7 +65,7 @@ async function main() {
   // RECORD_ONLY=dispute,plan records only those processes, each run from a clean server clock
   // (a long time-skip after others' open timers can stall the test server).
   const only = process.env.RECORD_ONLY?.split(',');
-  const run = (kind: 'smoke' | 'sprint' | 'plan' | 'escalation' | 'dispute') => !only || only.includes(kind);
+  const run = (kind: 'smoke' | 'sprint' | 'plan' | 'escalation' | 'dispute' | 'plan-steps') => !only || only.includes(kind);
   try {
     await worker.runUntil(async () => {
       if (run('smoke')) {
@@ -116,6 +117,13 @@ async function main() {
         await p3.signal(supersedePlanVersionSignal, { byVersion: 4 });
         await p3.result();
         await save('plan-superseded', 'plan-replay-v3');
+      }
+
+      if (run('plan-steps')) {
+        // The plan's own steps, left running as a plan's are: actions done, carried, added and
+        // dropped, a rapid review with agencies' updates, missed deadlines escalated, a scheduled review.
+        await runPlanSteps(env, taskQueue, 'plan-replay-steps', fakes.log.planVersions);
+        await save('plan-steps-review-actions', 'plan-replay-steps');
       }
 
       if (run('escalation')) {

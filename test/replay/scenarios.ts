@@ -15,6 +15,9 @@ import {
   refuseTaskUpdate,
   sprintWorkflow,
 } from '../../workflows/sprint';
+import { answerAgencyUpdateUpdate, markPlanActionDoneUpdate, planStepsStateQuery, planStepsWorkflow, planVersionPublishedSignal, requestAgencyUpdatesUpdate } from '../../workflows/plan-steps';
+import type { PlanActionSpec, PlanStepsState, ResolvedPlanVersion } from '../../domain/plan-steps';
+import type { PlanTrigger } from '../../domain/plan';
 
 export const staff = (id: string, agencyId: string): StaffRef => ({ id, name: `Staff ${id}`, email: `${id}@example.org`, agencyId });
 export const coordinator = staff('coordinator', 'county');
@@ -67,4 +70,50 @@ export async function runCancelledSprint(env: TestWorkflowEnvironment, taskQueue
   const c = await env.client.workflow.start(sprintWorkflow, { taskQueue, workflowId: sprintId, args: [input] });
   await c.executeUpdate(cancelSprintUpdate, { args: [{ actor: by(coordinator), reason: 'readmitted' }] });
   await c.result();
+}
+
+/**
+ * The plan's own steps: version 1 with two actions, one done on time; version 2 after an incident
+ * (one action carried, one added, one dropped) starts the rapid review; two agencies are asked for
+ * an update and one answers; the reminders and deadlines pass (the review and an action escalate);
+ * version 3, the scheduled review, ends the review. Its versions come from `planVersions`.
+ */
+export async function runPlanSteps(env: TestWorkflowEnvironment, taskQueue: string, workflowId: string, planVersions: Map<number, ResolvedPlanVersion>): Promise<void> {
+  const startMs = await env.currentTimeMs();
+  const hospital = staff('hospital', 'hospital');
+  const homecare = staff('homecare', 'homecare');
+  const act = (controlId: string, owner: StaffRef, days: number): PlanActionSpec => {
+    const due = new Date(startMs + days * 24 * HOUR_MS);
+    return { controlId, description: `Action ${controlId}`, owner, ownerAgencyId: owner.agencyId, dueDate: due.toISOString().slice(0, 10), dueAt: due.toISOString() };
+  };
+  const version = (v: number, trigger: PlanTrigger, actions: PlanActionSpec[]): ResolvedPlanVersion => ({
+    version: v,
+    trigger,
+    reason: `version ${v}`,
+    publishedBy: { staffId: coordinator.id, name: coordinator.name },
+    participantRef: 'P-1',
+    planHolder: coordinator,
+    actions,
+    agencies: [
+      { agencyId: 'hospital', name: 'County Hospital', contact: hospital },
+      { agencyId: 'homecare', name: 'Riverside Home Care', contact: homecare },
+    ],
+  });
+  planVersions.set(1, version(1, 'other', [act('c1', hospital, 2), act('c2', homecare, 4)]));
+  planVersions.set(2, version(2, 'incident', [act('c1', hospital, 2), act('c3', homecare, 2)]));
+  planVersions.set(3, version(3, 'scheduled_review', [act('c1', hospital, 2), act('c3', homecare, 2)]));
+  const h = await env.client.workflow.start(planStepsWorkflow, { taskQueue, workflowId, args: [{ planId: 'plan-1', participantId: 'participant-1', version: 1 }] });
+  const waitFor = async (done: (s: PlanStepsState) => boolean) => {
+    while (!done(await h.query(planStepsStateQuery))) await new Promise((r) => setTimeout(r, 50));
+  };
+  await waitFor((s) => s.version === 1);
+  await h.executeUpdate(markPlanActionDoneUpdate, { args: [{ actor: by(hospital, 'link'), actionKey: 'action-c1-v1', note: 'booked' }] });
+  await h.signal(planVersionPublishedSignal, { version: 2, rapidReviewWithinMs: 72 * HOUR_MS });
+  await waitFor((s) => s.version === 2);
+  await h.executeUpdate(requestAgencyUpdatesUpdate, { args: [{ actor: by(coordinator, 'web'), requests: planVersions.get(2)!.agencies.map((a) => ({ agencyId: a.agencyId, agencyName: a.name, to: a.contact! })) }] });
+  await h.executeUpdate(answerAgencyUpdateUpdate, { args: [{ actor: by(hospital, 'email-reply'), requestKey: 'review-1-update-hospital-1', text: 'Two falls this week' }] });
+  // Past the actions' due days and the review's deadline, clear of every timer (temporalio/sdk-java#3088).
+  await env.sleep(3 * 24 * HOUR_MS + HOUR_MS / 3);
+  await h.signal(planVersionPublishedSignal, { version: 3 });
+  await waitFor((s) => s.version === 3);
 }
