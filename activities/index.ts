@@ -10,6 +10,7 @@ import { createPlanActivities } from './plan';
 import { createPlanStepsActivities } from './plan-steps';
 import { createRecordActivities } from './record';
 import { createSprintActivities } from './sprint';
+import { createWorkingAgreementActivities } from './working-agreement';
 
 export type { Commit, ProcessEvent, TokenRevocation } from './record';
 export type { ProcessEmail } from './notifications';
@@ -41,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPlanStepsActivities(deps),
     ...createEscalationActivities(deps),
     ...createDisputeActivities(deps),
+    ...createWorkingAgreementActivities(deps),
   };
 }
 

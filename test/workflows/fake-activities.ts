@@ -5,6 +5,7 @@ import type { Activities, Commit, EscalationNotice, ProcessEmail, ProcessEvent }
 import type { StaffRef } from '../../domain/sprint';
 import type { ResolvedPlanVersion } from '../../domain/plan-steps';
 import type { PlanStepsRecord } from '../../activities/plan-steps';
+import { ESCALATION_POLICY } from '../../domain/escalation';
 
 const staff = (id: string, agencyId: string): StaffRef => ({ id, name: `Staff ${id}`, email: `${id}@example.org`, agencyId });
 
@@ -86,6 +87,11 @@ export function createFakeActivities(overrides: Partial<Activities> = {}): { act
     },
     async recordDispute(input) {
       commit('recordDispute', input);
+    },
+    // The working agreement in force: careloop's defaults, unless a test overrides it.
+    async escalationPolicyInForce() {
+      log.calls.push('escalationPolicyInForce');
+      return ESCALATION_POLICY;
     },
     // A plan's version: its actions and agencies come from the test (`planVersions`), else none.
     async resolvePlanVersion(input) {
