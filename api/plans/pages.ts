@@ -15,6 +15,7 @@ import { allowWith, createAccess } from '../access';
 import { callerOf, type Caller } from '../sprints/service';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
 import { toCsv } from '../evidence/reports';
+import { planStepsSectionFor } from './steps-pages';
 import { formatInstant } from '../../domain/format';
 import {
   CONSENT_HOW,
@@ -911,6 +912,7 @@ ${sections(p.content, p.name, (e) => scope.includes(e))}`,
   <p class="small-links">Download: <a href="${planHref(p.id)}/plan.csv">CSV</a> · <a href="${planHref(p.id)}/plan.json">JSON</a></p>
 </section>
 ${sections(p.content, p.name, () => true)}
+${await planStepsSectionFor(services.planSteps, caller, p.id, when)}
 <section class="card" id="sharing">
   <h2>What may be shared, and with whose consent</h2>
   <p>${consentWords(p.consent)}</p>

@@ -85,6 +85,8 @@ export function planReviewLink(steps: PlanStepsService): LinkHandler {
     const { plan, state, review } = await steps.inspectReviewLink(view.row);
     const v = { planId: plan.id, when: view.when, now: view.now };
     const open = isOpen(review);
+    // One token for both forms: a second call on a first visit would set another cookie.
+    const csrf = view.csrfToken();
     const title = `Rapid review of the plan for ${plan.participantRef}`;
     return {
       status,
@@ -95,7 +97,7 @@ export function planReviewLink(steps: PlanStepsService): LinkHandler {
   <p class="muted">To change the plan, sign in and publish a new version from the plan’s page with the trigger “Scheduled review”: <a href="/plans/${plan.id}">the plan</a>.</p>
 </section>
 <section class="card"><h2>Updates from agencies</h2>${requestsList(review, v, { withText: true })}</section>
-${open ? html`${noChangeForm({ action: `/a/${view.token}`, csrf: view.csrfToken(), state: form })}${askAgenciesForm({ action: `/a/${view.token}`, csrf: view.csrfToken(), state, review, form })}` : ''}`,
+${open ? html`${noChangeForm({ action: `/a/${view.token}`, csrf, state: form })}${askAgenciesForm({ action: `/a/${view.token}`, csrf, state, review, form })}` : ''}`,
     };
   };
   return {

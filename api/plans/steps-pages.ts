@@ -6,11 +6,12 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { html, page, type SafeHtml } from '../html';
-import { callerOf } from '../sprints/service';
+import { callerOf, type Caller } from '../sprints/service';
+import type { PlanStepsService } from './steps-service';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
 import { formatInstant } from '../../domain/format';
 import { formatDay, isOpen } from '../../domain/plan-steps';
-import { actionBadge, actionEndWords, actionForms, actionHref, askAgenciesForm, badge, errorSummary, noChangeForm, requestsList, reviewHref, reviewSummary, type FormState, type StepForm } from './steps-view';
+import { actionBadge, actionEndWords, actionForms, actionHref, askAgenciesForm, badge, errorSummary, noChangeForm, planStepsSection, requestsList, reviewHref, reviewSummary, type FormState, type StepForm } from './steps-view';
 
 /** A field sent twice or as anything but text counts as not sent; the service says what is missing. */
 const text = z.string().max(10_000).optional().catch(undefined);
@@ -22,6 +23,15 @@ const DONE_WORDS: Record<string, string> = {
   done: 'The action is recorded as done.',
   'not-done': 'The action is recorded as not done.',
 };
+
+/**
+ * The plan page's section of the plan's own steps (its rapid review and actions) for a reader of
+ * the plan: /plans/:id includes it with one line. The read is the plan's, checked and logged.
+ */
+export async function planStepsSectionFor(steps: PlanStepsService, caller: Caller, planId: string, when: (iso: string) => string, now: Date = new Date()): Promise<SafeHtml> {
+  const got = await steps.get(caller, planId);
+  return planStepsSection({ planId: got.planId, state: got.state, when, now, viewerId: caller.staffId, actsForPlan: got.actsForPlan });
+}
 
 export function planStepsPages(deps: AppDeps, services: AppServices, web: WebHelpers): Router {
   const router = Router();
