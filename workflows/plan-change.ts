@@ -21,7 +21,7 @@ export const acknowledgePlanVersionUpdate = defineUpdate<RecipientState, [{ staf
 export const supersedePlanVersionSignal = defineSignal<[{ byVersion: number }]>('supersedePlanVersion');
 export const planChangeStateQuery = defineQuery<PlanChangeState>('planChangeState');
 /** The plan-holder's "Remind now": one reminder to everyone still to acknowledge, outside the schedule. */
-export const remindPlanVersionNowUpdate = defineUpdate<{ remindedAt: string; recipients: StaffRef[] }, [{ by: { staffId: string; name: string } }]>('remindPlanVersionNow');
+export const remindPlanVersionNowUpdate = defineUpdate<{ remindedAt: string; recipients: StaffRef[] }, [{ by: { staffId: string; name: string }; channel?: 'web' | 'api' }]>('remindPlanVersionNow');
 
 /** "Remind now" at most this often, so a double click or an impatient morning does not flood anyone. */
 export const REMIND_NOW_MIN_GAP_MS = 10 * 60_000;
@@ -77,13 +77,13 @@ export async function planChangeWorkflow(input: PlanChangeInput): Promise<PlanCh
   let manualRound = 0;
   setHandler(
     remindPlanVersionNowUpdate,
-    async ({ by }) => {
+    async ({ by, channel }) => {
       manualRound += 1;
       const to = pending();
       to.forEach((r) => (r.remindersSent += 1));
       const remindedAt = workflowNowIso();
       (state.manualReminders ??= []).push({ at: remindedAt, by: { id: by.staffId, name: by.name }, recipients: to.map((r) => r.staff.id) });
-      const reminded = ctx.event('plan.reminders-sent', { actor: { ...by, channel: 'web' }, reason: 'Remind now', data: { manual: true, recipients: to.map((r) => r.staff.id) } });
+      const reminded = ctx.event('plan.reminders-sent', { actor: { ...by, channel: channel ?? 'web' }, reason: 'Remind now', data: { manual: true, recipients: to.map((r) => r.staff.id) } });
       await ctx.notify(to.map((r) => email('plan-ack-reminder', r.staff, `remind-now:${manualRound}:${r.staff.id}`)), { events: [reminded] });
       ctx.publish();
       return { remindedAt, recipients: to.map((r) => r.staff) };

@@ -292,6 +292,8 @@ export function planPages(deps: AppDeps, services: AppServices, web: WebHelpers)
     intro?: SafeHtml;
     notice?: SafeHtml;
     conflict?: SafeHtml;
+    /** The button at the end of the form, when not the usual one (a stale base: re-apply, not publish). */
+    submit?: { intent: string; label: string };
     status?: number;
   }
 
@@ -492,7 +494,7 @@ export function planPages(deps: AppDeps, services: AppServices, web: WebHelpers)
     ${actions}
     ${change}
     ${f.mode === 'create' ? textArea('reason', 'Why is the plan being made? (optional)', v.reason, { maxlength: 1000, rows: 2 }) : ''}
-    <p class="form-end"><button type="submit" name="intent" value="${f.mode === 'create' ? 'create' : 'publish'}">${f.mode === 'create' ? 'Create the plan' : 'Publish the change'}</button>
+    <p class="form-end"><button type="submit" name="intent" value="${f.submit?.intent ?? (f.mode === 'create' ? 'create' : 'publish')}">${f.submit?.label ?? (f.mode === 'create' ? 'Create the plan' : 'Publish the change')}</button>
     ${f.mode === 'change' ? html`<a href="${f.action.replace(/\/change$/, '')}">Cancel</a>` : html`<a href="/plans">Cancel</a>`}</p>
   </form>
 </section>`,
@@ -689,7 +691,7 @@ export function planPages(deps: AppDeps, services: AppServices, web: WebHelpers)
       const conflict = html`<div class="problem conflict" role="alert" id="conflict">
   <h2>Someone published a newer version while you were editing</h2>
   <p>You started from version ${base.number}; the plan is now at version ${r.latest.number}. Nothing of yours is published yet.</p>
-  ${r.since.map((s) => html`<p class="muted">Version ${s.number}: ${s.author.name}, ${when(s.createdAt)}. ${PLAN_TRIGGER_WORDS[s.trigger]}. ${s.reason}</p>`)}
+  ${r.since.map((s) => html`<p class="muted">Version ${s.number}: ${s.author.name}, ${when(s.createdAt)}. Trigger: ${PLAN_TRIGGER_WORDS[s.trigger]}. Why: ${s.reason}</p>`)}
   <h3>What changed since version ${base.number}</h3>
   ${linesList(r.theirs, 'Nothing in the plan’s content changed.')}
   <h3>Your changes</h3>
@@ -697,7 +699,7 @@ export function planPages(deps: AppDeps, services: AppServices, web: WebHelpers)
   <p><button type="submit" name="intent" value="reapply">Re-apply my changes to version ${r.latest.number}</button></p>
   <p class="hint">Your edits go onto version ${r.latest.number} wherever it left the same thing alone; any that clash are listed for you to make again. Your reason, trigger and answers below are kept.</p>
 </div>`;
-      return again({ status: 409, conflict });
+      return again({ status: 409, conflict, submit: { intent: 'reapply', label: `Re-apply my changes to version ${r.latest.number}` } });
     }
   });
 
@@ -881,7 +883,7 @@ ${
   <p class="notice shared-notice">You are not in this person’s care team. They consented to share their ${elementList(scope)} beyond it, so you see only those. ${p.consent ? consentHowWords(p.consent) : ''}</p>
   <dl class="facts">
     <div><dt>Plan-holder</dt><dd>${p.planHolder.name}, ${holderAgency}</dd></div>
-    <div><dt>Version</dt><dd>${p.current.number}, ${when(p.current.createdAt)}</dd></div>
+    <div><dt>Version</dt><dd>${p.current.number}, published ${when(p.current.createdAt)}</dd></div>
   </dl>
   <p class="small-links">Download what you may see: <a href="${planHref(p.id)}/plan.csv">CSV</a> · <a href="${planHref(p.id)}/plan.json">JSON</a></p>
 </section>
@@ -902,7 +904,7 @@ ${sections(p.content, p.name, (e) => scope.includes(e))}`,
   ${done}
   <dl class="facts">
     <div><dt>Plan-holder</dt><dd id="plan-holder">${p.planHolder.name}, ${holderAgency}</dd></div>
-    <div><dt>Version</dt><dd id="plan-version">${v.number}, ${when(v.createdAt)} by ${v.author.name}</dd></div>
+    <div><dt>Version</dt><dd id="plan-version">${v.number}, published ${when(v.createdAt)} by ${v.author.name}</dd></div>
     <div><dt>Trigger</dt><dd>${PLAN_TRIGGER_WORDS[v.trigger]}</dd></div>
   </dl>
   <p class="muted">Why: ${v.reason}</p>
@@ -983,8 +985,8 @@ ${historySection(p)}`,
   <p class="hint">Version ${to} alters day-to-day delivery, and you are asked to acknowledge it.</p></div>`
       : ''
   }
-  ${latest > 1 ? compareForm(from, to) : ''}
-</section>`,
+</section>
+<section class="card"><h2>Compare other versions</h2>${compareForm(from, to)}</section>`,
       ),
     );
   });

@@ -1,10 +1,12 @@
-// /api/plans: the integrated plan, its versions and their change control.
+// /api/plans: the integrated plan, its versions and their change control, "Remind now", the
+// plan-holder's handover and the person's consent to share beyond the care team.
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { requirePrincipal } from '../auth';
 import { allow } from '../access';
 import { parseInput } from '../errors';
 import { callerOf } from '../sprints/service';
+import { ZRemindNow } from '../../domain/plan-input';
 import type { PlanService } from './service';
 
 const ZVersionParams = z.object({ id: z.string().max(64), n: z.coerce.number({ message: 'must be a version number' }).int().min(1).max(100_000) });
@@ -46,6 +48,21 @@ export function planRoutes(plans: PlanService): Router {
     const { id, n } = version(req);
     parseInput(z.object({}).strict(), req.body ?? {}, 'acknowledgement');
     res.json(await plans.acknowledge(callerOf(requirePrincipal(req)), id, n, 'api'));
+  });
+  router.post('/plans/:id/versions/:n/remind', allow('any'), async (req, res) => {
+    const { id, n } = version(req);
+    parseInput(ZRemindNow, req.body ?? {}, 'reminder');
+    res.json(await plans.remindNow(callerOf(requirePrincipal(req)), id, n, 'api'));
+  });
+  router.get('/plans/:id/consent', allow('any'), async (req, res) => {
+    const plan = await plans.get(callerOf(requirePrincipal(req)), String(req.params.id));
+    res.json({ planId: plan.id, consent: plan.consent });
+  });
+  router.post('/plans/:id/consent', allow('any'), async (req, res) => {
+    res.status(201).json(await plans.recordConsent(callerOf(requirePrincipal(req)), String(req.params.id), req.body));
+  });
+  router.post('/plans/:id/handover', allow('any'), async (req, res) => {
+    res.json(await plans.handover(callerOf(requirePrincipal(req)), String(req.params.id), req.body));
   });
 
   return router;

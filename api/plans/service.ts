@@ -638,7 +638,7 @@ export function createPlanService(deps: PlanServiceDeps) {
     },
 
     /** "Remind now": the plan-holder sends one more reminder to everyone still to acknowledge this version. */
-    async remindNow(caller: Caller, planId: string, number: number) {
+    async remindNow(caller: Caller, planId: string, number: number, channel: 'web' | 'api' = 'web') {
       const plan = await readable(caller, planId);
       if (caller.staffId !== plan.planHolderId) throw new AppError('FORBIDDEN', `Only the plan-holder, ${plan.planHolder.name}, can send reminders now.`);
       if (!plan.versions.some((v) => v.number === number)) throw new AppError('NOT_FOUND', `This plan has no version ${number}.`);
@@ -653,7 +653,7 @@ export function createPlanService(deps: PlanServiceDeps) {
         throw new AppError('CONFLICT', why);
       }
       try {
-        return await deps.temporal.workflow.getHandle(planChangeWorkflowId(planId, number)).executeUpdate(remindPlanVersionNowUpdate, { args: [{ by: { staffId: caller.staffId, name: caller.name } }] });
+        return await deps.temporal.workflow.getHandle(planChangeWorkflowId(planId, number)).executeUpdate(remindPlanVersionNowUpdate, { args: [{ by: { staffId: caller.staffId, name: caller.name }, channel }] });
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && ['NothingToRemind', 'RemindedRecently'].includes(err.cause.type ?? '')) {
           throw new AppError('CONFLICT', err.cause.message, { reason: err.cause.type });

@@ -266,6 +266,9 @@ describe('plan pages (real Temporal, PostgreSQL and SMTP)', () => {
     const again = await post(casey, `/plans/${planId}/versions/2/remind`, {});
     expect(again.status).toBe(409);
     expect(again.text).toContain('Casey Coordinator sent a reminder less than 10 minutes ago.');
+    const byApi = await request(app).post(`/api/plans/${planId}/versions/2/remind`).set(bearer(casey)).send({});
+    expect(byApi.status).toBe(409);
+    expect(byApi.body.error.message).toMatch(/less than 10 minutes ago/);
 
     // Wren reads the change signed in and acknowledges it there.
     const diff = await get(people.hospital, `/plans/${planId}/diff?from=1&to=2`);
@@ -331,6 +334,7 @@ describe('plan pages (real Temporal, PostgreSQL and SMTP)', () => {
 
     // Only the plan-holder and coordinators in the team record it.
     expect((await get(people.hospital, `/plans/${planId}/consent`)).status).toBe(403);
+    expect((await request(app).post(`/api/plans/${planId}/consent`).set(bearer(people.hospital)).send({ given: true, scope: ['goals'], how: 'phone' })).status).toBe(403);
     const noScope = await post(people.coordinator, `/plans/${planId}/consent`, { given: 'yes', how: 'phone' });
     expect(noScope.status).toBe(400);
     expect(summaryOf(noScope.text)).toEqual(['Tick at least one part of the plan the person agreed to share, or answer No.']);
