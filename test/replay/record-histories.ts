@@ -19,6 +19,7 @@ import {
   smokeWorkflow,
   planChangeWorkflow,
   acknowledgePlanVersionUpdate,
+  remindPlanVersionNowUpdate,
   supersedePlanVersionSignal,
   escalationWorkflow,
   acknowledgeEscalationUpdate,
@@ -117,6 +118,14 @@ async function main() {
         await p3.signal(supersedePlanVersionSignal, { byVersion: 4 });
         await p3.result();
         await save('plan-superseded', 'plan-replay-v3');
+        // "Remind now" from the plan-holder, a second one refused as too soon, then both acknowledge.
+        const p4 = await env.client.workflow.start(planChangeWorkflow, { taskQueue, workflowId: 'plan-replay-v4', args: [planInput(4)] });
+        await p4.executeUpdate(remindPlanVersionNowUpdate, { args: [{ by: { staffId: coordinator.id, name: coordinator.name }, channel: 'web' }] });
+        await p4.executeUpdate(remindPlanVersionNowUpdate, { args: [{ by: { staffId: coordinator.id, name: coordinator.name } }] }).catch(() => undefined);
+        await p4.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'hospital', channel: 'web' }] });
+        await p4.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'housing', channel: 'link' }] });
+        await p4.result();
+        await save('plan-reminded-now', 'plan-replay-v4');
       }
 
       if (run('plan-steps')) {
