@@ -128,9 +128,16 @@ export async function planStepsWorkflow(input: PlanStepsInput): Promise<PlanStep
   // -------------------------------------------------------------------------------------------
   // The plan's actions
 
+  /**
+   * A due day already past when careloop starts watching it (written into the plan late, or a plan
+   * older than careloop's tracking) shows as overdue at once but raises no escalation: the
+   * plan-holder who wrote it knows. Only a deadline missed under careloop's watch escalates.
+   */
+  const bornOverdue = (dueAt: string) => Date.parse(dueAt) <= workflowNow();
+
   const startAction = (spec: PlanActionSpec, version: number, c: Change) => {
     const nowMs = workflowNow();
-    const a: PlanActionState = { ...spec, key: planActionKey(spec.controlId, version), fromVersion: version, inVersion: version, status: 'open', startedAt: isoAt(nowMs)!, remindAt: isoAt(remindAtFor(nowMs, Date.parse(spec.dueAt))), reminded: false, overdue: false };
+    const a: PlanActionState = { ...spec, key: planActionKey(spec.controlId, version), fromVersion: version, inVersion: version, status: 'open', startedAt: isoAt(nowMs)!, remindAt: isoAt(remindAtFor(nowMs, Date.parse(spec.dueAt))), reminded: false, overdue: bornOverdue(spec.dueAt) };
     c.actions.push(a);
     c.events.push(ev('plan-action.started', { item: a.key, data: { controlId: a.controlId, owner: a.owner.id, dueAt: a.dueAt } }));
     c.emails.push(email('action-assigned', a.owner, a.key, a.dueAt, `assigned:${a.owner.id}:v${version}`, { dueDate: a.dueDate }));
@@ -151,7 +158,7 @@ export async function planStepsWorkflow(input: PlanStepsInput): Promise<PlanStep
     }
     // A new due day moves the deadline; one already missed stays missed (its escalation runs on).
     if (a.dueAt !== spec.dueAt && !a.overdue) {
-      Object.assign(a, { dueAt: spec.dueAt, dueDate: spec.dueDate, remindAt: isoAt(remindAtFor(workflowNow(), Date.parse(spec.dueAt))), reminded: false });
+      Object.assign(a, { dueAt: spec.dueAt, dueDate: spec.dueDate, remindAt: isoAt(remindAtFor(workflowNow(), Date.parse(spec.dueAt))), reminded: false, overdue: bornOverdue(spec.dueAt) });
       c.events.push(ev('plan-action.rescheduled', { item: a.key, data: { dueAt: a.dueAt } }));
     }
   };

@@ -118,6 +118,20 @@ describe('plan steps workflow (unit: time-skipping server, fake activities)', ()
     });
   });
 
+  it('shows an action written into the plan past its due day as overdue at once, without an escalation', async () => {
+    await server.run(async (run) => {
+      const h = await start(run, version(1, 'other', [await action('c1', hospital, -2 * DAY)]));
+      await expect.poll(async () => (await h.query(planStepsStateQuery)).actions[0]?.overdue).toBe(true);
+      await run.env.sleep(HOUR);
+      expect(kinds(run)).toEqual([['action-assigned', 'hospital']]);
+      expect(actions(run.log)).toEqual(['plan-action.started']);
+      const a = (await h.query(planStepsStateQuery)).actions[0]!;
+      expect(a).toMatchObject({ status: 'open', overdue: true });
+      expect(a.escalationId).toBeUndefined();
+      await h.terminate('test over');
+    });
+  });
+
   it('starts a rapid review on an incident, asks agencies, takes an answer, and ends it as "reviewed, no change"', async () => {
     await server.run(async (run) => {
       const h = await start(run, version(1, 'other', []));
