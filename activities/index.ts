@@ -4,6 +4,7 @@ import type { Db } from '../runtime/db';
 import type { Mailer } from '../runtime/mailer';
 import { createDisputeActivities } from './dispute';
 import { createEscalationActivities } from './escalation';
+import { createHuddleActivities } from './huddle';
 import { createNotificationActivities } from './notifications';
 import { createNoticeActivities } from './notices';
 import { createPlanActivities } from './plan';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPlanStepsActivities(deps),
     ...createEscalationActivities(deps),
     ...createDisputeActivities(deps),
+    ...createHuddleActivities(deps),
     ...createWorkingAgreementActivities(deps),
   };
 }

@@ -11,6 +11,7 @@ import type { ActivityDeps } from './index';
 import { sprintDelivery, type SprintEmail } from './sprint';
 import { planDelivery, type PlanEmail } from './plan';
 import { disputeDelivery, type DisputeEmail } from './dispute';
+import { huddleDelivery, type HuddleEmail } from './huddle';
 import { planStepsDelivery, type PlanStepsEmail } from './plan-steps';
 
 /** Reply tokens travel in an address (`ack+<token>@domain`): lowercase hex, 160 bits, fits a local part. */
@@ -104,7 +105,7 @@ export async function deliver(deps: ActivityDeps, d: Delivery): Promise<{ sent: 
 }
 
 /** One email of any process: its template and links are chosen by `process` and `kind`. */
-export type ProcessEmail = SprintEmail | PlanEmail | DisputeEmail | PlanStepsEmail;
+export type ProcessEmail = SprintEmail | PlanEmail | DisputeEmail | PlanStepsEmail | HuddleEmail;
 
 export interface NotifyInput extends Commit {
   workflowId: string;
@@ -121,6 +122,8 @@ function deliveryOf(deps: ActivityDeps, workflowId: string, email: ProcessEmail)
       return disputeDelivery(deps, workflowId, email);
     case 'plan-steps':
       return planStepsDelivery(deps, workflowId, email);
+    case 'huddle':
+      return huddleDelivery(deps, workflowId, email);
   }
 }
 

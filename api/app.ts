@@ -46,6 +46,7 @@ import { createPlanStepsService, type PlanStepsService } from './plans/steps-ser
 import { planStepsRoutes } from './plans/steps-routes';
 import { planStepsPages } from './plans/steps-pages';
 import { participantPages } from './people/participant-pages';
+import { huddlePages } from './huddles/pages';
 
 export interface AppDeps {
   config: Pick<Config, 'publicBaseUrl' | 'sessionSecret' | 'timeZone'> & { taskQueue: string } & Partial<Pick<Config, 'sessionIdleTimeoutMs' | 'apiTokenTtlDays'>>;
@@ -183,6 +184,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(dashboardPages(deps, services, web));
   app.use(planStepsPages(deps, services, web));
   app.use(participantPages(deps, services, web));
+  app.use(huddlePages(deps, services, web));
   app.use((req) => {
     throw new AppError('NOT_FOUND', `There is no page at ${req.path}.`);
   });

@@ -1,7 +1,7 @@
 // What coordinators send to create a plan and publish a new version. zod lives here, in the
 // API's half of domain/, never in the workflow bundle.
 import { z } from 'zod';
-import { CONSENT_HOW, PLAN_TRIGGERS, RISK_LEVELS, SHAREABLE_ELEMENTS } from './plan';
+import { CONSENT_HOW, PLAN_RISK_FLAGS, PLAN_TRIGGERS, RISK_LEVELS, SHAREABLE_ELEMENTS } from './plan';
 import { ZIsoDuration, ZParticipantRef } from './sprint-input';
 
 const text = (max: number) => z.string().trim().min(1, 'is required').max(max, `must be at most ${max} characters`);
@@ -20,7 +20,16 @@ export const ZPlanContent = z
   .object({
     goals: z.array(z.object({ id: itemId, text: text(500) }).strict()).max(50).superRefine(uniqueIds).default([]),
     risks: z
-      .array(z.object({ id: itemId, description: text(500), level: z.enum(RISK_LEVELS, { message: `must be one of ${RISK_LEVELS.join(', ')}` }) }).strict())
+      .array(
+        z
+          .object({
+            id: itemId,
+            description: text(500),
+            level: z.enum(RISK_LEVELS, { message: `must be one of ${RISK_LEVELS.join(', ')}` }),
+            flags: z.array(z.enum(PLAN_RISK_FLAGS, { message: `must be among ${PLAN_RISK_FLAGS.join(', ')}` })).max(PLAN_RISK_FLAGS.length).optional(),
+          })
+          .strict(),
+      )
       .max(50)
       .superRefine(uniqueIds)
       .default([]),

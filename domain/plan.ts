@@ -17,9 +17,23 @@ export type RiskLevel = (typeof RISK_LEVELS)[number];
 export const SHAREABLE_ELEMENTS = ['goals', 'risks', 'crisisTriggers', 'serviceContacts', 'controls'] as const;
 export type ShareableElement = (typeof SHAREABLE_ELEMENTS)[number];
 
+/**
+ * Risk flags a huddle's roster sorts by (seed 001, Operational Example 1): a risk may name them;
+ * domain/roster.ts `planRiskFlags` also finds them in the words of the risks and crisis triggers.
+ */
+export const PLAN_RISK_FLAGS = ['missed-visits', 'recent-ed-contact', 'housing-instability', 'caregiver-breakdown'] as const;
+export type PlanRiskFlag = (typeof PLAN_RISK_FLAGS)[number];
+export const PLAN_RISK_FLAG_WORDS: Record<PlanRiskFlag, string> = {
+  'missed-visits': 'Missed visits',
+  'recent-ed-contact': 'Recent ED contact',
+  'housing-instability': 'Housing instability',
+  'caregiver-breakdown': 'Caregiver breakdown',
+};
+
 export interface PlanContent {
   goals: { id: string; text: string }[];
-  risks: { id: string; description: string; level: RiskLevel }[];
+  /** `flags`: the roster's risk flags this risk stands for, when its author named them (absent on older plans). */
+  risks: { id: string; description: string; level: RiskLevel; flags?: PlanRiskFlag[] }[];
   crisisTriggers: string[];
   serviceContacts: { agencyId: string; name: string; role?: string; phone?: string }[];
   controls: { id: string; description: string; ownerAgencyId: string; ownerStaffId?: string; dueDate?: string }[];

@@ -2,6 +2,7 @@
 // first). Pure: api/evidence/roster.ts gathers the open processes and names, this file decides.
 import { RISK_LEVELS, TIER_RANK, type RiskLevel } from './escalation';
 import { withinDeadline } from './on-time';
+import { PLAN_RISK_FLAGS, type PlanContent, type PlanRiskFlag } from './plan';
 
 /** plan-steps: the plan's own actions and its rapid review (workflows/plan-steps.ts). */
 export type RosterProcess = 'sprint' | 'plan-change' | 'escalation' | 'dispute' | 'plan-steps';
@@ -32,6 +33,8 @@ export interface RosterRow {
     recentDischargeAt?: string;
     unacknowledgedPlanChanges: number;
     openDisputes: number;
+    /** The current plan's risk flags (`planRiskFlags`); absent on rosters captured before they were read. */
+    planRisks?: PlanRiskFlag[];
   };
   /** The item due first: who owes what next. */
   next?: RosterItem;
@@ -42,6 +45,7 @@ export interface RosterRow {
 export const ROSTER_ORDER = [
   'highest open escalation tier',
   'overdue items',
+  "risk flags in the person's plan (missed visits, recent ED contact, housing instability, caregiver breakdown)",
   'discharged within 72 h',
   'unacknowledged plan changes',
   'open disputes',
@@ -103,6 +107,7 @@ export function compareRows(a: RosterRow, b: RosterRow): number {
   return (
     rank(b) - rank(a) ||
     b.flags.overdue - a.flags.overdue ||
+    (b.flags.planRisks?.length ?? 0) - (a.flags.planRisks?.length ?? 0) ||
     Number(!!b.flags.recentDischargeAt) - Number(!!a.flags.recentDischargeAt) ||
     b.flags.unacknowledgedPlanChanges - a.flags.unacknowledgedPlanChanges ||
     b.flags.openDisputes - a.flags.openDisputes ||
@@ -119,4 +124,36 @@ export function orderRoster(rows: Iterable<RosterRow>): RosterRow[] {
     row.next = row.items[0];
   }
   return out.sort(compareRows);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan's risk flags (seed 001: "sorted by risk flags (missed visits, recent ED contact,
+// housing instability ... caregiver stress)"). A risk may name its flags; older plans, and plans
+// written in words only, are read for them: each flag's words in a risk's description or a crisis
+// trigger. Words are matched as a person would write them in a plan, not as clinical codes.
+
+const FLAG_WORDS: Record<PlanRiskFlag, RegExp[]> = {
+  'missed-visits': [/\bmissed\b[^.;]{0,30}\b(visit|call|appointment)s?\b/i, /\bno[- ]shows?\b/i, /\b(visit|call)s? (were |was )?missed\b/i],
+  'recent-ed-contact': [/\bA ?& ?E\b/, /\bED\b/, /\bemergency department\b/i, /\baccident and emergency\b/i, /\bambulance\b/i, /\b999\b/],
+  'housing-instability': [/\bevict/i, /\bhomeless/i, /\brent arrears\b/i, /\bsofa[- ]surf/i, /\bno fixed abode\b/i, /\btenancy\b[^.;]{0,30}\b(risk|end|ending|notice|breakdown)/i, /\bhousing\b[^.;]{0,20}\b(loss|lost|risk|instab|insecur|unstable|crisis)/i],
+  'caregiver-breakdown': [
+    /\b(carer|care-?giver|family carer)s?\b[^.;]{0,40}\b(breakdown|break down|breaking down|burn ?out|burnt out|stress|strain|exhaust|cannot cope|can't cope|unable to cope|unwell)/i,
+    /\b(breakdown|burn ?out|stress|strain|exhaustion)\b[^.;]{0,20}\b(of|in) (the )?(carer|care-?giver|family carer)/i,
+  ],
+};
+
+/** The flags a plan's current content raises, in PLAN_RISK_FLAGS order: named on a risk, or found in its words. */
+export function planRiskFlags(content: Pick<PlanContent, 'risks' | 'crisisTriggers'> | null | undefined): PlanRiskFlag[] {
+  if (!content) return [];
+  const found = new Set<PlanRiskFlag>();
+  const texts: string[] = [];
+  for (const r of content.risks ?? []) {
+    for (const f of r.flags ?? []) if ((PLAN_RISK_FLAGS as readonly string[]).includes(f)) found.add(f);
+    texts.push(r.description ?? '');
+  }
+  texts.push(...(content.crisisTriggers ?? []));
+  for (const flag of PLAN_RISK_FLAGS) {
+    if (!found.has(flag) && texts.some((t) => FLAG_WORDS[flag].some((re) => re.test(t)))) found.add(flag);
+  }
+  return PLAN_RISK_FLAGS.filter((f) => found.has(f));
 }

@@ -30,6 +30,8 @@ export const PLAN_REVIEW_TOKEN_PURPOSE = 'plan-review';
 export const PLAN_UPDATE_TOKEN_PURPOSE = 'plan-update';
 /** The reply address of an update request: the reply's text is the update. */
 export const PLAN_UPDATE_REPLY_TOKEN_PURPOSE = 'plan-update-reply';
+/** A huddle decision's owner's link: see what was decided, record it done or not done. */
+export const HUDDLE_DECISION_TOKEN_PURPOSE = 'huddle-decision';
 
 export type LinkPurpose =
   | typeof TASK_TOKEN_PURPOSE
@@ -40,7 +42,8 @@ export type LinkPurpose =
   | typeof DISPUTE_ACCEPT_TOKEN_PURPOSE
   | typeof PLAN_ACTION_TOKEN_PURPOSE
   | typeof PLAN_REVIEW_TOKEN_PURPOSE
-  | typeof PLAN_UPDATE_TOKEN_PURPOSE;
+  | typeof PLAN_UPDATE_TOKEN_PURPOSE
+  | typeof HUDDLE_DECISION_TOKEN_PURPOSE;
 export type ReplyPurpose = typeof REPLY_TOKEN_PURPOSE | typeof PLAN_REPLY_TOKEN_PURPOSE | typeof ESCALATION_REPLY_TOKEN_PURPOSE | typeof PLAN_ACTION_REPLY_TOKEN_PURPOSE | typeof PLAN_UPDATE_REPLY_TOKEN_PURPOSE;
 export type TokenPurpose = LinkPurpose | ReplyPurpose;
 
@@ -140,6 +143,12 @@ export const TOKEN_PURPOSES: Record<TokenPurpose, TokenPurposeRule> = {
     lifetime: "30 days after the update's deadline; ends when the update is sent or the review ends",
     noLongerWorks: 'This reply address no longer works: the update has been sent, or the rapid review has ended.',
   },
+  [HUDDLE_DECISION_TOKEN_PURPOSE]: {
+    channel: 'link',
+    scope: '{ huddleId, decision: decision-<n> }',
+    lifetime: "30 days after the decision's follow-up is due; spent when it is recorded done or not done",
+    noLongerWorks: 'This link no longer works: the decision has been recorded as done or not done.',
+  },
 };
 
 const DAY_MS = 86_400_000;
@@ -160,6 +169,8 @@ export const TOKEN_EXPIRY = {
   dispute: (stageDueAtIso: string): string => isoAt(Date.parse(stageDueAtIso) + 30 * DAY_MS),
   /** A plan step's links and reply address (an action, the review, an update): 30 days after its deadline. */
   planStep: (dueAtIso: string): string => isoAt(Date.parse(dueAtIso) + 30 * DAY_MS),
+  /** A huddle decision's link: 30 days after its follow-up is due. */
+  huddleDecision: (dueAtIso: string): string => isoAt(Date.parse(dueAtIso) + 30 * DAY_MS),
 } as const;
 
 /** The purposes opened as /a/<token> pages; the others are reply addresses. */

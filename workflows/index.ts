@@ -5,3 +5,4 @@ export * from './plan-change';
 export * from './escalation';
 export * from './dispute';
 export * from './plan-steps';
+export * from './huddle';

@@ -14,6 +14,7 @@ import { participantAuditCsv } from './participant-audit';
 import { sprintPicture, SPRINT_STATUS } from '../sprints/present';
 import { escalationBadgeWords } from '../escalations/list';
 import { planIdOfStepsWorkflow } from '../../domain/plan-steps';
+import { PLAN_RISK_FLAG_WORDS } from '../../domain/plan';
 
 const REFRESH_SECONDS = 30;
 /** Open sprints drawn on the dashboard, riskiest first; the roster lists them all. */
@@ -45,6 +46,8 @@ function statusWords(process: string | undefined, status: string): string {
 
 /** Only managers and admins see these pages. */
 const managers = allowWith('These pages are for managers and admins.', 'manager', 'admin');
+/** The roster is for the huddle: coordinators see it too, for the people of their agency's care teams. */
+const huddleLeads = allowWith('The huddle roster is for coordinators, managers and admins.', 'coordinator', 'manager', 'admin');
 
 export function dashboardPages(deps: AppDeps, services: AppServices, web: WebHelpers): Router {
   const router = Router();
@@ -60,7 +63,9 @@ export function dashboardPages(deps: AppDeps, services: AppServices, web: WebHel
       f.overdue ? html`<span class="badge tone-overdue">${f.overdue} overdue</span> ` : ''
     }${f.recentDischargeAt ? html`<span class="badge tone-open">discharged ${when(f.recentDischargeAt)}</span> ` : ''}${
       f.unacknowledgedPlanChanges ? html`<span class="badge tone-reminded">${f.unacknowledgedPlanChanges} plan change${f.unacknowledgedPlanChanges > 1 ? 's' : ''} unacknowledged</span> ` : ''
-    }${f.openDisputes ? html`<span class="badge tone-refused">${f.openDisputes} dispute${f.openDisputes > 1 ? 's' : ''}</span>` : ''}`;
+    }${f.openDisputes ? html`<span class="badge tone-refused">${f.openDisputes} dispute${f.openDisputes > 1 ? 's' : ''}</span> ` : ''}${(f.planRisks ?? []).map(
+      (p) => html`<span class="badge tone-reminded" title="From the person's plan">${PLAN_RISK_FLAG_WORDS[p]}</span> `,
+    )}`;
   };
 
   // Sprints, escalations and a plan's steps have pages; plan changes and disputes have none yet, and a page
@@ -93,7 +98,7 @@ ${roster.truncated ? html`<p class="problem">More open work than one roster show
   const summary = (roster: Roster): SafeHtml => {
     const sum = (f: (r: RosterRow) => number) => roster.rows.reduce((n, r) => n + f(r), 0);
     const tiles: [string, number, string][] = [
-      ['People with open work', roster.rows.length, ''],
+      ['People on the roster', roster.rows.length, ''],
       ['Overdue items', sum((r) => r.flags.overdue), 'overdue'],
       ['Open escalations', sum((r) => Object.values(r.flags.escalations).reduce((a, b) => a + b, 0)), ''],
       ['Discharged in 72 h', roster.rows.filter((r) => r.flags.recentDischargeAt).length, ''],
@@ -143,15 +148,17 @@ ${roster.truncated ? html`<p class="problem">More open work than one roster show
     );
   });
 
-  router.get('/roster', web.requireSignedIn, managers, async (req, res) => {
+  router.get('/roster', web.requireSignedIn, huddleLeads, async (req, res) => {
     const at = now();
-    const roster = await services.roster.roster(callerOf(req.principal!), {});
+    const caller = callerOf(req.principal!);
+    const roster = await services.roster.roster(caller, {});
+    const oversees = caller.roles.includes('manager') || caller.roles.includes('admin');
     res.set('Refresh', `${REFRESH_SECONDS}; url=/roster`);
     res.type('html').send(
       page(
         { title: 'Huddle roster', signedInAs: signedInAs(req, res), wide: true },
         html`<section class="card"><h1>Huddle roster</h1>
-<p class="muted">${when(roster.generatedAt)} · riskiest first · <a href="/dashboard">Dashboard</a></p>
+<p class="muted">${when(roster.generatedAt)} · riskiest first · <a href="/huddles">Huddles</a>${oversees ? html` · <a href="/dashboard">Dashboard</a>` : ''}</p>
 ${rosterTable(roster, at)}</section>`,
       ),
     );

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { formatInstant } from '../../domain/format';
 import { DISPUTE_ACCEPT_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE, ESCALATION_TOKEN_PURPOSE, ESCALATION_VIEW_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE, TASK_TOKEN_PURPOSE, type LinkPurpose } from '../../domain/tokens';
 import { PLAN_ACTION_TOKEN_PURPOSE, PLAN_REVIEW_TOKEN_PURPOSE, PLAN_UPDATE_TOKEN_PURPOSE } from '../../domain/tokens';
+import { HUDDLE_DECISION_TOKEN_PURPOSE } from '../../domain/tokens';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
 import { LINK_NOT_VALID } from '../access';
 import { page } from '../html';
@@ -15,6 +16,8 @@ import { escalationLink, escalationViewLink } from '../escalations/link';
 import { planVersionLink } from '../plans/link';
 import { planActionLink, planReviewLink, planUpdateLink } from '../plans/steps-link';
 import { sprintTaskLink } from '../sprints/link';
+import { huddleDecisionLink } from '../huddles/link';
+import { huddleServiceOf } from '../huddles/service';
 import type { LinkAnswer, LinkHandler, LinkView } from './registry';
 import { lookupActionToken, type ActionTokenRow } from './tokens';
 
@@ -34,6 +37,7 @@ export function linkRoutes(deps: AppDeps, services: AppServices, web: WebHelpers
     [PLAN_ACTION_TOKEN_PURPOSE]: planActionLink(services.planSteps),
     [PLAN_REVIEW_TOKEN_PURPOSE]: planReviewLink(services.planSteps),
     [PLAN_UPDATE_TOKEN_PURPOSE]: planUpdateLink(services.planSteps),
+    [HUDDLE_DECISION_TOKEN_PURPOSE]: huddleDecisionLink(huddleServiceOf(deps)),
   };
   const purposes = Object.keys(handlers) as LinkPurpose[];
 

@@ -141,7 +141,7 @@ describe('GET /api/roster: who owes what next, riskiest first (dev server)', () 
     expect(rowOf((await roster(people.manager)).body, refs.plan).next?.action).toBe('Acknowledge plan version 2');
   });
 
-  it("shows a manager only their agency's work, an admin any agency's, and refuses everyone else", async () => {
+  it("shows a manager or coordinator only their agency's work, an admin any agency's, and refuses everyone else", async () => {
     const outsider = await roster(people.outsider);
     expect(outsider.status).toBe(200);
     expect(outsider.body.rows).toEqual([]);
@@ -150,7 +150,10 @@ describe('GET /api/roster: who owes what next, riskiest first (dev server)', () 
     expect(asAdmin.status).toBe(200);
     expect(refsOf(asAdmin.body)).toContain(refs.overdueSprint);
     expect((await roster(people.hospital)).status).toBe(403);
-    expect((await roster(people.coordinator)).status).toBe(403);
+    // Coordinators run the huddle: they see the roster of their agency's care teams, like its manager.
+    const asCoordinator = await roster(people.coordinator);
+    expect(asCoordinator.status).toBe(200);
+    expect(refsOf(asCoordinator.body)).toEqual(refsOf((await roster(people.manager)).body));
     expect((await request(app).get('/api/roster')).status).toBe(401);
     const bad = await roster(people.manager, '?agency=%27%20OR%201%3D1&extra=1');
     expect(bad.status).toBe(400);

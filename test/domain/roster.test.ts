@@ -34,7 +34,7 @@ describe('roster order', () => {
       rowWith('A-acute', { item: item({ process: 'escalation', escalationTier: 'acute' }) }),
     ];
     expect(orderRoster(rows).map((r) => r.participant.localRef)).toEqual(['A-acute', 'A-high', 'B-overdue', 'C-discharged', 'D-plan', 'E-dispute', 'F-due-soon', 'G-due-late']);
-    expect(ROSTER_ORDER).toHaveLength(6);
+    expect(ROSTER_ORDER).toHaveLength(7);
   });
 
   it('breaks a tie by the local reference, so the order is total', () => {

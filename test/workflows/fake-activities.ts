@@ -5,6 +5,7 @@ import type { Activities, Commit, EscalationNotice, ProcessEmail, ProcessEvent }
 import type { StaffRef } from '../../domain/sprint';
 import type { ResolvedPlanVersion } from '../../domain/plan-steps';
 import type { PlanStepsRecord } from '../../activities/plan-steps';
+import type { HuddleRecord } from '../../activities/huddle';
 import { ESCALATION_POLICY } from '../../domain/escalation';
 
 const staff = (id: string, agencyId: string): StaffRef => ({ id, name: `Staff ${id}`, email: `${id}@example.org`, agencyId });
@@ -24,10 +25,12 @@ export interface FakeActivityLog {
   planVersions: Map<number, ResolvedPlanVersion>;
   /** Every write of the plan's steps (rows, events, links ended). */
   planStepRecords: PlanStepsRecord[];
+  /** Every write of a huddle's record (status, attendance, decisions, links ended). */
+  huddleRecords: HuddleRecord[];
 }
 
 export function createFakeActivities(overrides: Partial<Activities> = {}): { activities: Activities; log: FakeActivityLog } {
-  const log: FakeActivityLog = { events: [], emails: [], notices: [], batchesSent: [], revocations: [], calls: [], planVersions: new Map(), planStepRecords: [] };
+  const log: FakeActivityLog = { events: [], emails: [], notices: [], batchesSent: [], revocations: [], calls: [], planVersions: new Map(), planStepRecords: [], huddleRecords: [] };
   const commit = (name: string, c: Commit) => {
     log.calls.push(name);
     // Idempotent like the real ones: a retried commit writes its keyed events once.
@@ -101,6 +104,15 @@ export function createFakeActivities(overrides: Partial<Activities> = {}): { act
     async recordPlanSteps(input) {
       commit('recordPlanSteps', input);
       log.planStepRecords.push(input);
+    },
+    // A huddle of the agency's coordinator and manager, with two people on its roster.
+    async prepareHuddle(input) {
+      commit('prepareHuddle', input);
+      return { agencyName: `Agency ${input.agencyId}`, invited: [staff('coordinator', input.agencyId), staff('manager', input.agencyId)], rosterRows: 2 };
+    },
+    async recordHuddle(input) {
+      commit('recordHuddle', input);
+      log.huddleRecords.push(input);
     },
     ...overrides,
   };

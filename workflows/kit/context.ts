@@ -9,7 +9,7 @@ import { CareloopParticipant, CareloopProcess } from '../../domain/search-attrib
 import { workflowNowIso } from '../clock';
 import { local, notifying } from './activities';
 
-export type ProcessName = 'sprint' | 'plan-change' | 'escalation' | 'dispute' | 'plan-steps';
+export type ProcessName = 'sprint' | 'plan-change' | 'escalation' | 'dispute' | 'plan-steps' | 'huddle';
 
 /** Who acted: a person (with the channel they used), or, when absent, careloop itself. */
 export interface ProcessActor {
