@@ -46,7 +46,8 @@ const planHref = (id: string) => `/plans/${encodeURIComponent(id)}`;
 /** The plan as its form holds it: every value a string, as typed, so a form with problems comes back as it was sent. */
 interface Draft {
   goals: { id: string; text: string }[];
-  risks: { id: string; description: string; level: string }[];
+  /** `flags`: whatever else a risk carries that the form does not edit (the roster's risk flags), kept as it was. */
+  risks: { id: string; description: string; level: string; flags: string }[];
   triggers: string[];
   contacts: { agency: string; name: string; role: string; phone: string }[];
   actions: { id: string; description: string; agency: string; owner: string; due: string }[];
@@ -75,7 +76,7 @@ interface FormValues {
 function draftOf(c: PlanContent): Draft {
   return {
     goals: c.goals.map((g) => ({ id: g.id, text: g.text })),
-    risks: c.risks.map((r) => ({ id: r.id, description: r.description, level: r.level })),
+    risks: c.risks.map((r) => ({ id: r.id, description: r.description, level: r.level, flags: ((r as { flags?: string[] }).flags ?? []).join(',') })),
     triggers: [...c.crisisTriggers],
     contacts: c.serviceContacts.map((s) => ({ agency: s.agencyId, name: s.name, role: s.role ?? '', phone: s.phone ?? '' })),
     actions: c.controls.map((a) => ({ id: a.id, description: a.description, agency: a.ownerAgencyId, owner: a.ownerStaffId ?? '', due: a.dueDate ?? '' })),
@@ -86,7 +87,7 @@ function draftOf(c: PlanContent): Draft {
 function contentFrom(d: Draft, share: readonly ShareableElement[]): PlanContent {
   return {
     goals: d.goals.map((g) => ({ id: g.id, text: g.text })),
-    risks: d.risks.map((r) => ({ id: r.id, description: r.description, ...(r.level ? { level: r.level as RiskLevel } : {}) }) as PlanContent['risks'][number]),
+    risks: d.risks.map((r) => ({ id: r.id, description: r.description, ...(r.level ? { level: r.level as RiskLevel } : {}), ...(r.flags ? { flags: r.flags.split(',') } : {}) }) as PlanContent['risks'][number]),
     crisisTriggers: [...d.triggers],
     serviceContacts: d.contacts.map((c) => ({ agencyId: c.agency, name: c.name, ...(c.role.trim() ? { role: c.role } : {}), ...(c.phone.trim() ? { phone: c.phone } : {}) })),
     controls: d.actions.map((a) => ({ id: a.id, description: a.description, ownerAgencyId: a.agency, ...(a.owner ? { ownerStaffId: a.owner } : {}), ...(a.due.trim() ? { dueDate: a.due.trim() } : {}) })),
@@ -118,7 +119,7 @@ const countOf = (b: Body, name: string) => Math.min(MAX_ITEMS, Math.max(0, Numbe
 function draftFrom(b: Body): Draft {
   return {
     goals: idList(b, 'goal-ids').map((id, i) => ({ id, text: str(b, `goal-${i}-text`) })),
-    risks: idList(b, 'risk-ids').map((id, i) => ({ id, description: str(b, `risk-${i}-description`), level: str(b, `risk-${i}-level`) })),
+    risks: idList(b, 'risk-ids').map((id, i) => ({ id, description: str(b, `risk-${i}-description`), level: str(b, `risk-${i}-level`), flags: str(b, `risk-${i}-flags`).replace(/[^\w,-]/g, '').slice(0, 200) })),
     triggers: Array.from({ length: countOf(b, 'trigger-count') }, (_, i) => str(b, `trigger-${i}`)),
     contacts: Array.from({ length: countOf(b, 'contact-count') }, (_, i) => ({ agency: str(b, `contact-${i}-agency`), name: str(b, `contact-${i}-name`), role: str(b, `contact-${i}-role`), phone: str(b, `contact-${i}-phone`) })),
     actions: idList(b, 'action-ids').map((id, i) => ({ id, description: str(b, `action-${i}-description`), agency: str(b, `action-${i}-agency`), owner: str(b, `action-${i}-owner`), due: str(b, `action-${i}-due`) })),
@@ -166,7 +167,7 @@ function applyIntent(d: Draft, intent: string, usedIds: readonly string[]): { dr
   if (list.length >= MAX_ITEMS) return { draft };
   const i = list.length;
   if (kind === 'goal') draft.goals.push({ id: freshId('goal', used), text: '' });
-  if (kind === 'risk') draft.risks.push({ id: freshId('risk', used), description: '', level: '' });
+  if (kind === 'risk') draft.risks.push({ id: freshId('risk', used), description: '', level: '', flags: '' });
   if (kind === 'trigger') draft.triggers.push('');
   if (kind === 'contact') draft.contacts.push({ agency: '', name: '', role: '', phone: '' });
   if (kind === 'action') draft.actions.push({ id: freshId('action', used), description: '', agency: '', owner: '', due: '' });
@@ -361,6 +362,7 @@ export function planPages(deps: AppDeps, services: AppServices, web: WebHelpers)
   ${d.risks.map(
     (r, i) => html`<div class="item">
     ${textArea(`risk-${i}-description`, `Risk ${i + 1}`, r.description)}
+    ${r.flags ? html`<input type="hidden" name="risk-${i}-flags" value="${r.flags}">` : ''}
     ${wrap(
       `risk-${i}-level`,
       `Level of risk ${i + 1}`,
