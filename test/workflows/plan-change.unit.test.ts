@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanChangeInput } from '../../domain/plan';
 import { childEscalationId, type EscalationState } from '../../domain/escalation';
-import { acknowledgePlanVersionUpdate, planChangeStateQuery, planChangeWorkflow, supersedePlanVersionSignal } from '../../workflows';
+import { acknowledgePlanVersionUpdate, planChangeStateQuery, planChangeWorkflow, remindPlanVersionNowUpdate, supersedePlanVersionSignal } from '../../workflows';
 import { coordinator, staff } from '../replay/scenarios';
 import { actions, timeSkippingServer, failureOf } from './unit-harness';
 
@@ -61,6 +61,29 @@ describe('plan change workflow (unit: time-skipping server, fake activities)', (
       await open.result();
     });
   });
+  it('reminds now, for the plan-holder: those still to acknowledge only, audited as theirs, then not again for ten minutes', async () => {
+    await server.run(async ({ env, taskQueue, log }) => {
+      const h = await publish(taskQueue);
+      await h.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'hospital', channel: 'link' }] });
+      const by = { staffId: coordinator.id, name: coordinator.name };
+      const first = await h.executeUpdate(remindPlanVersionNowUpdate, { args: [{ by }] });
+      expect(first.recipients.map((r) => r.id)).toEqual(['housing']);
+      expect(log.emails.filter((e) => e.kind === 'plan-ack-reminder').map((e) => e.to.id)).toEqual(['housing']);
+      const reminded = log.events.find((e) => e.action === 'plan.reminders-sent');
+      expect(reminded).toMatchObject({ actorId: coordinator.id, reason: 'Remind now', data: { manual: true, recipients: ['housing'], channel: 'web' } });
+      const s = await h.query(planChangeStateQuery);
+      expect(s.recipients.find((r) => r.staff.id === 'housing')!.remindersSent).toBe(1);
+      expect(s.manualReminders).toEqual([{ at: first.remindedAt, by: { id: coordinator.id, name: coordinator.name }, recipients: ['housing'] }]);
+      expect((await failureOf(h.executeUpdate(remindPlanVersionNowUpdate, { args: [{ by }] }))).type).toBe('RemindedRecently');
+      await env.sleep('11m');
+      await h.executeUpdate(remindPlanVersionNowUpdate, { args: [{ by, channel: 'api' }] });
+      // Each "Remind now" its own email, not deduplicated against the last one.
+      expect(new Set(log.emails.filter((e) => e.kind === 'plan-ack-reminder').map((e) => e.idempotencyKey)).size).toBe(2);
+      await h.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'housing', channel: 'link' }] });
+      expect((await h.result()).status).toBe('acknowledged');
+    });
+  });
+
   // Last: its escalation stays open, and an open workflow can hold this server's clock.
   it('asks every recipient, reminds those still to acknowledge each day, escalates the missing ones at the deadline, and tells the escalation when the last one acknowledges', async () => {
     await server.run(async ({ env, taskQueue, log }) => {
