@@ -1044,7 +1044,7 @@ ${historySection(p)}`,
   ${errorSummary(problems)}
   ${
     h.candidates.length
-      ? html`<form method="post" action="${planHref(h.id)}/handover" novalidate>
+      ? html`<form method="post" action="${planHref(h.id)}/handover" class="plan-small-form" novalidate>
     ${csrfField(req, res)}
     <div class="field${problemOf('planHolderId') ? ' has-error' : ''}">
       <label for="${fieldId('planHolderId')}">New plan-holder</label>
@@ -1113,7 +1113,7 @@ ${historySection(p)}`,
   <p>${consentWords(p.consent)}${p.consent ? ` ${consentHowWords(p.consent)}` : ''}</p>
   <p class="hint">Outside the care team means any careloop user who is not in it: an A&amp;E or ambulance liaison, a manager at an agency not on the team, someone sent a link to this plan who has since left the team. They see the elements consented to, and nothing else of the plan; without consent, nothing. A new record replaces the one in force; every record stays in the plan’s history.</p>
   ${errorSummary(problems)}
-  <form method="post" action="${planHref(p.id)}/consent" novalidate>
+  <form method="post" action="${planHref(p.id)}/consent" class="plan-small-form" novalidate>
     ${csrfField(req, res)}
     <fieldset class="radios${problemOf('given') ? ' has-error' : ''}">
       <legend>Does the person consent to share part of their plan beyond the care team?</legend>
