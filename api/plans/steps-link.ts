@@ -9,7 +9,7 @@ import { html, type SafeHtml } from '../html';
 import type { LinkAnswer, LinkHandler, LinkView } from '../links/registry';
 import { formatDay, isOpen, triggersInWords, type PlanActionState } from '../../domain/plan-steps';
 import type { PlanStepsService } from './steps-service';
-import { actionBadge, actionEndWords, actionForms, answerForm, askAgenciesForm, badge, errorSummary, noChangeForm, requestBadge, requestsList, reviewSummary, type FormState, type StepForm } from './steps-view';
+import { actionBadge, actionEndWords, actionHeading, actionForms, answerForm, askAgenciesForm, badge, errorSummary, noChangeForm, requestBadge, requestsList, reviewSummary, type FormState, type StepForm } from './steps-view';
 
 /** A field sent twice or as anything but text counts as not sent; the service says what is missing. */
 const text = z.string().max(10_000).optional().catch(undefined);
@@ -33,7 +33,7 @@ const heading = (what: string, participantRef: string) => html`<p class="muted">
 
 function actionCard(a: PlanActionState, participantRef: string, view: LinkView): SafeHtml {
   return html`<section class="card">
-  ${heading(a.description, participantRef)}
+  <p class="muted">Integrated plan · participant ${participantRef}</p>${actionHeading(a)}
   <p>${badge(actionBadge(a, view.now))} Owner: ${a.owner.name} · due ${formatDay(a.dueDate)}</p>
   ${isOpen(a) ? '' : html`<p class="notice">${actionEndWords(a, { planId: '', when: view.when, now: view.now })}</p>`}
 </section>`;
@@ -97,7 +97,7 @@ export function planReviewLink(steps: PlanStepsService): LinkHandler {
   <p class="muted">To change the plan, sign in and publish a new version from the plan’s page with the trigger “Scheduled review”: <a href="/plans/${plan.id}">the plan</a>.</p>
 </section>
 <section class="card"><h2>Updates from agencies</h2>${requestsList(review, v, { withText: true })}</section>
-${open ? html`${noChangeForm({ action: `/a/${view.token}`, csrf, state: form })}${askAgenciesForm({ action: `/a/${view.token}`, csrf, state, review, form })}` : ''}`,
+${open ? html`${askAgenciesForm({ action: `/a/${view.token}`, csrf, state, review, form })}${noChangeForm({ action: `/a/${view.token}`, csrf, state: form })}` : ''}`,
     };
   };
   return {

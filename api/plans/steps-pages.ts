@@ -11,7 +11,7 @@ import type { PlanStepsService } from './steps-service';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
 import { formatInstant } from '../../domain/format';
 import { formatDay, isOpen } from '../../domain/plan-steps';
-import { actionBadge, actionEndWords, actionForms, actionHref, askAgenciesForm, badge, errorSummary, noChangeForm, planStepsSection, requestsList, reviewHref, reviewSummary, type FormState, type StepForm } from './steps-view';
+import { actionBadge, actionEndWords, actionForms, actionHeading, actionHref, askAgenciesForm, badge, errorSummary, noChangeForm, planStepsSection, requestsList, reviewHref, reviewSummary, type FormState, type StepForm } from './steps-view';
 
 /** A field sent twice or as anything but text counts as not sent; the service says what is missing. */
 const text = z.string().max(10_000).optional().catch(undefined);
@@ -87,7 +87,7 @@ export function planStepsPages(deps: AppDeps, services: AppServices, web: WebHel
 <section class="card" id="updates"><h2>Updates from agencies</h2>${requestsList(review, v, { withText: true })}</section>
 ${
   open && got.actsForPlan
-    ? html`${noChangeForm({ action, csrf, state: form })}${askAgenciesForm({ action, csrf, state: got.state, review, form })}`
+    ? html`${askAgenciesForm({ action, csrf, state: got.state, review, form })}${noChangeForm({ action, csrf, state: form })}`
     : open
       ? html`<section class="card"><p class="muted">${review.owner.name} owns this review, as plan-holder; they or a coordinator of the care team record it.</p></section>`
       : ''
@@ -131,8 +131,9 @@ ${
     const body = html`${errorSummary(form)}${doneNotice(req)}<section class="card">
   ${planLink(got.planId)}
   <p class="muted">Integrated plan · participant ${got.participantRef}</p>
-  <h1>${a.description}</h1>
+  ${actionHeading(a)}
   <p>${badge(actionBadge(a, at))} Owner: ${a.owner.name} · due ${formatDay(a.dueDate)}</p>
+  ${isOpen(a) && mayRecord && a.owner.id !== caller.staffId ? html`<p class="muted">You record it for ${a.owner.name}, as the plan-holder or a coordinator of the care team.</p>` : ''}
   ${isOpen(a) ? '' : html`<p class="notice">${actionEndWords(a, { planId: got.planId, when, now: at })}</p>`}
   ${a.escalationId ? html`<p><a href="/escalations/${encodeURIComponent(a.escalationId)}">The escalation it raised</a></p>` : ''}
 </section>

@@ -52,6 +52,11 @@ export function requestBadge(q: AgencyUpdateRequest, now: Date): { words: string
 
 export const badge = (b: { words: string; tone: Tone }) => html`<span class="badge tone-${b.tone}">${b.words}</span>`;
 
+/** An action's words as the page's heading, or under a short one when they run long. */
+export function actionHeading(a: PlanActionState): SafeHtml {
+  return a.description.length <= 90 ? html`<h1>${a.description}</h1>` : html`<h1>Plan action</h1><p><strong>${a.description}</strong></p>`;
+}
+
 /** What became of an ended action, in a sentence. */
 export function actionEndWords(a: PlanActionState, v: StepsViewContext): string {
   const by = a.endedBy ? ` by ${a.endedBy.name}` : '';
@@ -74,15 +79,20 @@ export function reviewSummary(r: RapidReviewState, v: StepsViewContext): SafeHtm
   const open = isOpen(r);
   const asked = r.requests.length;
   const answered = r.requests.filter((q) => q.status === 'answered').length;
+  const updates = asked === 1 ? `1 agency asked for an update; ${answered ? 'it has sent it' : 'it has not sent it yet'}.` : `${asked} agencies asked for an update; ${answered === 0 ? 'none has sent it yet' : answered === asked ? 'all have sent it' : `${answered} have sent it`}.`;
   return html`<p>${badge(reviewBadge(r, v.now))} After ${triggersInWords(r.triggers.map((t) => t.trigger))}. Owned by ${r.owner.name}, due by ${v.when(r.dueAt)}${open ? html` <span class="${r.overdue || pastDue(r.dueAt, v.now) ? 'overdue' : 'muted'}">(${relativeDue(r.dueAt, v.now)})</span>` : ''}.</p>
 ${open ? '' : html`<p>${reviewEndWords(r, v)}</p>`}
-${asked ? html`<p class="muted">${answered} of ${asked} agenc${asked === 1 ? 'y' : 'ies'} asked for an update ${answered === 1 ? 'has' : 'have'} sent it.</p>` : ''}
+${asked ? html`<p class="muted">${updates}</p>` : ''}
 ${r.escalationId ? html`<p><a href="${escalationHref(r.escalationId)}">The escalation it raised</a></p>` : ''}`;
 }
 
+/** Lists of steps: one block each, no bullets (the badges mark them). */
+const LIST_STYLE = 'list-style: none; padding: 0; margin: 0';
+const ITEM_STYLE = 'padding: .6rem 0; border-bottom: 1px solid var(--line)';
+
 /** One action: what, whose, due when, where it stands; a link to record it for those who may. */
 function actionItem(a: PlanActionState, v: StepsViewContext, mayRecord: boolean): SafeHtml {
-  return html`<li class="plan-action" data-action="${a.controlId}">
+  return html`<li class="plan-action" data-action="${a.controlId}" style="${ITEM_STYLE}">
   <p><strong>${a.description}</strong> ${badge(actionBadge(a, v.now))}</p>
   <p class="muted">${a.owner.name} · due ${formatDay(a.dueDate)}${isOpen(a) ? html` · <span class="${a.overdue || pastDue(a.dueAt, v.now) ? 'overdue' : ''}">${relativeDue(a.dueAt, v.now)}</span>` : ''}${a.removedInVersion ? ` · not in version ${a.removedInVersion}` : ''}</p>
   ${isOpen(a) ? '' : html`<p>${actionEndWords(a, v)}</p>`}
@@ -114,10 +124,10 @@ export function planStepsSection(opts: { planId: string; state: PlanStepsState |
   ${
     current.length
       ? html`<p class="muted">${current.length} action${current.length === 1 ? '' : 's'} with a due day · ${open} open${overdue ? html` · <strong class="overdue">${overdue} overdue</strong>` : ''}</p>
-  <ul class="plan-actions">${current.map((a) => actionItem(a, v, mayRecord(a)))}</ul>`
+  <ul class="plan-actions" style="${LIST_STYLE}">${current.map((a) => actionItem(a, v, mayRecord(a)))}</ul>`
       : html`<p class="muted">No action in this version has a due day, so none is tracked.</p>`
   }
-  ${removed.length ? html`<h3>Left the plan in version ${removed[0]!.removedInVersion}</h3><ul class="plan-actions">${removed.map((a) => actionItem(a, v, false))}</ul>` : ''}
+  ${removed.length ? html`<h3>Left the plan in version ${removed[0]!.removedInVersion}</h3><ul class="plan-actions" style="${LIST_STYLE}">${removed.map((a) => actionItem(a, v, false))}</ul>` : ''}
 </section>`;
 }
 
@@ -248,11 +258,11 @@ export function askAgenciesForm(opts: { action: string; csrf: string; state: Pla
 /** The updates asked for in a review: whose, due when, where they stand, and what was said (for readers of the plan). */
 export function requestsList(r: RapidReviewState, v: StepsViewContext, opts: { withText: boolean }): SafeHtml {
   if (!r.requests.length) return html`<p class="muted">No agency has been asked for an update yet.</p>`;
-  return html`<ul class="plan-actions">${r.requests.map(
-    (q) => html`<li data-agency="${q.agencyId}">
+  return html`<ul class="plan-actions" style="${LIST_STYLE}">${r.requests.map(
+    (q) => html`<li data-agency="${q.agencyId}" style="${ITEM_STYLE}">
   <p><strong>${q.agencyName}</strong> ${badge(requestBadge(q, v.now))}</p>
   <p class="muted">Asked of ${q.to.name} by ${q.askedBy.name} on ${v.when(q.askedAt)} · due by ${v.when(q.dueAt)}</p>
-  ${q.answer ? html`<p>Sent by ${q.answer.by.name} on ${v.when(q.answer.at)}${opts.withText ? html`:</p><blockquote style="white-space: pre-wrap">${q.answer.text}</blockquote>` : html`.</p>`}` : ''}
+  ${q.answer ? html`<p>Sent by ${q.answer.by.name} on ${v.when(q.answer.at)}${opts.withText ? html`:</p><p style="white-space: pre-wrap; border-left: 4px solid var(--line); padding-left: .8rem">${q.answer.text}</p>` : html`.</p>`}` : ''}
   ${q.status === 'cancelled' ? html`<p class="muted">${q.endedReason ?? 'No longer needed.'}</p>` : ''}
   ${q.escalationId ? html`<p><a href="${escalationHref(q.escalationId)}">The escalation it raised</a></p>` : ''}
 </li>`,
