@@ -82,7 +82,7 @@ function summary(s: EscalationState, view: LinkView, opts: { you: boolean; withD
   <dl class="facts">
     <div><dt>Chair</dt><dd>${s.chair.name}${opts.you ? ' (you)' : ''}</dd></div>
     ${deadlines}
-    <div><dt>Raised</dt><dd>${when(s.raisedAt)}${s.raisedBy ? ` by ${s.raisedBy.name}` : s.source.process === 'sprint' ? ' by the sprint' : s.source.process === 'plan-change' ? ' by the plan change' : ''}</dd></div>
+    <div><dt>Raised</dt><dd>${when(s.raisedAt)}${s.raisedBy ? ` by ${s.raisedBy.name}` : s.source.process === 'sprint' ? ' by the sprint' : s.source.process === 'plan-change' ? ' by the plan change' : s.source.process === 'plan-steps' ? ' by the plan' : ''}</dd></div>
   </dl>
   ${opts.withDescription && s.description ? html`<h2>What was reported</h2><p style="white-space: pre-wrap">${s.description}</p>` : ''}
 </section>`;

@@ -227,6 +227,12 @@ export function causeOf(source: { process: string; workflowId?: string; item?: s
   }
   // No plan page yet: the plan change is named, not linked.
   if (source.process === 'plan-change') return { text: `Plan change${source.item ? ` (version ${source.item.replace(/^v/, '')})` : ''}` };
+  // The plan's own steps (workflows/plan-steps.ts): its rapid review, an agency's update, or one of its actions, on the plan's page.
+  if (source.process === 'plan-steps') {
+    const planId = source.workflowId ? /^plan-([\w-]+)-steps$/.exec(source.workflowId)?.[1] : undefined;
+    const what = source.item?.includes('-update-') ? 'An update asked for the rapid review of the plan' : source.item?.startsWith('review-') ? 'The rapid review of the plan' : 'An action in the plan';
+    return { text: what, ...(planId ? { href: `/plans/${planId}` } : {}) };
+  }
   return { text: 'Raised by hand' };
 }
 

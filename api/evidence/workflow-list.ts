@@ -11,7 +11,7 @@ import type { Caller } from '../sprints/service';
 
 export const ZWorkflowListQuery = z
   .object({
-    process: z.enum(['sprint', 'plan-change', 'escalation', 'dispute'], { message: 'must be sprint, plan-change, escalation or dispute' }).optional(),
+    process: z.enum(['sprint', 'plan-change', 'escalation', 'dispute', 'plan-steps'], { message: 'must be sprint, plan-change, escalation, dispute or plan-steps' }).optional(),
     status: z.string().regex(/^[a-z-]{1,40}$/, 'must be a status such as open or awaiting-acknowledgements').optional(),
     participant: z.string().regex(/^[\w-]{1,64}$/, 'must be a participant id').optional(),
     agency: z.string().regex(/^[\w-]{1,64}$/, 'must be an agency id').optional(),
@@ -93,6 +93,8 @@ export function createWorkflowListService(deps: { temporal: Client; db: Db }) {
       if (!isAdmin && q.agency && q.agency !== caller.agencyId) throw new AppError('FORBIDDEN', "Managers see their own agency's processes only.");
       const agency = isAdmin ? q.agency : caller.agencyId;
       const clauses = ['CareloopProcess IS NOT NULL'];
+      // A plan's steps run for as long as the plan: listed while an action or review is open, once (not each run continued as new).
+      clauses.push(`(CareloopProcess != 'plan-steps' OR CareloopStatus != 'nothing-open')`, `ExecutionStatus != 'ContinuedAsNew'`);
       if (q.process) clauses.push(`CareloopProcess = ${quote(q.process)}`);
       if (q.status) clauses.push(`CareloopStatus = ${quote(q.status)}`);
       if (q.participant) clauses.push(`CareloopParticipant = ${quote(q.participant)}`);
