@@ -93,6 +93,34 @@ export interface RapidReviewFigures {
   updatesSent: number;
   updatesSentOnTime: number;
 }
+/**
+ * The caseload governance rhythm (seed 001, "What to evidence": huddle logs, attendance, actions
+ * closed): huddles started in the period, whether they were held, who attended, and what became
+ * of their decisions.
+ */
+export interface HuddleFigures {
+  started: number;
+  /** Held: someone recorded who attended. */
+  held: number;
+  notHeld: number;
+  /** Over held huddles: those asked (the agency's coordinators and managers), those of them who attended, and others who joined. */
+  invited: number;
+  invitedAttended: number;
+  othersAttended: number;
+  /** Of those asked to held huddles, the share who attended. */
+  attendanceShare?: number;
+  medianAttendees?: number;
+  /** Decisions recorded at the huddles started in the period, and what became of them. */
+  decisions: number;
+  closedOnTime: number;
+  closedLate: number;
+  notDone: number;
+  open: number;
+  /** Open and past the time follow-up was due. */
+  overdue: number;
+  /** Of all the decisions: the share recorded done by the time follow-up was due. */
+  onTimeShare?: number;
+}
 export type DisputeStageCounts = Counts<'resolved' | 'decided' | 'withdrawn' | 'open'>;
 export interface DisputeFigures {
   raised: number;
@@ -267,4 +295,35 @@ export function disputeFigures(disputes: readonly { stage: number; status: strin
   }
   const daysToClose = disputes.flatMap((d) => (d.status !== 'open' && d.workingDaysToClose !== null ? [d.workingDaysToClose] : []));
   return { raised: disputes.length, open: disputes.filter((d) => d.status === 'open').length, byStage, medianWorkingDaysToClose: median(daysToClose) };
+}
+
+/**
+ * Huddles started in the period (workflows/huddle.ts keeps their rows): held when attendance was
+ * recorded; a decision is closed on time when recorded done by the time its follow-up was due
+ * (its row's `onTime`).
+ */
+export function huddleFigures(huddles: readonly { attendance: readonly { invited: boolean; attended: boolean }[]; decisions: readonly { status: string; onTime: boolean | null; dueAt: Date }[] }[], now: Date): HuddleFigures {
+  const held = huddles.filter((h) => h.attendance.some((a) => a.attended));
+  const asked = held.flatMap((h) => h.attendance.filter((a) => a.invited));
+  const decisions = huddles.flatMap((h) => h.decisions);
+  const open = decisions.filter((d) => d.status === 'open');
+  const closedOnTime = decisions.filter((d) => d.status === 'done' && d.onTime).length;
+  const invitedAttended = asked.filter((a) => a.attended).length;
+  return {
+    started: huddles.length,
+    held: held.length,
+    notHeld: huddles.length - held.length,
+    invited: asked.length,
+    invitedAttended,
+    othersAttended: held.reduce((n, h) => n + h.attendance.filter((a) => !a.invited && a.attended).length, 0),
+    attendanceShare: share(invitedAttended, asked.length),
+    medianAttendees: median(held.map((h) => h.attendance.filter((a) => a.attended).length)),
+    decisions: decisions.length,
+    closedOnTime,
+    closedLate: decisions.filter((d) => d.status === 'done' && !d.onTime).length,
+    notDone: decisions.filter((d) => d.status === 'not-done').length,
+    open: open.length,
+    overdue: open.filter((d) => d.dueAt.getTime() < now.getTime()).length,
+    onTimeShare: share(closedOnTime, decisions.length),
+  };
 }

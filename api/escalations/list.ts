@@ -233,6 +233,8 @@ export function causeOf(source: { process: string; workflowId?: string; item?: s
     const what = source.item?.includes('-update-') ? 'An update asked for the rapid review of the plan' : source.item?.startsWith('review-') ? 'The rapid review of the plan' : 'An action in the plan';
     return { text: what, ...(planId ? { href: `/plans/${planId}` } : {}) };
   }
+  // A huddle decision whose follow-up was missed (workflows/huddle.ts), on the huddle's page.
+  if (source.process === 'huddle') return { text: `A decision from a huddle${source.item ? ` (${source.item.replace('decision-', 'decision ')})` : ''}`, ...(source.workflowId ? { href: `/huddles/${encodeURIComponent(source.workflowId)}#${source.item ?? ''}` } : {}) };
   return { text: 'Raised by hand' };
 }
 

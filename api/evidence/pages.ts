@@ -212,6 +212,14 @@ ${rows([
   ['Reviewed within the deadline', `${fig(r.rapidReviews.onTimeShare, '%')} (${r.rapidReviews.reviewedOnTime} of ${r.rapidReviews.started}; ${r.rapidReviews.reviewedLate} late, ${r.rapidReviews.open} open)`],
   ['Agency updates sent / asked', `${r.rapidReviews.updatesSent} / ${r.rapidReviews.updatesAsked}`],
 ])}
+<h2>Huddles</h2>
+${rows([
+  ['Huddles held / started', `${r.huddles.held} / ${r.huddles.started}`],
+  ['Attendance of those asked', `${fig(r.huddles.attendanceShare, '%')} (${r.huddles.invitedAttended} of ${r.huddles.invited}; ${r.huddles.othersAttended} others joined)`],
+  ['Attendees per huddle, median', fig(r.huddles.medianAttendees)],
+  ['Decisions closed on time', `${fig(r.huddles.onTimeShare, '%')} (${r.huddles.closedOnTime} of ${r.huddles.decisions})`],
+  ['Closed late / not done / open', `${r.huddles.closedLate} / ${r.huddles.notDone} / ${r.huddles.open}${r.huddles.overdue ? ` (${r.huddles.overdue} overdue)` : ''}`],
+])}
 <h2>Escalations</h2>
 ${rows([
   ['Raised / resolved / open', `${r.escalations.raised} / ${r.escalations.resolved} / ${r.escalations.open}`],

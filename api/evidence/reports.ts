@@ -11,6 +11,7 @@ import {
   disputeFigures,
   escalationFigures,
   firstContactFigures,
+  huddleFigures,
   isClosedSprint,
   planActionFigures,
   rapidReviewFigures,
@@ -20,6 +21,7 @@ import {
   type DisputeFigures,
   type EscalationFigures,
   type FirstContactFigures,
+  type HuddleFigures,
   type PlanActionFigures,
   type RapidReviewFigures,
   type SprintCounts,
@@ -60,6 +62,8 @@ export interface TimelinessReport {
   /** Proof the plan drove actions: its actions due in the period and what became of them. */
   planActions: PlanActionFigures;
   rapidReviews: RapidReviewFigures;
+  /** The caseload governance rhythm: huddles held, attendance, decisions closed on time. */
+  huddles: HuddleFigures;
   refusals: { sprintId: string; participantRef: string; taskKey: string; task: string; owner: string; endedAt: string | null; reason: string | null; managedHow: string | null }[];
 }
 
@@ -105,6 +109,11 @@ export function createReportService(deps: { db: Db; timeZone: string; now?: () =
         db.planAction.findMany({ where: { dueAt: period, ...actionScope }, select: { status: true, onTime: true, dueAt: true } }),
         db.planReview.findMany({ where: { startedAt: period, ...(agencyId ? { holderAgencyId: agencyId } : {}) }, select: { status: true, onTime: true, dueAt: true, triggers: true, updateRequests: true } }),
       ]);
+      // Huddles: an agency's own (each agency holds its huddle).
+      const huddles = await db.huddle.findMany({
+        where: { startedAt: period, ...(agencyId ? { agencyId } : {}) },
+        select: { attendance: { select: { invited: true, attended: true } }, decisions: { select: { status: true, onTime: true, dueAt: true } } },
+      });
       const [sprints, versions, escalations, disputes] = await Promise.all([
         db.sprint.findMany({
           where: { dischargeAt: period, ...sprintScope },
@@ -136,6 +145,7 @@ export function createReportService(deps: { db: Db; timeZone: string; now?: () =
         disputes: disputeFigures(disputes),
         planActions: planActionFigures(planActions, now()),
         rapidReviews: rapidReviewFigures(rapidReviews, now()),
+        huddles: huddleFigures(huddles, now()),
         refusals: refusals.map((t) => ({ sprintId: t.sprintId, participantRef: t.participantRef, taskKey: t.key, task: t.title, owner: t.owner.name, endedAt: t.endedAt?.toISOString() ?? null, reason: t.reason, managedHow: t.managedHow })),
       };
     },
@@ -178,7 +188,7 @@ export function figuresCsv(report: TimelinessReport): string {
     const measure = path.join('.');
     rows.push({ section, measure, value: value === undefined ? '' : value, unit: unitOf(path[path.length - 1] ?? '') });
   };
-  for (const section of ['sprints', 'firstContact', 'sprintTasks', 'acknowledgements', 'escalations', 'disputes', 'planActions', 'rapidReviews'] as const) walk(section, [], report[section]);
+  for (const section of ['sprints', 'firstContact', 'sprintTasks', 'acknowledgements', 'escalations', 'disputes', 'planActions', 'rapidReviews', 'huddles'] as const) walk(section, [], report[section]);
   const head = [
     { section: 'period', measure: 'from', value: report.period.from, unit: 'instant' },
     { section: 'period', measure: 'to', value: report.period.to, unit: 'instant' },

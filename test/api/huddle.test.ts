@@ -209,6 +209,16 @@ describe('the daily huddle: schedule, roster, attendance and decisions (dev serv
     expect(closed.text).not.toContain('Record a decision');
     const decision = await t.db.huddleDecision.findUniqueOrThrow({ where: { id: `${huddleId}:decision-1` } });
     expect(decision).toMatchObject({ status: 'done', onTime: true, channel: 'link', endedById: people.homecare.id, note: 'Visit booked for Thursday' });
+
+    // The evidence report: one huddle held, one of the two asked attended and one other joined, its decision closed on time.
+    const report = await request(app).get('/api/reports/timeliness').set(bearer(people.manager));
+    expect(report.status).toBe(200);
+    expect(report.body.huddles).toMatchObject({ started: 1, held: 1, notHeld: 0, invited: 2, invitedAttended: 1, othersAttended: 1, attendanceShare: 50, medianAttendees: 2, decisions: 1, closedOnTime: 1, closedLate: 0, open: 0, onTimeShare: 100 });
+    const onPage = await manager.get('/reports/timeliness');
+    expect(onPage.text).toContain('<h2>Huddles</h2>');
+    expect(onPage.text).toMatch(/Decisions closed on time<\/th><td>100% \(1 of 1\)/);
+    // The outsider's agency held none.
+    expect((await request(app).get('/api/reports/timeliness').set(bearer(people.outsider))).body.huddles).toMatchObject({ started: 0, held: 0 });
   });
 
   it('shows a huddle only to its agency’s coordinators and managers (and admins), and lets the manager pause and delete the schedule', async () => {
