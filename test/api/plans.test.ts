@@ -69,7 +69,7 @@ describe('integrated plan and plan change control (real Temporal, PostgreSQL, SM
       ],
       controls: [
         { id: 'c1', description: 'Night-time check call', ownerAgencyId: people.housing.agencyId, ownerStaffId: people.housing.id },
-        { id: 'c2', description: 'Medication review', ownerAgencyId: people.hospital.agencyId, ownerStaffId: people.hospital.id, dueDate: '2026-12-01' },
+        { id: 'c2', description: 'Medication review', ownerAgencyId: people.hospital.agencyId, ownerStaffId: people.hospital.id, dueDate: planContent(people).controls[1]!.dueDate },
       ],
     });
   async function publish(planId: string, over: Record<string, unknown> = {}) {
