@@ -14,6 +14,7 @@ import { createStaffAdminService, type OpenWork } from '../api/people/staff-serv
 import { resolveAgency, ZAgencyRef } from '../api/people/directory';
 import { cliActor, need, UsageError } from './usage';
 import { huddleDemo, sprintDemo } from './demo';
+import { HUDDLE_HELP, huddleCommand } from './huddle';
 
 export { UsageError } from './usage';
 
@@ -50,6 +51,7 @@ Usage: npm run careloop -- <command> [options]
                                                     /dashboard: a sprint overdue within a minute, a fresh
                                                     sprint, a plan change to acknowledge, a high
                                                     escalation and a dispute
+${HUDDLE_HELP}
 
 Roles: ${ROLES.join(', ')}. The database is DATABASE_URL, or the embedded one of a running
 \`npm start\` (127.0.0.1:\${EMBEDDED_PG_PORT:-5433}) when DATABASE_URL is not set.`;
@@ -91,6 +93,7 @@ export async function runCli(argv: string[], db: Db, out: Out, deps: CliDeps = {
       staff: { type: 'string' },
       member: { type: 'string' },
       limit: { type: 'string' },
+      at: { type: 'string' },
     },
     strict: true,
   });
@@ -236,6 +239,13 @@ export async function runCli(argv: string[], db: Db, out: Out, deps: CliDeps = {
       if (!deps.temporal) throw new UsageError('sprint demo needs Temporal (TEMPORAL_ADDRESS)');
       return sprintDemo(db, await deps.temporal(), { minutes, participant: values.participant }, out);
     }
+    case 'huddle schedule':
+    case 'huddle schedules':
+    case 'huddle pause':
+    case 'huddle resume':
+    case 'huddle unschedule':
+    case 'huddle run':
+      return huddleCommand(action!, db, values, out, deps.temporal);
     case 'huddle demo': {
       if (!deps.temporal) throw new UsageError('huddle demo needs Temporal (TEMPORAL_ADDRESS)');
       return huddleDemo(db, await deps.temporal(), out);

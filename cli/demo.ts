@@ -1,5 +1,6 @@
 // The demo commands: `sprint demo` starts a sprint for the seeded demo staff of `npm start`,
-// due in minutes; `huddle demo` fills a manager's dashboard with one of each kind of open work.
+// due in minutes; `huddle demo` fills a manager's dashboard with one of each kind of open work
+// and starts a huddle of the county team on it.
 import type { Client } from '@temporalio/client';
 import { createSprintService, type Caller } from '../api/sprints/service';
 import { createPlanService } from '../api/plans/service';
@@ -9,6 +10,8 @@ import { SPRINT_TEMPLATE } from '../domain/sprint';
 import { grantCareTeamNow } from '../record/care-team';
 import type { Db } from '../runtime/db';
 import { cliActor, UsageError } from './usage';
+import { manualHuddleId, type HuddleInput } from '../domain/huddle';
+import { huddleWorkflow } from '../workflows/huddle';
 
 type Out = (line: string) => void;
 interface Temporal {
@@ -73,7 +76,7 @@ export async function huddleDemo(db: Db, { client, taskQueue }: Temporal, out: O
   const plan = await plans.create(demo.coordinator, { participant: { localRef: `HUDDLE-${tag}-C`, displayName: `Demo participant HUDDLE-${tag}-C` }, content });
   await plans.publish(demo.coordinator, plan.planId, {
     baseVersion: 1,
-    content: { ...content, crisisTriggers: ['Refuses medication two days running'] },
+    content: { ...content, crisisTriggers: ['Refuses medication two days running', 'Two missed home care visits in a week'] },
     reason: 'Medication changed after a fall',
     trigger: 'incident',
     acknowledgementRequired: true,
@@ -100,4 +103,12 @@ export async function huddleDemo(db: Db, { client, taskQueue }: Temporal, out: O
   });
   out(`dispute ${dispute.disputeId}: stage 1, home care carries on with transport meanwhile`);
   out(`see it: ${baseUrl()}/dashboard (signed in as manager@careloop.test)`);
+  // A huddle of the county team now: the roster above, captured, with its plan's risk flag (missed visits).
+  const county = await db.agency.findUniqueOrThrow({ where: { id: demo.coordinator.agencyId }, select: { key: true } });
+  const huddleId = manualHuddleId(county.key, new Date());
+  const input: HuddleInput = { agencyId: demo.coordinator.agencyId, huddleId };
+  await client.workflow.start(huddleWorkflow, { taskQueue, workflowId: huddleId, args: [input] }).catch((err: Error) => {
+    if (err.name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+  });
+  out(`huddle ${huddleId}: ${baseUrl()}/huddles/${encodeURIComponent(huddleId)} (signed in as ${DEMO_EMAILS.coordinator}: record who attended and a decision)`);
 }

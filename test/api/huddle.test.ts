@@ -22,6 +22,7 @@ import { createDevServerEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
 import { createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
 import { newLocalRef, planContent } from '../support/plan-fixture';
+import { runCli, UsageError } from '../../cli/careloop';
 
 describe('the daily huddle: schedule, roster, attendance and decisions (dev server, pages)', () => {
   let env: TestWorkflowEnvironment;
@@ -245,5 +246,24 @@ describe('the daily huddle: schedule, roster, attendance and decisions (dev serv
       'huddle-schedule.paused',
       'huddle-schedule.deleted',
     ]);
+  });
+
+  it('lets an operator schedule, list, run and remove an agency’s huddle from the CLI', async () => {
+    const other = await t.db.agency.findUniqueOrThrow({ where: { id: people.outsider.agencyId }, select: { id: true, key: true } });
+    const lines: string[] = [];
+    const cli = (...argv: string[]) => runCli(argv, t.db, (l) => lines.push(l), { temporal: async () => ({ client: env.client, taskQueue }) });
+    await expect(cli('huddle', 'schedule', '--agency', other.key, '--at', '25:00', '--days', 'mon-fri')).rejects.toThrow(UsageError);
+    await cli('huddle', 'schedule', '--agency', other.key, '--at', '08:45', '--days', 'mon,wed,fri');
+    expect(lines[0]).toBe(`scheduled: the Agency ${other.key} huddle meets Monday, Wednesday and Friday at 08:45 (UTC)`);
+    await cli('huddle', 'schedules');
+    expect(lines.some((l) => l.startsWith(other.key) && l.includes('Monday, Wednesday and Friday at 08:45 (UTC)'))).toBe(true);
+    await cli('huddle', 'run', '--agency', other.key);
+    // Fired from its schedule: the outsider's agency's manager is asked to its huddle.
+    await smtp.waitFor((m) => m.to.includes(people.outsider.email) && m.subject.startsWith(`careloop: the Agency ${other.key} huddle is ready`), 1, 30_000);
+    await cli('huddle', 'unschedule', '--agency', other.key, '--reason', 'moving to the partnership huddle');
+    await expect(env.client.schedule.getHandle(huddleScheduleId(other.key)).describe()).rejects.toThrow();
+    const deleted = await t.db.auditEvent.findFirst({ where: { action: 'huddle-schedule.deleted', item: huddleScheduleId(other.key) } });
+    expect(deleted).toMatchObject({ actorId: null, reason: 'moving to the partnership huddle' });
+    expect(deleted?.actor).toMatch(/^cli:/);
   });
 });
