@@ -46,6 +46,9 @@ import { createPlanStepsService, type PlanStepsService } from './plans/steps-ser
 import { planStepsRoutes } from './plans/steps-routes';
 import { planStepsPages } from './plans/steps-pages';
 import { participantPages } from './people/participant-pages';
+import { createWorkingAgreementService, type WorkingAgreementService } from './admin/working-agreement-service';
+import { workingAgreementRoutes } from './admin/working-agreement-routes';
+import { workingAgreementPages } from './admin/working-agreement-pages';
 import { huddlePages } from './huddles/pages';
 
 export interface AppDeps {
@@ -70,6 +73,7 @@ export interface AppServices {
   audit: ParticipantAuditService;
   participants: ParticipantService;
   planSteps: PlanStepsService;
+  workingAgreement: WorkingAgreementService;
 }
 
 export interface WebHelpers {
@@ -152,6 +156,7 @@ export function createApp(deps: AppDeps): express.Express {
     audit: createParticipantAuditService({ db: deps.db, temporal: deps.temporal, now: deps.now }),
     participants: createParticipantService({ db: deps.db, now: deps.now }),
     planSteps: createPlanStepsService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.taskQueue, now: deps.now }),
+    workingAgreement: createWorkingAgreementService({ db: deps.db, now: deps.now }),
   };
 
   app.use(healthRoutes(deps));
@@ -169,6 +174,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(escalationRoutes(services.escalations));
   api.use(disputeRoutes(services.disputes));
   api.use(participantRoutes(services.participants));
+  api.use(workingAgreementRoutes(services.workingAgreement));
   api.use((req) => {
     throw new AppError('NOT_FOUND', `No API route ${req.method} ${req.baseUrl}${req.path}. See the README for the API.`);
   });
@@ -184,6 +190,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(dashboardPages(deps, services, web));
   app.use(planStepsPages(deps, services, web));
   app.use(participantPages(deps, services, web));
+  app.use(workingAgreementPages(deps, services, web));
   app.use(huddlePages(deps, services, web));
   app.use((req) => {
     throw new AppError('NOT_FOUND', `There is no page at ${req.path}.`);

@@ -15,6 +15,7 @@ import { resolveAgency, ZAgencyRef } from '../api/people/directory';
 import { cliActor, need, UsageError } from './usage';
 import { huddleDemo, sprintDemo } from './demo';
 import { HUDDLE_HELP, huddleCommand } from './huddle';
+import { agreementCommand } from './agreement';
 
 export { UsageError } from './usage';
 
@@ -44,6 +45,11 @@ Usage: npm run careloop -- <command> [options]
   care-team remove --participant REF --member ID --reason R
                                                     end a membership (ID from care-team list)
   access-log --participant REF [--limit N]          who looked at a person: when, what, through which channel
+  agreement show [--version N] [--json]             the working agreement in force (or version N) in words;
+                                                    --json prints what \`agreement set\` takes
+  agreement history                                 every version: when, who and why
+  agreement set --file F --reason R                 save F (JSON, as \`agreement show --json\` prints it) as
+                                                    the next version, in force for processes started after
   audit verify                                      check the audit trail's hash chain
   sprint demo [--minutes N] [--participant REF]     start a post-discharge sprint for the demo staff
                                                     whose days fall due N, 2N and 3N minutes after now
@@ -94,6 +100,9 @@ export async function runCli(argv: string[], db: Db, out: Out, deps: CliDeps = {
       member: { type: 'string' },
       limit: { type: 'string' },
       at: { type: 'string' },
+      file: { type: 'string' },
+      version: { type: 'string' },
+      json: { type: 'boolean' },
     },
     strict: true,
   });
@@ -234,6 +243,10 @@ export async function runCli(argv: string[], db: Db, out: Out, deps: CliDeps = {
       else throw new UsageError(`audit trail BROKEN at event ${result.firstBad!.seq}: ${result.firstBad!.problem} (${result.checked} events verified before it)`);
       return;
     }
+    case 'agreement show':
+    case 'agreement history':
+    case 'agreement set':
+      return agreementCommand(action!, db, values, out);
     case 'sprint demo': {
       const minutes = values.minutes === undefined ? 1 : need(z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(1440, 'must be at most 1440'), values.minutes, 'minutes');
       if (!deps.temporal) throw new UsageError('sprint demo needs Temporal (TEMPORAL_ADDRESS)');

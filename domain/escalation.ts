@@ -148,9 +148,9 @@ export function childEscalationId(parentWorkflowId: string, item: string): strin
   return `escalation-${parentWorkflowId}-${item}`;
 }
 
-/** Applies per-request window overrides to the policy in force. */
-export function policyWith(overrides: Partial<Record<RiskLevel, { acknowledgeWithinMs?: number; respondWithinMs?: number }>> = {}): EscalationPolicy {
-  const tiers = { ...ESCALATION_POLICY.tiers };
+/** Applies per-request window overrides to a policy: the working agreement's in force, or careloop's defaults. */
+export function policyWith(overrides: Partial<Record<RiskLevel, { acknowledgeWithinMs?: number; respondWithinMs?: number }>> = {}, base: EscalationPolicy = ESCALATION_POLICY): EscalationPolicy {
+  const tiers = { ...base.tiers };
   let custom = false;
   for (const level of RISK_LEVELS) {
     const o = overrides[level];
@@ -158,5 +158,5 @@ export function policyWith(overrides: Partial<Record<RiskLevel, { acknowledgeWit
     if (o) tiers[level] = { ...tiers[level], ...(o.acknowledgeWithinMs ? { acknowledgeWithinMs: o.acknowledgeWithinMs } : {}), ...(o.respondWithinMs ? { respondWithinMs: o.respondWithinMs } : {}) };
   }
   // Overridden windows (tests, pilots) are told apart from the policy in force in every report.
-  return { version: custom ? `${ESCALATION_POLICY.version}+custom-windows` : ESCALATION_POLICY.version, tiers };
+  return { version: custom ? `${base.version}+custom-windows` : base.version, tiers, ...(base.causeGraceMs !== undefined ? { causeGraceMs: base.causeGraceMs } : {}) };
 }

@@ -27,6 +27,11 @@ const MAX_STAGE_DAYS = 60;
 /** A new version resolves its region's public holidays from the year before it is saved to this many years after. */
 export const HOLIDAY_YEARS_AHEAD = 15;
 
+const ROLE_PLURAL: Record<string, string> = { coordinator: 'coordinators', manager: 'managers', staff: 'frontline staff', admin: 'admins (partnership governance)' };
+const roleList = (roles: readonly string[]) => (roles.length ? roles.map((r) => ROLE_PLURAL[r] ?? r).join(', ').replace(/, ([^,]*)$/, ' and $1') : 'nobody besides the chair');
+/** Roles in one order, each once: a list ticked in another order is the same list. */
+const canonicalRoles = <R extends string>(roles: readonly R[]): R[] => [...new Set(roles)].sort((a, b) => (ROLES as readonly string[]).indexOf(a) - (ROLES as readonly string[]).indexOf(b));
+
 export const WEEKDAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
 
 export interface AgreementTier {
@@ -330,7 +335,19 @@ export function checkAgreement(input: unknown): { content: AgreementContent } | 
     if (seen.has(d.date)) add(['calendar', 'closureDays', i, 'date'], `(${d.date}) is listed twice.`);
     seen.add(d.date);
   });
-  return problems.length ? { problems } : { content: { ...c, calendar: { ...c.calendar, workingWeekdays: [...c.calendar.workingWeekdays].sort() } } };
+  if (problems.length) return { problems };
+  const tiers = Object.fromEntries(RISK_LEVELS.map((l) => [l, { ...c.escalation.tiers[l], responderRoles: canonicalRoles(c.escalation.tiers[l].responderRoles) }])) as AgreementContent['escalation']['tiers'];
+  const stages = c.disputes.stages.map((s) => ({ ...s, representativeRoles: canonicalRoles(s.representativeRoles) })) as AgreementContent['disputes']['stages'];
+  const closureDays = [...c.calendar.closureDays].sort((a, b) => a.date.localeCompare(b.date));
+  return { content: { ...c, escalation: { ...c.escalation, tiers }, disputes: { stages }, calendar: { ...c.calendar, workingWeekdays: [...c.calendar.workingWeekdays].sort(), closureDays } } };
+}
+
+/** Every version says why it was made: the history and the audit trail keep the reason. */
+export function reasonProblem(reason: string): AgreementProblem | undefined {
+  const r = reason.trim();
+  if (r.length < 3) return { field: 'reason', message: 'Say why the agreement changes (at least 3 characters): it is kept with the version and in the audit trail.' };
+  if (r.length > 2000) return { field: 'reason', message: 'The reason must be at most 2000 characters.' };
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,9 +358,9 @@ const toMinutes = (ms: number) => Math.round(ms / MINUTE_MS);
 export function defaultAgreement(): AgreementContent {
   const tier = (level: RiskLevel): AgreementTier => {
     const t = ESCALATION_POLICY.tiers[level];
-    return { label: t.label, acknowledgeWithinMinutes: toMinutes(t.acknowledgeWithinMs), respondWithinMinutes: toMinutes(t.respondWithinMs), chairRole: t.chairRole, responderRoles: [...t.responderRoles], next: t.next ?? null };
+    return { label: t.label, acknowledgeWithinMinutes: toMinutes(t.acknowledgeWithinMs), respondWithinMinutes: toMinutes(t.respondWithinMs), chairRole: t.chairRole, responderRoles: canonicalRoles(t.responderRoles), next: t.next ?? null };
   };
-  const stage = (s: DisputeStagePolicy): AgreementStage => ({ label: s.label, workingDays: s.workingDays, representativeRoles: [...s.representativeRoles] });
+  const stage = (s: DisputeStagePolicy): AgreementStage => ({ label: s.label, workingDays: s.workingDays, representativeRoles: canonicalRoles(s.representativeRoles) });
   const [s1, s2, s3] = DISPUTE_AGREEMENT.stages;
   const cal = DISPUTE_AGREEMENT.calendar;
   return {
@@ -431,7 +448,6 @@ export function remindersOf(v: Pick<AgreementVersion, 'version' | 'content'>) {
 // ---------------------------------------------------------------------------------------------
 // A version in words, line by line: what the page lists, the CLI prints and a diff compares.
 
-const roleList = (roles: readonly string[]) => (roles.length ? roles.map((r) => `${r}s`).join(', ').replace(/, ([^,]*)$/, ' and $1') : 'nobody besides the chair');
 const TIER_TITLE: Record<RiskLevel, string> = { acute: 'Acute', high: 'High', moderate: 'Moderate', low: 'Low' };
 
 export function weekdaysWords(days: readonly number[]): string {

@@ -4,7 +4,7 @@
 // processes and the activity that gives a workflow the escalation policy in force.
 import { appendAuditEvent } from './audit';
 import type { Db, Prisma } from '../runtime/db';
-import { agreementDiff, checkAgreement, defaultAgreement, resolveHolidays, type AgreementContent, type AgreementProblem, type AgreementVersion, type ResolvedHolidays } from '../domain/working-agreement';
+import { agreementDiff, checkAgreement, reasonProblem, defaultAgreement, resolveHolidays, type AgreementContent, type AgreementProblem, type AgreementVersion, type ResolvedHolidays } from '../domain/working-agreement';
 
 const FIRST_REASON = 'careloop’s defaults as they stood before the agreement could be edited: the escalation tiers, dispute stages and reminders of seed 002, England and Wales bank holidays.';
 
@@ -57,7 +57,10 @@ export async function agreementHistory(db: Db): Promise<AgreementVersion[]> {
 export interface SaveAgreement {
   content: unknown;
   reason: string;
+  /** As the version history shows them: a name, or "cli:<user>". */
   author: string;
+  /** As the audit trail names them: a staff email, or "cli:<user>". */
+  actor: string;
   authorId: string | null;
   /** The version the change was made from: refused when someone else has saved one since. */
   basedOn?: number;
@@ -76,8 +79,8 @@ export async function saveAgreement(db: Db, input: SaveAgreement): Promise<SaveR
   const reason = input.reason.trim();
   const checked = checkAgreement(input.content);
   const problems = 'problems' in checked ? [...checked.problems] : [];
-  if (reason.length < 3) problems.push({ field: 'reason', message: 'Say why the agreement changes (at least 3 characters): it goes into the version history and the audit trail.' });
-  else if (reason.length > 2000) problems.push({ field: 'reason', message: 'The reason must be at most 2000 characters.' });
+  const why = reasonProblem(reason);
+  if (why) problems.push(why);
   if (problems.length || 'problems' in checked) return { problems };
   const content = checked.content;
   const current = await agreementInForce(db, now);
@@ -91,7 +94,7 @@ export async function saveAgreement(db: Db, input: SaveAgreement): Promise<SaveR
     const row = await db.$transaction(async (tx) => {
       const created = await tx.workingAgreement.create({ data: { version, content: json(content), publicHolidays: json(holidays), author: input.author, authorId: input.authorId, reason, createdAt: now } });
       await appendAuditEvent(tx, {
-        actor: input.author,
+        actor: input.actor,
         actorId: input.authorId,
         action: 'working-agreement.changed',
         reason,

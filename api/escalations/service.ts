@@ -12,6 +12,8 @@ import { spendActionToken, type ActionTokenRow } from '../links/tokens';
 import { ESCALATION_POLICY, policyWith, RISK_LEVELS, type EscalationState } from '../../domain/escalation';
 import { windowOverrides, ZAcknowledgeEscalation, ZEscalationNote, ZRaiseEscalation, ZResolveEscalation, ZRespondEscalation } from '../../domain/escalation-input';
 import type { ActionChannel } from '../../domain/sprint';
+import { escalationPolicyOf } from '../../domain/working-agreement';
+import { agreementInForce } from '../../record/working-agreement';
 import { acknowledgeEscalationUpdate, addEscalationNoteSignal, escalationStateQuery, escalationWorkflow, resolveEscalationUpdate, respondEscalationUpdate } from '../../workflows/escalation';
 
 export interface EscalationServiceDeps {
@@ -117,7 +119,8 @@ export function createEscalationService(deps: EscalationServiceDeps) {
       // outside the caller's care teams gets the same answer as one careloop does not know.
       const found = await access.requireParticipant(caller, { id: input.participantId, localRef: input.participantLocalRef }, 'raise');
       const participant = { id: found.id, localRef: found.localRef };
-      const policy = policyWith(windowOverrides(input.timing));
+      // The working agreement in force now: the escalation keeps it, whatever the agreement becomes.
+      const policy = policyWith(windowOverrides(input.timing), escalationPolicyOf(await agreementInForce(deps.db, now())));
       // A tier's acknowledgement must fall due no later than its response.
       const inverted = RISK_LEVELS.filter((l) => policy.tiers[l].acknowledgeWithinMs > policy.tiers[l].respondWithinMs);
       if (inverted.length) {

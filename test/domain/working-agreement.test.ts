@@ -37,7 +37,8 @@ describe('the working agreement', () => {
     expect(policy.version).toBe('working-agreement-1');
     expect(policy.tiers).toEqual(ESCALATION_POLICY.tiers);
     const disputes = disputeAgreementOf(v, '2026-11-30T10:00:00Z');
-    expect(disputes.stages).toEqual(DISPUTE_AGREEMENT.stages);
+    const sortedRoles = (stages: readonly { representativeRoles: string[] }[]) => stages.map((s) => ({ ...s, representativeRoles: [...s.representativeRoles].sort() }));
+    expect(sortedRoles(disputes.stages)).toEqual(sortedRoles(DISPUTE_AGREEMENT.stages));
     expect({ ...disputes.calendar, holidays: [] }).toEqual({ ...DISPUTE_AGREEMENT.calendar, holidays: [] });
     // Every bank holiday careloop listed is still there, and the years after 2027 too.
     expect(disputes.calendar.holidays).toEqual(expect.arrayContaining([...DISPUTE_AGREEMENT.calendar.holidays]));
