@@ -42,6 +42,25 @@ const ACTION_WORDS: Record<string, string> = {
   'dispute.proposal-accepted': 'Dispute proposal accepted',
   'dispute.decision-recorded': 'Dispute decision recorded',
   'dispute.withdrawn': 'Dispute withdrawn',
+  'plan-action.started': 'Plan action given to its owner',
+  'plan-action.reassigned': 'Plan action given to a new owner',
+  'plan-action.rescheduled': 'Plan action’s due day moved',
+  'plan-action.reminder-sent': 'Plan action’s owner reminded',
+  'plan-action.overdue': 'Plan action overdue',
+  'plan-action.done': 'Plan action done',
+  'plan-action.not-done': 'Plan action not done',
+  'plan-action.cancelled': 'Plan action no longer in the plan',
+  'rapid-review.started': 'Rapid review of the plan started',
+  'rapid-review.trigger-added': 'Another trigger for the rapid review',
+  'rapid-review.reminder-sent': 'Plan-holder reminded of the rapid review',
+  'rapid-review.overdue': 'Rapid review overdue',
+  'rapid-review.reviewed': 'Rapid review ended by a new version',
+  'rapid-review.no-change': 'Rapid review ended: reviewed, no change',
+  'agency-update.requested': 'Agency asked for an update on risk factors',
+  'agency-update.reminder-sent': 'Agency reminded of the update',
+  'agency-update.overdue': 'Agency update overdue',
+  'agency-update.answered': 'Agency sent its update',
+  'agency-update.cancelled': 'Agency update no longer needed',
   'care-team.added': 'Joined the care team',
   'care-team.removed': 'Left the care team',
 };
@@ -102,7 +121,15 @@ export function auditLine(e: AuditRow, names: ReadonlyMap<string, string>): Audi
     if (version) about = `version ${version}`;
   } else if (e.process === 'dispute' && typeof data.subject === 'string') about = `“${data.subject}”`;
   const how = typeof data.channel === 'string' ? CHANNEL_WORDS[data.channel] : undefined;
-  const href = e.workflowId && e.process === 'sprint' ? `/sprints/${encodeURIComponent(e.workflowId)}` : e.workflowId && e.process === 'escalation' ? `/escalations/${encodeURIComponent(e.workflowId)}` : undefined;
+  const planOfSteps = e.process === 'plan-steps' && e.workflowId ? /^plan-([\w-]+)-steps$/.exec(e.workflowId)?.[1] : undefined;
+  const href =
+    e.workflowId && e.process === 'sprint'
+      ? `/sprints/${encodeURIComponent(e.workflowId)}`
+      : e.workflowId && e.process === 'escalation'
+        ? `/escalations/${encodeURIComponent(e.workflowId)}`
+        : planOfSteps
+          ? `/plans/${encodeURIComponent(planOfSteps)}`
+          : undefined;
   return {
     seq: e.seq,
     at: e.at,
