@@ -29,6 +29,7 @@ import {
 import { ESCALATION_POLICY } from '../../domain/escalation';
 import { DISPUTE_AGREEMENT, type DisputeState } from '../../domain/dispute';
 import { createFakeActivities } from '../workflows/fake-activities';
+import { runHuddle } from './huddle-scenario';
 import { coordinator, lateTaskEscalationId, runCancelledSprint, runFullSprint, runPlanSteps, staff } from './scenarios';
 import {
   acceptDisputeProposalUpdate,
@@ -66,7 +67,7 @@ async function main() {
   // RECORD_ONLY=dispute,plan records only those processes, each run from a clean server clock
   // (a long time-skip after others' open timers can stall the test server).
   const only = process.env.RECORD_ONLY?.split(',');
-  const run = (kind: 'smoke' | 'sprint' | 'plan' | 'escalation' | 'dispute' | 'plan-steps') => !only || only.includes(kind);
+  const run = (kind: 'smoke' | 'sprint' | 'plan' | 'escalation' | 'dispute' | 'plan-steps' | 'huddle') => !only || only.includes(kind);
   try {
     await worker.runUntil(async () => {
       if (run('smoke')) {
@@ -126,6 +127,12 @@ async function main() {
         await p4.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'housing', channel: 'link' }] });
         await p4.result();
         await save('plan-reminded-now', 'plan-replay-v4');
+      }
+
+      if (run('huddle')) {
+        // A huddle: attendance, a decision done on time, another's follow-up missed and escalated, then done late.
+        await runHuddle(env, taskQueue, 'huddle-replay');
+        await save('huddle-decision-escalated', 'huddle-replay');
       }
 
       if (run('plan-steps')) {
