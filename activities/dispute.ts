@@ -5,7 +5,7 @@ import type { DisputeState } from '../domain/dispute';
 import type { StaffRef } from '../domain/sprint';
 import { formatInstant } from '../domain/format';
 import { disputeEmail, type DisputeEmailKind } from '../domain/emails/dispute';
-import { DISPUTE_ACCEPT_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE } from '../domain/tokens';
+import { DISPUTE_ACCEPT_TOKEN_PURPOSE, DISPUTE_DECISION_TOKEN_PURPOSE, DISPUTE_INTERIM_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE, DISPUTE_REPLY_TOKEN_PURPOSE } from '../domain/tokens';
 import { withCommit, type Commit } from './record';
 import type { ActivityDeps } from './index';
 import type { Delivery } from './notifications';
@@ -19,42 +19,80 @@ export interface DisputeEmail {
   to: StaffRef;
   participantRef: string;
   subject: string;
+  /** The disputed step. */
+  step?: string;
   stage: number;
   stageLabel: string;
   stageDueAt: string;
-  proposal?: { id: string; terms: string; byName: string };
+  /** When the interim owner's next progress is due, while their step is open. */
+  interimDueAt?: string;
+  proposal?: { id: string; terms: string; byName: string; answers?: string };
+  /** Who declined the proposal (a dispute-declined email). */
+  declinedBy?: string;
+  /** How the dispute closed and who carries the step on (a dispute-closed email). */
+  closed?: { status: 'resolved' | 'decided' | 'withdrawn'; carriesOn: { id: string; name: string } };
   tokensExpireAt: string;
 }
 
-/** Stage 1-2 emails carry a link to state a position; a proposal's, a link to accept it. */
+const INTERIM_KINDS: readonly DisputeEmailKind[] = ['dispute-interim-owner', 'dispute-interim-reminder', 'dispute-interim-overdue'];
+
+/**
+ * Which link and reply address an email carries: a party's at stages 1-2 (the stage's
+ * representatives, a declined proposal's proposer) and a proposal's (to accept, decline or
+ * counter it), governance's decision link at stage 3, the interim owner's progress link. A
+ * closed dispute's email links its page only.
+ */
+function linksOf(workflowId: string, email: DisputeEmail): Pick<Delivery, 'links' | 'reply'> {
+  const disputeId = workflowId;
+  if (INTERIM_KINDS.includes(email.kind)) {
+    return { links: [{ name: 'dispute', purpose: DISPUTE_INTERIM_TOKEN_PURPOSE, scope: { disputeId } }], reply: { purpose: DISPUTE_REPLY_TOKEN_PURPOSE, scope: { disputeId, role: 'interim' } } };
+  }
+  if ((email.kind === 'dispute-stage' && email.stage === 3) || email.kind === 'dispute-decision-overdue') {
+    return { links: [{ name: 'dispute', purpose: DISPUTE_DECISION_TOKEN_PURPOSE, scope: { disputeId, stage: 3 } }] };
+  }
+  if (email.kind === 'dispute-proposal' && email.proposal) {
+    const proposalId = email.proposal.id;
+    return { links: [{ name: 'dispute', purpose: DISPUTE_ACCEPT_TOKEN_PURPOSE, scope: { disputeId, proposalId } }], reply: { purpose: DISPUTE_REPLY_TOKEN_PURPOSE, scope: { disputeId, role: 'party', proposalId } } };
+  }
+  if (email.kind === 'dispute-stage' || email.kind === 'dispute-declined') {
+    return { links: [{ name: 'dispute', purpose: DISPUTE_POSITION_TOKEN_PURPOSE, scope: { disputeId, stage: email.stage } }], reply: { purpose: DISPUTE_REPLY_TOKEN_PURPOSE, scope: { disputeId, role: 'party' } } };
+  }
+  return { links: [] };
+}
+
 export function disputeDelivery(deps: ActivityDeps, workflowId: string, email: DisputeEmail): Delivery {
-  const link =
-    email.kind === 'dispute-stage' && email.stage < 3
-      ? { name: 'dispute', purpose: DISPUTE_POSITION_TOKEN_PURPOSE, scope: { disputeId: workflowId, stage: email.stage } }
-      : email.kind === 'dispute-proposal' && email.proposal
-        ? { name: 'dispute', purpose: DISPUTE_ACCEPT_TOKEN_PURPOSE, scope: { disputeId: workflowId, proposalId: email.proposal.id } }
-        : undefined;
+  const { links, reply } = linksOf(workflowId, email);
+  const when = (iso: string) => formatInstant(iso, deps.links.timeZone);
   return {
     key: email.idempotencyKey,
     kind: email.kind,
     process: 'dispute',
     workflowId,
     to: email.to,
-    links: link ? [link] : [],
+    links,
+    ...(reply ? { reply } : {}),
     expiresAt: new Date(email.tokensExpireAt),
-    compose: (links) =>
+    compose: (minted) =>
       disputeEmail({
         kind: email.kind,
         recipientName: email.to.name,
+        recipientId: email.to.id,
         participantRef: email.participantRef,
         subject: email.subject,
+        step: email.step,
         stage: email.stage,
         stageLabel: email.stageLabel,
-        dueBy: formatInstant(email.stageDueAt, deps.links.timeZone),
+        dueBy: when(email.stageDueAt),
+        interimDueBy: email.interimDueAt ? when(email.interimDueAt) : undefined,
         proposal: email.proposal,
-        link: links.get('dispute'),
+        declinedBy: email.declinedBy,
+        closed: email.closed,
+        link: minted.get('dispute'),
+        pageUrl: `${deps.links.publicBaseUrl}/disputes/${encodeURIComponent(workflowId)}`,
+        replyable: !!reply,
+        replyProposalId: email.kind === 'dispute-proposal' ? email.proposal?.id : undefined,
       }),
-    auditItem: `stage-${email.stage}`,
+    auditItem: INTERIM_KINDS.includes(email.kind) ? 'interim-step' : `stage-${email.stage}`,
     auditData: { stage: email.stage, ...(email.proposal ? { proposal: email.proposal.id } : {}) },
   };
 }

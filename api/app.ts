@@ -35,6 +35,7 @@ import { escalationRoutes } from './escalations/routes';
 import { escalationPages } from './escalations/pages';
 import { createDisputeService, type DisputeService } from './disputes/service';
 import { disputeRoutes } from './disputes/routes';
+import { disputePages } from './disputes/pages';
 import { evidenceRoutes } from './evidence/routes';
 import { createRosterService, type RosterService } from './evidence/roster';
 import { createReportService, type ReportService } from './evidence/reports';
@@ -172,7 +173,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(planRoutes(services.plans));
   api.use(planStepsRoutes(services.planSteps));
   api.use(escalationRoutes(services.escalations));
-  api.use(disputeRoutes(services.disputes));
+  api.use(disputeRoutes(services.disputes, { db: deps.db, now: deps.now }));
   api.use(participantRoutes(services.participants));
   api.use(workingAgreementRoutes(services.workingAgreement));
   api.use((req) => {
@@ -186,6 +187,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(linkRoutes(deps, services, web));
   app.use(sprintPages(deps, services, web));
   app.use(escalationPages(deps, services, web));
+  app.use(disputePages(deps, services, web));
   app.use(planPages(deps, services, web));
   app.use(dashboardPages(deps, services, web));
   app.use(planStepsPages(deps, services, web));

@@ -13,6 +13,7 @@ import { createSprintService } from './sprints/service';
 import { createPlanService } from './plans/service';
 import { createEscalationService } from './escalations/service';
 import { createPlanStepsService } from './plans/steps-service';
+import { createDisputeService } from './disputes/service';
 
 export interface RunningInbound {
   /** The SMTP port that takes email replies. */
@@ -32,6 +33,7 @@ export async function startInbound(config: Config, logger: Logger): Promise<Runn
     plans: createPlanService(services),
     escalations: createEscalationService(services),
     planSteps: createPlanStepsService(services),
+    disputes: createDisputeService(services),
     mailer,
     db,
     logger,

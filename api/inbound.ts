@@ -35,6 +35,9 @@ import type { EscalationService } from './escalations/service';
 import { createEscalationReplies } from './escalations/reply';
 import type { PlanStepsService } from './plans/steps-service';
 import { createPlanStepReplies } from './plans/steps-reply';
+import type { DisputeService } from './disputes/service';
+import { createDisputeReplies } from './disputes/reply';
+import { DISPUTE_REPLY_TOKEN_PURPOSE } from '../domain/tokens';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
 /** One notice per token in this time: someone replaying a forged reply must not flood the owner. */
@@ -79,6 +82,8 @@ export interface InboundListenerOptions {
   escalations?: EscalationService;
   /** When given, replies to plan-step emails record an action done or not done, or send an agency's update (api/plans/steps-reply.ts). */
   planSteps?: PlanStepsService;
+  /** When given, replies to dispute emails take a party's steps or the interim owner's progress (api/disputes/reply.ts). */
+  disputes?: DisputeService;
 }
 
 export interface InboundListener {
@@ -176,6 +181,8 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
   if (opts.escalations) purposes.push(ESCALATION_REPLY_TOKEN_PURPOSE);
   if (opts.planSteps) purposes.push(PLAN_ACTION_REPLY_TOKEN_PURPOSE, PLAN_UPDATE_REPLY_TOKEN_PURPOSE);
   const planStepReplies = opts.planSteps && createPlanStepReplies(opts.planSteps);
+  if (opts.disputes) purposes.push(DISPUTE_REPLY_TOKEN_PURPOSE);
+  const disputeReplies = opts.disputes && createDisputeReplies({ db: opts.db, disputes: opts.disputes });
   const escalationReplies = opts.escalations && createEscalationReplies({ db: opts.db, escalations: opts.escalations });
   /**
    * A reply address that works, as RCPT checks it: the token, and for an escalation reply
@@ -233,6 +240,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     if (address.purpose === PLAN_REPLY_TOKEN_PURPOSE) return acknowledgePlan(token, address, from, envelopeFrom, mail, log);
     if (address.purpose === ESCALATION_REPLY_TOKEN_PURPOSE) return actOnEscalationReply(token, address, from, envelopeFrom, mail, log);
     if (address.purpose === PLAN_ACTION_REPLY_TOKEN_PURPOSE || address.purpose === PLAN_UPDATE_REPLY_TOKEN_PURPOSE) return actOnPlanStepReply(token, address, from, envelopeFrom, mail, log);
+    if (address.purpose === DISPUTE_REPLY_TOKEN_PURPOSE) return actOnDisputeReply(token, address, from, envelopeFrom, mail, log);
 
     const reply = parseReplyCommands(mail.text ?? '');
     let outcome: ActResult;
@@ -344,6 +352,27 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
       }
       log.info({ code: err.code }, 'refused a reply to an address that does not work');
       throw replyAddressRefusal(err, purpose);
+    }
+  }
+
+  /** A party's steps or the interim owner's progress from a reply to a dispute email, then the answer: what was recorded, what was not and why. */
+  async function actOnDisputeReply(token: string, address: ReplyAddressOwner, from: string, envelopeFrom: string, mail: ParsedMail, log: Logger): Promise<string> {
+    try {
+      const outcome = await disputeReplies!.act(token, from, mail.text ?? '');
+      log.info({ recorded: outcome.recorded }, 'acted on a dispute email reply');
+      // What was recorded stands whether or not this email goes out.
+      await mailer
+        .send({ to: outcome.to, subject: outcome.answer.subject, text: outcome.answer.text, headers: answerHeaders(mail) })
+        .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
+      return 'OK: reply received';
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      if (err.code === 'FORBIDDEN') {
+        await refuseForgery(token, address, log, { claimedFrom: from, envelopeFrom, why: 'sender is not the staff member the email went to' });
+        return 'OK: received';
+      }
+      log.info({ code: err.code }, 'refused a reply to an address that does not work');
+      throw replyAddressRefusal(err, DISPUTE_REPLY_TOKEN_PURPOSE);
     }
   }
 

@@ -22,6 +22,10 @@ const REJECTION_CODES: Record<string, AppErrorCode> = {
   NotAtGovernanceStage: 'CONFLICT',
   DisputeClosed: 'CONFLICT',
   UnknownProposal: 'NOT_FOUND',
+  OwnProposal: 'CONFLICT',
+  ProposalAlreadyAccepted: 'CONFLICT',
+  NotInterimOwner: 'FORBIDDEN',
+  InterimStepEnded: 'CONFLICT',
 };
 
 /** Rethrows a Temporal error as an AppError where it means something to the caller. */

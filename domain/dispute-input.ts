@@ -24,8 +24,26 @@ export const ZRaiseDispute = z
 
 export type TRaiseDispute = z.infer<typeof ZRaiseDispute>;
 
+const ZProposalId = (what: string) => z.string({ message: `is required: ${what}, e.g. p1` }).trim().regex(/^p\d{1,4}$/, 'must be a proposal id such as p1');
+// An empty choice in a form means "not chosen".
+const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+/** Who carries the disputed step on once the dispute closes: a staff member of a party agency; the interim owner when not given. */
+const ZCarriesOn = z.preprocess(blankAsUnset, ZId('who carries the step on').optional());
+
 export const ZStatePosition = z.object({ statement: ZText("your agency's position") }).strict();
-export const ZProposeResolution = z.object({ terms: ZText('the resolution proposed') }).strict();
-export const ZAcceptProposal = z.object({ proposalId: z.string({ message: 'is required: the proposal accepted, e.g. p1' }).trim().regex(/^p\d{1,4}$/, 'must be a proposal id such as p1') }).strict();
-export const ZDecideDispute = z.object({ decision: ZText('the binding decision'), rationale: ZText('why governance decided so') }).strict();
+export const ZProposeResolution = z.object({ terms: ZText('the resolution proposed'), carriesOnId: ZCarriesOn }).strict();
+export const ZAcceptProposal = z.object({ proposalId: ZProposalId('the proposal accepted') }).strict();
+export const ZDeclineProposal = z.object({ proposalId: ZProposalId('the proposal declined'), reason: ZText('why your agency declines it', 1000) }).strict();
+/** A proposal that answers another: the agency declines the one it answers, with `reason` or, when blank, as answered by this one. */
+export const ZCounterPropose = z
+  .object({ proposalId: ZProposalId('the proposal answered'), terms: ZText('the resolution you propose instead'), reason: z.preprocess(blankAsUnset, ZText('why', 1000).optional()), carriesOnId: ZCarriesOn })
+  .strict();
+export const ZDecideDispute = z.object({ decision: ZText('the binding decision'), rationale: ZText('why governance decided so'), carriesOnId: ZCarriesOn }).strict();
 export const ZWithdrawDispute = z.object({ reason: ZText('why the dispute is withdrawn', 1000) }).strict();
+/** The interim owner's progress on the disputed step; `done` when the step itself is finished. */
+export const ZInterimProgress = z
+  .object({
+    note: ZText('how the step stands', 1000),
+    done: z.preprocess((v) => v === true || v === 'true' || v === 'on' || v === 'yes', z.boolean()).default(false),
+  })
+  .strict();

@@ -57,7 +57,7 @@ export const TIER_RANK: Record<RiskLevel, number> = { low: 1, moderate: 2, high:
 
 /** Who or what raised an escalation: a person, or another process and its item. */
 export interface EscalationSource {
-  process: 'sprint' | 'plan-change' | 'plan-steps' | 'huddle' | 'manual';
+  process: 'sprint' | 'plan-change' | 'plan-steps' | 'dispute' | 'huddle' | 'manual';
   workflowId?: string;
   item?: string;
 }

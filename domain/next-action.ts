@@ -63,6 +63,8 @@ export function escalationNextAction(s: EscalationState): NextAction | undefined
 export function disputeNextAction(s: DisputeState): NextAction | undefined {
   const stage = s.stages[s.stages.length - 1];
   if (s.status !== 'open' || !stage) return undefined;
+  // The interim owner's progress on the disputed step, while it is open; then the stage's deadline.
+  if (s.interimStep?.status === 'open') return { action: short(`Carry on with "${s.step}" and record progress while the dispute runs`), ownerId: s.interimStep.owner.id, dueAt: s.interimStep.dueAt };
   return { action: short(`Interim owner of "${s.step}" while stage ${stage.stage} (${stage.label}) decides`), ownerId: s.interimOwner.id, dueAt: stage.dueAt };
 }
 

@@ -20,6 +20,12 @@ export const ESCALATION_REPLY_TOKEN_PURPOSE = 'escalation-reply';
 export const DISPUTE_POSITION_TOKEN_PURPOSE = 'dispute-position';
 /** A party's link to accept one proposal. */
 export const DISPUTE_ACCEPT_TOKEN_PURPOSE = 'dispute-accept';
+/** Governance's link to record the binding decision at stage 3. */
+export const DISPUTE_DECISION_TOKEN_PURPOSE = 'dispute-decision';
+/** The interim owner's link: record progress on the disputed step, see the dispute. */
+export const DISPUTE_INTERIM_TOKEN_PURPOSE = 'dispute-interim';
+/** The reply address of a dispute email: a party's position, proposal, acceptance, decline or counter-proposal; the interim owner's progress. */
+export const DISPUTE_REPLY_TOKEN_PURPOSE = 'dispute-reply';
 /** An owner's link to one of the plan's actions: done, or not done with why. */
 export const PLAN_ACTION_TOKEN_PURPOSE = 'plan-action';
 /** The reply address of a plan action's email: "done" or "not done: <why>". */
@@ -40,11 +46,19 @@ export type LinkPurpose =
   | typeof ESCALATION_VIEW_TOKEN_PURPOSE
   | typeof DISPUTE_POSITION_TOKEN_PURPOSE
   | typeof DISPUTE_ACCEPT_TOKEN_PURPOSE
+  | typeof DISPUTE_DECISION_TOKEN_PURPOSE
+  | typeof DISPUTE_INTERIM_TOKEN_PURPOSE
   | typeof PLAN_ACTION_TOKEN_PURPOSE
   | typeof PLAN_REVIEW_TOKEN_PURPOSE
   | typeof PLAN_UPDATE_TOKEN_PURPOSE
   | typeof HUDDLE_DECISION_TOKEN_PURPOSE;
-export type ReplyPurpose = typeof REPLY_TOKEN_PURPOSE | typeof PLAN_REPLY_TOKEN_PURPOSE | typeof ESCALATION_REPLY_TOKEN_PURPOSE | typeof PLAN_ACTION_REPLY_TOKEN_PURPOSE | typeof PLAN_UPDATE_REPLY_TOKEN_PURPOSE;
+export type ReplyPurpose =
+  | typeof REPLY_TOKEN_PURPOSE
+  | typeof PLAN_REPLY_TOKEN_PURPOSE
+  | typeof ESCALATION_REPLY_TOKEN_PURPOSE
+  | typeof PLAN_ACTION_REPLY_TOKEN_PURPOSE
+  | typeof PLAN_UPDATE_REPLY_TOKEN_PURPOSE
+  | typeof DISPUTE_REPLY_TOKEN_PURPOSE;
 export type TokenPurpose = LinkPurpose | ReplyPurpose;
 
 export interface TokenPurposeRule {
@@ -104,14 +118,32 @@ export const TOKEN_PURPOSES: Record<TokenPurpose, TokenPurposeRule> = {
   [DISPUTE_POSITION_TOKEN_PURPOSE]: {
     channel: 'link',
     scope: '{ disputeId, stage }',
-    lifetime: "30 days after the stage's deadline",
+    lifetime: "30 days after the stage's deadline; carries every party action (position, proposal, accept, decline, counter-proposal) and is never spent; ends when the dispute closes",
     noLongerWorks: 'This link no longer works: the dispute has closed.',
   },
   [DISPUTE_ACCEPT_TOKEN_PURPOSE]: {
     channel: 'link',
     scope: '{ disputeId, proposalId }',
-    lifetime: "30 days after the stage's deadline",
+    lifetime: "30 days after the stage's deadline; accept, decline or counter-propose, and every other party action; never spent; ends when the dispute closes",
     noLongerWorks: 'This link no longer works: the dispute has closed.',
+  },
+  [DISPUTE_DECISION_TOKEN_PURPOSE]: {
+    channel: 'link',
+    scope: '{ disputeId, stage: 3 }',
+    lifetime: "30 days after stage 3's deadline; spent by the decision",
+    noLongerWorks: 'This link no longer works: the dispute has closed.',
+  },
+  [DISPUTE_INTERIM_TOKEN_PURPOSE]: {
+    channel: 'link',
+    scope: '{ disputeId }',
+    lifetime: '30 days after the progress it asks for is due; never spent; ends when the dispute closes',
+    noLongerWorks: 'This link no longer works: the dispute has closed, and the step is carried on as its outcome says.',
+  },
+  [DISPUTE_REPLY_TOKEN_PURPOSE]: {
+    channel: 'reply',
+    scope: "{ disputeId, role: 'party' | 'interim', proposalId? }",
+    lifetime: "30 days after the deadline its email was sent for; ends when the dispute closes",
+    noLongerWorks: 'This reply address no longer works: the dispute has closed.',
   },
   [PLAN_ACTION_TOKEN_PURPOSE]: {
     channel: 'link',
@@ -176,7 +208,7 @@ export const TOKEN_EXPIRY = {
 /** The purposes opened as /a/<token> pages; the others are reply addresses. */
 export const LINK_PURPOSES = (Object.keys(TOKEN_PURPOSES) as TokenPurpose[]).filter((p): p is LinkPurpose => TOKEN_PURPOSES[p].channel === 'link');
 
-export const REPLY_TOKEN_PURPOSES: readonly string[] = [REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE, ESCALATION_REPLY_TOKEN_PURPOSE, PLAN_ACTION_REPLY_TOKEN_PURPOSE, PLAN_UPDATE_REPLY_TOKEN_PURPOSE];
+export const REPLY_TOKEN_PURPOSES: readonly string[] = [REPLY_TOKEN_PURPOSE, PLAN_REPLY_TOKEN_PURPOSE, ESCALATION_REPLY_TOKEN_PURPOSE, PLAN_ACTION_REPLY_TOKEN_PURPOSE, PLAN_UPDATE_REPLY_TOKEN_PURPOSE, DISPUTE_REPLY_TOKEN_PURPOSE];
 
 export function isTokenPurpose(purpose: string): purpose is TokenPurpose {
   return Object.hasOwn(TOKEN_PURPOSES, purpose);

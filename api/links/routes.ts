@@ -8,6 +8,7 @@ import { formatInstant } from '../../domain/format';
 import { DISPUTE_ACCEPT_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE, ESCALATION_TOKEN_PURPOSE, ESCALATION_VIEW_TOKEN_PURPOSE, PLAN_TOKEN_PURPOSE, TASK_TOKEN_PURPOSE, type LinkPurpose } from '../../domain/tokens';
 import { PLAN_ACTION_TOKEN_PURPOSE, PLAN_REVIEW_TOKEN_PURPOSE, PLAN_UPDATE_TOKEN_PURPOSE } from '../../domain/tokens';
 import { HUDDLE_DECISION_TOKEN_PURPOSE } from '../../domain/tokens';
+import { DISPUTE_DECISION_TOKEN_PURPOSE, DISPUTE_INTERIM_TOKEN_PURPOSE } from '../../domain/tokens';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
 import { LINK_NOT_VALID } from '../access';
 import { page } from '../html';
@@ -34,6 +35,8 @@ export function linkRoutes(deps: AppDeps, services: AppServices, web: WebHelpers
     [ESCALATION_VIEW_TOKEN_PURPOSE]: escalationViewLink(services.escalations),
     [DISPUTE_POSITION_TOKEN_PURPOSE]: dispute,
     [DISPUTE_ACCEPT_TOKEN_PURPOSE]: dispute,
+    [DISPUTE_DECISION_TOKEN_PURPOSE]: dispute,
+    [DISPUTE_INTERIM_TOKEN_PURPOSE]: dispute,
     [PLAN_ACTION_TOKEN_PURPOSE]: planActionLink(services.planSteps),
     [PLAN_REVIEW_TOKEN_PURPOSE]: planReviewLink(services.planSteps),
     [PLAN_UPDATE_TOKEN_PURPOSE]: planUpdateLink(services.planSteps),

@@ -1,6 +1,7 @@
-// Inter-agency disputes through the real app, on the time-skipping Temporal server with
-// careloop's worker, real PostgreSQL and a real SMTP listener: resolved at stage 1 by link,
-// escalated by its own deadlines to stage 2 and to a binding stage-3 decision, and withdrawn.
+// Inter-agency disputes through the JSON API and emailed links, on the time-skipping Temporal
+// server with careloop's worker, real PostgreSQL and a real SMTP listener: resolved at stage 1 by
+// link, escalated by its own deadlines to stage 2 and to a binding stage-3 decision naming who
+// carries the step on, declined and counter-proposed, the interim owner's progress, and withdrawn.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
@@ -80,6 +81,17 @@ describe('inter-agency disputes (real Temporal, PostgreSQL, SMTP)', () => {
     await env.sleep(Date.parse(s.stages[stage - 1]!.dueAt) - (await env.currentTimeMs()) + 60_000);
     return until(id, (x) => x.stages.length === stage + 1 || x.status !== 'open');
   }
+  /**
+   * The interim owner records the step done, so no missed progress raises an escalation while the
+   * test server's clock runs through the stages: one left behind, resolving itself after its
+   * dispute has closed, would hold the clock of a later test.
+   */
+  const stepDone = async (id: string) => {
+    await until(id, (s) => s.stages.length === 1);
+    const res = await request(app).post(`/api/disputes/${id}/progress`).set(bearer(people.homecare)).send({ note: 'First visit took place.', done: true });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.interimStep).toMatchObject({ status: 'done', progress: [{ note: 'First visit took place.', done: true, channel: 'api' }] });
+  };
   const mailTo = async (id: string, to: string, subject: RegExp) =>
     (await smtp.waitFor((m) => m.parsed.headers.get('x-careloop-workflow') === id && m.to.includes(to) && subject.test(m.subject)))[0]!;
   const linkIn = (text: string) => text.match(/http:\/\/careloop\.test(\/a\/cla_[\w-]+)/)![1]!;
@@ -97,15 +109,21 @@ describe('inter-agency disputes (real Temporal, PostgreSQL, SMTP)', () => {
     // Home care states its position by link: GET shows and changes nothing, POST records.
     const stageMail = await mailTo(id, people.homecare.email, /stage 1/);
     const agent = request.agent(app);
-    const view = await agent.get(linkIn(stageMail.text));
-    expect(view.status).toBe(200);
-    expect(view.text).toContain('Who arranges the first home visit');
+    const desk = await agent.get(linkIn(stageMail.text));
+    expect(desk.status).toBe(200);
+    expect(desk.text).toContain('Who arranges the first home visit');
+    // Each step is a page of its own on the same link.
+    const view = await agent.get(`${linkIn(stageMail.text)}?do=position`);
+    expect(view.text).toContain('Your agency’s position');
     expect((await state(id)).positions).toHaveLength(0);
     const empty = await agent.post(linkIn(stageMail.text)).type('form').send({ _csrf: csrfFrom(view.text), action: 'position', statement: '  ' });
     expect(empty.status).toBe(400);
     const stated = await agent.post(linkIn(stageMail.text)).type('form').send({ _csrf: csrfFrom(view.text), action: 'position', statement: 'The ward books first visits under the discharge protocol.' });
     expect(stated.status).toBe(200);
-    expect((await agent.get(linkIn(stageMail.text)).set('Accept', 'text/html')).status).toBe(410);
+    // The party's link carries every party step until the dispute closes: it is not spent.
+    const again = await agent.get(linkIn(stageMail.text)).set('Accept', 'text/html');
+    expect(again.status).toBe(200);
+    expect(again.text).toContain('The ward books first visits under the discharge protocol.');
 
     const pos = await request(app).post(`/api/disputes/${id}/positions`).set(bearer(people.hospital)).send({ statement: 'Home care holds the package and books visits.' });
     expect(pos.status).toBe(200);
@@ -121,9 +139,10 @@ describe('inter-agency disputes (real Temporal, PostgreSQL, SMTP)', () => {
 
     // Home care accepts by the link in the proposal email.
     const proposalMail = await mailTo(id, people.homecare.email, /resolution is proposed/);
-    const acceptView = await agent.get(linkIn(proposalMail.text));
-    expect(acceptView.text).toContain('ward sends the summary by noon');
-    const accepted = await agent.post(linkIn(proposalMail.text)).type('form').send({ _csrf: csrfFrom(acceptView.text), action: 'accept' });
+    expect((await agent.get(linkIn(proposalMail.text))).text).toContain('ward sends the summary by noon');
+    const acceptView = await agent.get(`${linkIn(proposalMail.text)}?do=accept&proposal=p1`);
+    expect(acceptView.text).toContain('Accept for my agency');
+    const accepted = await agent.post(linkIn(proposalMail.text)).type('form').send({ _csrf: csrfFrom(acceptView.text), action: 'accept', proposalId: 'p1' });
     expect(accepted.status).toBe(200);
     expect(accepted.text).toContain('the dispute is resolved');
 
@@ -142,6 +161,7 @@ describe('inter-agency disputes (real Temporal, PostgreSQL, SMTP)', () => {
 
   it('moves to the service managers when stage 1 passes its deadline, and is resolved there', async () => {
     const id = await raise();
+    await stepDone(id);
     const s2 = await passDeadline(id, 1);
     expect(s2).toMatchObject({ stage: 2, status: 'open' });
     expect(s2.stages[0]!.deadlinePassed).toBe(true);
@@ -167,6 +187,7 @@ describe('inter-agency disputes (real Temporal, PostgreSQL, SMTP)', () => {
     const id = await raise();
     // Governance decides only at stage 3, and only governance decides.
     expect((await request(app).post(`/api/disputes/${id}/decide`).set(bearer(governance)).send({ decision: 'early', rationale: 'too soon' })).status).toBe(409);
+    await stepDone(id);
     await passDeadline(id, 1);
     const s3 = await passDeadline(id, 2);
     expect(s3).toMatchObject({ stage: 3, status: 'open' });
@@ -177,12 +198,20 @@ describe('inter-agency disputes (real Temporal, PostgreSQL, SMTP)', () => {
     const missing = await request(app).post(`/api/disputes/${id}/decide`).set(bearer(governance)).send({ decision: 'Home care arranges the first visit.' });
     expect(missing.status).toBe(400);
     expect(missing.body.error.fields.map((f: { field: string }) => f.field)).toEqual(['rationale']);
-    const decided = await request(app).post(`/api/disputes/${id}/decide`).set(bearer(governance)).send({ decision: 'Home care arranges the first visit.', rationale: 'The package of care includes it.' });
+    const stranger = await request(app).post(`/api/disputes/${id}/decide`).set(bearer(governance)).send({ decision: 'x', rationale: 'y', carriesOnId: people.outsider.id });
+    expect(stranger.body.error.fields).toEqual([{ field: 'carriesOnId', message: 'must be an active staff member of one of the agencies in the dispute' }]);
+    const decided = await request(app)
+      .post(`/api/disputes/${id}/decide`)
+      .set(bearer(governance))
+      .send({ decision: 'Home care arranges the first visit.', rationale: 'The package of care includes it.', carriesOnId: homecareManager.id });
     expect(decided.status).toBe(200);
-    expect(decided.body).toMatchObject({ status: 'decided', decision: { by: { id: governance.id }, binding: true } });
+    expect(decided.body).toMatchObject({ status: 'decided', decision: { by: { id: governance.id }, binding: true, carriesOn: { id: homecareManager.id } } });
 
     const result = await env.client.workflow.getHandle<typeof disputeWorkflow>(id).result();
-    expect(result.outcome).toMatchObject({ status: 'decided', stageReached: 3 });
+    expect(result.outcome).toMatchObject({ status: 'decided', stageReached: 3, carriesOn: { id: homecareManager.id } });
+    // The interim owner and the person who carries the step on are told.
+    expect((await mailTo(id, people.homecare.email, /dispute decided/)).text).toContain(`${homecareManager.name} carries "First visit confirmed" on from here; you no longer hold it as interim owner.`);
+    expect((await mailTo(id, homecareManager.email, /dispute decided/)).text).toContain('You carry "First visit confirmed" on from here.');
     const row = await t.db.dispute.findUnique({ where: { id } });
     expect(row).toMatchObject({ status: 'decided', stage: 3, proposalId: null });
     expect(row!.secondsToClose).toBe(Math.round(result.outcome!.msToClose / 1000));
@@ -191,6 +220,43 @@ describe('inter-agency disputes (real Temporal, PostgreSQL, SMTP)', () => {
     expect(events.filter((e) => e.action === 'dispute.stage-escalated')).toHaveLength(2);
     expect(events.find((e) => e.action === 'dispute.decision-recorded')).toMatchObject({ actorId: governance.id, reason: 'The package of care includes it.' });
     expect(events.find((e) => e.action === 'dispute.decided')!.data).toMatchObject({ stageReached: 3, decision: 'Home care arranges the first visit.', decidedBy: governance.id });
+  });
+
+  it('declines with a reason and counter-proposes through the API; only the interim owner records progress; the list names it', async () => {
+    const id = await raise();
+    await until(id, (s) => s.stages.length === 1);
+    const api = (path: string, who: Person | SprintPeople['hospital'], body: object) => request(app).post(`/api/disputes/${id}/${path}`).set(bearer(who)).send(body);
+    expect((await api('proposals', people.hospital, { terms: 'Home care books the first visit.' })).status).toBe(200);
+    expect((await api('decline', people.hospital, { proposalId: 'p1', reason: 'x' })).status).toBe(409);
+    expect((await api('decline', people.homecare, { proposalId: 'p1' })).body.error.fields).toEqual([{ field: 'reason', message: 'is required: why your agency declines it' }]);
+    expect((await api('decline', people.homecare, { proposalId: 'p7', reason: 'x' })).status).toBe(404);
+    const declined = await api('decline', people.homecare, { proposalId: 'p1', reason: 'Visits are not in our package.' });
+    expect(declined.status).toBe(200);
+    expect(declined.body.proposals[0].declines).toEqual([expect.objectContaining({ agencyId: people.homecare.agencyId, reason: 'Visits are not in our package.', channel: 'api' })]);
+    // The proposer hears of it, with a link that carries every party step.
+    const told = await mailTo(id, people.hospital.email, /proposal p1 was declined/);
+    expect(told.text).toMatch(/declined proposal p1/);
+    expect(linkIn(told.text)).toBeTruthy();
+
+    const countered = await api('counter', people.homecare, { proposalId: 'p1', terms: 'A joint visit on day 1, then home care.', carriesOnId: homecareManager.id });
+    expect(countered.status).toBe(200);
+    expect(countered.body.proposals[1]).toMatchObject({ id: 'p2', answers: 'p1', carriesOn: { id: homecareManager.id } });
+    expect((await mailTo(id, people.hospital.email, /counter-proposal is proposed/)).text).toContain('answering p1');
+
+    expect((await api('progress', people.hospital, { note: 'not mine' })).status).toBe(403);
+    const progress = await api('progress', people.homecare, { note: 'Visit booked for Tuesday.' });
+    expect(progress.status).toBe(200);
+    expect(progress.body.interimStep.progress).toEqual([expect.objectContaining({ note: 'Visit booked for Tuesday.', channel: 'api' })]);
+
+    const listed = await request(app).get('/api/disputes').set(bearer(people.homecare));
+    expect(listed.body.disputes.find((d: { id: string }) => d.id === id)).toMatchObject({ status: 'open', stage: 1, role: 'interim-owner', subject: 'Who arranges the first home visit', links: { page: `/disputes/${id}` } });
+    expect((await request(app).get('/api/disputes').set(bearer(people.outsider))).body.disputes.map((d: { id: string }) => d.id)).not.toContain(id);
+
+    const accepted = await api('accept', people.hospital, { proposalId: 'p2' });
+    expect(accepted.body.status).toBe('resolved');
+    const result = await env.client.workflow.getHandle<typeof disputeWorkflow>(id).result();
+    expect(result.outcome).toMatchObject({ status: 'resolved', proposalId: 'p2', carriesOn: { id: homecareManager.id } });
+    expect((await audit(id)).map((e) => e.action)).toEqual(expect.arrayContaining(['dispute.proposal-declined', 'dispute.counter-proposed', 'dispute.interim-progress', 'dispute.resolved']));
   });
 
   it('can be withdrawn by the raiser, and by no one else', async () => {
@@ -207,9 +273,12 @@ describe('inter-agency disputes (real Temporal, PostgreSQL, SMTP)', () => {
     expect([attrs.get(CareloopProcess), attrs.get(CareloopStatus), attrs.get(CareloopParticipant)]).toEqual(['dispute', 'withdrawn', result.participant.id]);
     expect(attrs.get(CareloopAgencies)).toEqual([people.hospital.agencyId, people.homecare.agencyId]);
     expect((await audit(id)).map((e) => e.action)).toContain('dispute.withdrawn');
-    // Its links stop working once it has closed.
+    // Its links stop working once it has closed: opened, one shows the outcome; used, it is refused.
     const stageMail = await mailTo(id, people.homecare.email, /stage 1/);
-    expect((await request(app).get(linkIn(stageMail.text)).set('Accept', 'text/html')).status).toBe(410);
+    const closedView = await request(app).get(linkIn(stageMail.text)).set('Accept', 'text/html');
+    expect(closedView.status).toBe(200);
+    expect(closedView.text).toContain('This link no longer records anything');
+    expect(closedView.text).toContain('Agreed informally at the huddle.');
   });
 
   it('refuses a dispute without an interim owner, and bad fields one by one', async () => {

@@ -27,18 +27,9 @@ import {
   resolveEscalationUpdate,
 } from '../../workflows';
 import { ESCALATION_POLICY } from '../../domain/escalation';
-import { DISPUTE_AGREEMENT, type DisputeState } from '../../domain/dispute';
 import { createFakeActivities } from '../workflows/fake-activities';
 import { runHuddle } from './huddle-scenario';
-import { coordinator, lateTaskEscalationId, runCancelledSprint, runFullSprint, runPlanSteps, staff } from './scenarios';
-import {
-  acceptDisputeProposalUpdate,
-  decideDisputeUpdate,
-  disputeStateQuery,
-  disputeWorkflow,
-  proposeDisputeResolutionUpdate,
-  stateDisputePositionUpdate,
-} from '../../workflows';
+import { coordinator, lateTaskEscalationId, runCancelledSprint, runDisputeDecided, runDisputeInterimEscalated, runDisputeResolved, runFullSprint, runPlanSteps, staff } from './scenarios';
 
 const out = path.join(__dirname, '..', 'histories');
 
@@ -176,51 +167,22 @@ async function main() {
       }
 
       if (run('dispute')) {
-        // A dispute: positions and a proposal at stage 1, its deadline passes (stage 2), the
-        // managers agree; and another that reaches the stage-3 governance decision.
-        const disputeInput = (disputeId: string) => ({
-          disputeId,
-          participant: { id: 'participant-1', localRef: 'P-1' },
-          subject: 'Who arranges the first visit',
-          description: 'Ward and home care each say the other',
-          outcomeSought: 'Home care arranges it',
-          step: 'First visit confirmed',
-          raisedBy: staff('hospital', 'hospital'),
-          interimOwner: staff('homecare', 'homecare'),
-          partyAgencyIds: ['hospital', 'homecare'],
-          namedContacts: [],
-          agreement: DISPUTE_AGREEMENT,
-        });
-        const party = (id: string, agencyId: string, role: string) => ({ staffId: id, name: `Staff ${id}`, agencyId, roles: [role], channel: 'api' as const });
-        const pastStage = async (handle: { query: (q: typeof disputeStateQuery) => Promise<DisputeState> }, stage: number) => {
-          let s = await handle.query(disputeStateQuery);
-          while (s.stages.length < stage) {
-            await new Promise((r) => setTimeout(r, 50));
-            s = await handle.query(disputeStateQuery);
-          }
-          // An hour past the deadline: clear of every timer (temporalio/sdk-java#3088, above).
-          await env.sleep(Date.parse(s.stages[stage - 1]!.dueAt) - (await env.currentTimeMs()) + HOUR_MS);
-        };
-        // Only when not yet recorded: the time-skipping server now and then stalls on these long
-        // working-day waits, and a stalled run should not stop the others' re-recording.
+        // A dispute resolved at stage 2 after a decline and a counter-proposal; one decided by
+        // governance at stage 3; one whose interim owner misses a progress (escalated) and is
+        // withdrawn. Only when not yet recorded: the time-skipping server now and then stalls on
+        // these long working-day waits, and a stalled run should not stop the others' re-recording.
         const wanted = (name: string) => process.env.RECORD_OVERWRITE === '1' || !existsSync(path.join(out, `${name}.json`));
         if (wanted('dispute-escalated-resolved')) {
-          const d1 = await env.client.workflow.start(disputeWorkflow, { taskQueue, workflowId: 'dispute-replay-1', args: [disputeInput('dispute-replay-1')] });
-          await d1.executeUpdate(stateDisputePositionUpdate, { args: [{ actor: party('homecare', 'homecare', 'staff'), statement: 'The ward books it' }] });
-          await d1.executeUpdate(proposeDisputeResolutionUpdate, { args: [{ actor: party('hospital', 'hospital', 'staff'), terms: 'Home care books it' }] });
-          await pastStage(d1, 1);
-          await d1.executeUpdate(proposeDisputeResolutionUpdate, { args: [{ actor: party('manager-homecare', 'homecare', 'manager'), terms: 'Joint visit, then home care' }] });
-          await d1.executeUpdate(acceptDisputeProposalUpdate, { args: [{ actor: party('manager-hospital', 'hospital', 'manager'), proposalId: 'p2' }] });
-          await d1.result();
+          await runDisputeResolved(env, taskQueue, 'dispute-replay-1');
           await save('dispute-escalated-resolved', 'dispute-replay-1');
         }
         if (wanted('dispute-governance-decided')) {
-          const d2 = await env.client.workflow.start(disputeWorkflow, { taskQueue, workflowId: 'dispute-replay-2', args: [disputeInput('dispute-replay-2')] });
-          await pastStage(d2, 1);
-          await pastStage(d2, 2);
-          await d2.executeUpdate(decideDisputeUpdate, { args: [{ actor: party('governance', 'county', 'admin'), decision: 'Home care arranges it', rationale: 'In the package' }] });
-          await d2.result();
+          await runDisputeDecided(env, taskQueue, 'dispute-replay-2');
           await save('dispute-governance-decided', 'dispute-replay-2');
+        }
+        if (wanted('dispute-interim-escalated')) {
+          await runDisputeInterimEscalated(env, taskQueue, 'dispute-replay-3');
+          await save('dispute-interim-escalated', 'dispute-replay-3');
         }
       }
     });

@@ -18,6 +18,20 @@ import {
 import { answerAgencyUpdateUpdate, markPlanActionDoneUpdate, planStepsStateQuery, planStepsWorkflow, planVersionPublishedSignal, requestAgencyUpdatesUpdate } from '../../workflows/plan-steps';
 import type { PlanActionSpec, PlanStepsState, ResolvedPlanVersion } from '../../domain/plan-steps';
 import type { PlanTrigger } from '../../domain/plan';
+import type { WorkflowHandle } from '@temporalio/client';
+import { DISPUTE_AGREEMENT, type DisputeInput } from '../../domain/dispute';
+import {
+  acceptDisputeProposalUpdate,
+  counterProposeDisputeUpdate,
+  decideDisputeUpdate,
+  declineDisputeProposalUpdate,
+  disputeStateQuery,
+  disputeWorkflow,
+  proposeDisputeResolutionUpdate,
+  recordInterimProgressUpdate,
+  stateDisputePositionUpdate,
+  withdrawDisputeUpdate,
+} from '../../workflows/dispute';
 
 export const staff = (id: string, agencyId: string): StaffRef => ({ id, name: `Staff ${id}`, email: `${id}@example.org`, agencyId });
 export const coordinator = staff('coordinator', 'county');
@@ -116,4 +130,81 @@ export async function runPlanSteps(env: TestWorkflowEnvironment, taskQueue: stri
   await env.sleep(3 * 24 * HOUR_MS + HOUR_MS / 3);
   await h.signal(planVersionPublishedSignal, { version: 3 });
   await waitFor((s) => s.version === 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Disputes: the paths a dispute takes, each closing on its own message.
+
+const disputeParty = (id: string, agencyId: string, role: string, channel: ActionChannel = 'api') => ({ staffId: id, name: `Staff ${id}`, agencyId, roles: [role], channel });
+
+export const disputeInputFor = (disputeId: string): DisputeInput => ({
+  disputeId,
+  participant: { id: 'participant-1', localRef: 'P-1' },
+  subject: 'Who arranges the first visit',
+  description: 'Ward and home care each say the other',
+  outcomeSought: 'Home care arranges it',
+  step: 'First visit confirmed',
+  raisedBy: staff('hospital', 'hospital'),
+  interimOwner: staff('homecare', 'homecare'),
+  partyAgencyIds: ['hospital', 'homecare'],
+  namedContacts: [],
+  agreement: DISPUTE_AGREEMENT,
+});
+
+/** Until the stage is entered, then an hour past its deadline: clear of every timer (temporalio/sdk-java#3088). */
+async function pastDisputeStage(env: TestWorkflowEnvironment, handle: WorkflowHandle<typeof disputeWorkflow>, stage: number): Promise<void> {
+  let s = await handle.query(disputeStateQuery);
+  while (s.stages.length < stage) {
+    await new Promise((r) => setTimeout(r, 50));
+    s = await handle.query(disputeStateQuery);
+  }
+  await env.sleep(Date.parse(s.stages[stage - 1]!.dueAt) - (await env.currentTimeMs()) + HOUR_MS);
+}
+
+/**
+ * Positions, a proposal declined with a reason and answered with a counter-proposal at stage 1
+ * (by link and reply), the interim owner's step done by reply; stage 1's deadline passes; the
+ * managers agree a proposal naming who carries the step on. (The step is done before its first
+ * progress falls due: an escalation that outlives its dispute stalls the time-skipping server's
+ * later sleeps, so the one path that raises one, runDisputeInterimEscalated, is recorded last.)
+ */
+export async function runDisputeResolved(env: TestWorkflowEnvironment, taskQueue: string, disputeId: string): Promise<void> {
+  const h = await env.client.workflow.start(disputeWorkflow, { taskQueue, workflowId: disputeId, args: [disputeInputFor(disputeId)] });
+  await h.executeUpdate(stateDisputePositionUpdate, { args: [{ actor: disputeParty('homecare', 'homecare', 'staff', 'link'), statement: 'The ward books it' }] });
+  await h.executeUpdate(proposeDisputeResolutionUpdate, { args: [{ actor: disputeParty('hospital', 'hospital', 'staff'), terms: 'Home care books it' }] });
+  await h.executeUpdate(declineDisputeProposalUpdate, { args: [{ actor: disputeParty('homecare', 'homecare', 'staff', 'email-reply'), proposalId: 'p1', reason: 'Visits are not in our package' }] });
+  await h.executeUpdate(counterProposeDisputeUpdate, { args: [{ actor: disputeParty('homecare', 'homecare', 'staff', 'link'), proposalId: 'p1', terms: 'The ward books it, home care visits' }] });
+  await h.executeUpdate(recordInterimProgressUpdate, { args: [{ actor: disputeParty('homecare', 'homecare', 'staff', 'email-reply'), note: 'First visit took place', done: true }] });
+  await pastDisputeStage(env, h, 1);
+  await h.executeUpdate(proposeDisputeResolutionUpdate, { args: [{ actor: disputeParty('manager-homecare', 'homecare', 'manager'), terms: 'Joint visit, then home care', carriesOn: staff('homecare-lead', 'homecare') }] });
+  await h.executeUpdate(acceptDisputeProposalUpdate, { args: [{ actor: disputeParty('manager-hospital', 'hospital', 'manager'), proposalId: 'p3' }] });
+  await h.result();
+}
+
+/** The step is done early; stages 1 and 2 pass their deadlines; governance decides at stage 3, naming who carries the step on. */
+export async function runDisputeDecided(env: TestWorkflowEnvironment, taskQueue: string, disputeId: string): Promise<void> {
+  const h = await env.client.workflow.start(disputeWorkflow, { taskQueue, workflowId: disputeId, args: [disputeInputFor(disputeId)] });
+  await h.executeUpdate(recordInterimProgressUpdate, { args: [{ actor: disputeParty('homecare', 'homecare', 'staff', 'link'), note: 'First visit took place', done: true }] });
+  await pastDisputeStage(env, h, 1);
+  await pastDisputeStage(env, h, 2);
+  await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: disputeParty('governance', 'county', 'admin'), decision: 'Home care arranges it', rationale: 'In the package', carriesOn: staff('hospital', 'hospital') }] });
+  await h.result();
+}
+
+/**
+ * The interim owner is reminded, misses a progress (escalated), records progress (the escalation
+ * told its cause ended); the raiser withdraws. The escalation resolves itself after the grace
+ * period, after its dispute has closed: record this path last.
+ */
+export async function runDisputeInterimEscalated(env: TestWorkflowEnvironment, taskQueue: string, disputeId: string): Promise<void> {
+  const h = await env.client.workflow.start(disputeWorkflow, { taskQueue, workflowId: disputeId, args: [disputeInputFor(disputeId)] });
+  let s = await h.query(disputeStateQuery);
+  while (!s.stages.length) s = await new Promise((r) => setTimeout(r, 50)).then(() => h.query(disputeStateQuery));
+  await env.sleep(Date.parse(s.interimStep!.remindAt!) - (await env.currentTimeMs()) + HOUR_MS);
+  await env.sleep(Date.parse(s.interimStep!.dueAt) - (await env.currentTimeMs()) - 30 * 60_000 + HOUR_MS);
+  while (!s.interimStep!.escalations.length) s = await new Promise((r) => setTimeout(r, 50)).then(() => h.query(disputeStateQuery));
+  await h.executeUpdate(recordInterimProgressUpdate, { args: [{ actor: disputeParty('homecare', 'homecare', 'staff', 'email-reply'), note: 'Visit booked for Tuesday' }] });
+  await h.executeUpdate(withdrawDisputeUpdate, { args: [{ actor: disputeParty('hospital', 'hospital', 'staff'), reason: 'Agreed at the huddle' }] });
+  await h.result();
+  await env.client.workflow.getHandle(childEscalationId(disputeId, 'interim-1')).result();
 }
