@@ -83,12 +83,12 @@ export function dashboardPages(deps: AppDeps, services: AppServices, web: WebHel
   <thead><tr><th>#</th><th>Participant</th><th>Risk flags</th><th>Next action</th><th>Owner</th><th>Due</th></tr></thead>
   <tbody>${roster.rows.map(
     (r, n) => html`<tr class="${r.flags.overdue ? 'is-overdue' : ''}" data-participant="${r.participant.localRef}">
-  <td>${n + 1}</td>
-  <td><strong>${r.participant.localRef}</strong><br><span class="muted">${r.participant.displayName}</span><br><a class="small" href="/participants/${r.participant.id}/audit.csv">audit trail (CSV)</a></td>
-  <td>${flags(r)}</td>
-  <td>${itemCell(r.next)}${r.items.length > 1 ? html`<details><summary>${r.items.length - 1} more open</summary><ul class="more">${r.items.slice(1).map((i) => html`<li>${itemCell(i)} — ${i.owner?.name ?? 'no owner'}${i.dueAt ? html`, ${relativeDue(i.dueAt, at)}` : ''}</li>`)}</ul></details>` : ''}</td>
-  <td>${r.next?.owner ? html`${r.next.owner.name}<br><span class="muted">${r.next.owner.agency}</span>` : html`<span class="muted">—</span>`}</td>
-  <td>${dueCell(r.next, at)}</td>
+  <td data-label="#">${n + 1}</td>
+  <td data-label="Participant"><strong>${r.participant.localRef}</strong><br><span class="muted">${r.participant.displayName}</span><br><a class="small" href="/participants/${r.participant.id}/audit.csv">audit trail (CSV)</a></td>
+  <td data-label="Risk flags">${flags(r)}</td>
+  <td data-label="Next action">${itemCell(r.next)}${r.items.length > 1 ? html`<details><summary>${r.items.length - 1} more open</summary><ul class="more">${r.items.slice(1).map((i) => html`<li>${itemCell(i)} — ${i.owner?.name ?? 'no owner'}${i.dueAt ? html`, ${relativeDue(i.dueAt, at)}` : ''}</li>`)}</ul></details>` : ''}</td>
+  <td data-label="Owner">${r.next?.owner ? html`${r.next.owner.name}<br><span class="muted">${r.next.owner.agency}</span>` : html`<span class="muted">—</span>`}</td>
+  <td data-label="Due">${dueCell(r.next, at)}</td>
 </tr>`,
   )}</tbody>
 </table>

@@ -9,7 +9,6 @@ import { allowWith } from '../access';
 import { AppError, type FieldProblem } from '../errors';
 import { html, page, type SafeHtml } from '../html';
 import { callerOf } from '../sprints/service';
-import { relativeDue } from '../evidence/pages';
 import type { RosterRow } from '../evidence/roster';
 import { formatInstant, instantToZonedLocal } from '../../domain/format';
 import { daysAsText, HUDDLE_STATUS_WORDS, type HuddleStatus } from '../../domain/huddle';
@@ -24,7 +23,7 @@ const PREPARING_REFRESH_SECONDS = 2;
 
 const STATUS_TONE: Record<HuddleStatus, string> = { preparing: 'open', open: 'open', 'following-up': 'reminded', closed: 'done' };
 
-const PROCESS_WORDS: Record<string, string> = { sprint: 'Sprint', 'plan-change': 'Plan change', escalation: 'Escalation', dispute: 'Dispute' };
+const PROCESS_WORDS: Record<string, string> = { sprint: 'Sprint', 'plan-change': 'Plan change', escalation: 'Escalation', dispute: 'Dispute', 'plan-steps': 'Plan' };
 
 /** Coordinators and managers run their agency's huddles; admins any. */
 const leads = allowWith('Huddles are for coordinators, managers and admins.', 'coordinator', 'manager', 'admin');
@@ -72,7 +71,8 @@ export function huddlePages(deps: AppDeps, _services: AppServices, web: WebHelpe
   ${scheduleLine(schedule, oversees(caller.roles))}
   <form method="post" action="/huddles/start" class="inline">
     <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
-    <p><button type="submit">Start a huddle now</button> <span class="hint">Captures the roster as it stands and emails your agency’s coordinators and managers.</span></p>
+    <p><button type="submit">Start a huddle now</button></p>
+    <p class="hint">Captures the roster as it stands and emails your agency’s coordinators and managers a link to the huddle.</p>
   </form>
   <p class="small-links"><a href="/roster">The live roster</a>${oversees(caller.roles) ? html` · <a href="/huddles/schedules">Huddle schedules</a> · <a href="/reports/timeliness">Evidence report</a>` : ''}</p>
 </section>
@@ -84,7 +84,7 @@ export function huddlePages(deps: AppDeps, _services: AppServices, web: WebHelpe
           (r) => html`<li class="${r.decisionsOverdue ? 'is-overdue' : ''}" data-huddle="${r.id}">
   <a href="${href(r.id)}"><strong>${when(r.startedAt)}</strong></a>${admin ? html` <span class="muted">${r.agency.name}</span>` : ''}<br>
   <span class="badge tone-${STATUS_TONE[r.status]}">${HUDDLE_STATUS_WORDS[r.status]}</span>
-  <span class="muted">${r.attended} of ${r.invited} asked attended · ${r.decisions} decision${r.decisions === 1 ? '' : 's'}${r.decisionsOpen ? `, ${r.decisionsOpen} open` : ''}</span>
+  <span class="muted">${r.invited ? `${r.invitedAttended} of ${r.invited} asked attended` : 'Nobody was asked'}${r.othersAttended ? `, ${r.othersAttended} other${r.othersAttended === 1 ? '' : 's'} joined` : ''} · ${r.decisions} decision${r.decisions === 1 ? '' : 's'}${r.decisionsOpen ? `, ${r.decisionsOpen} open` : ''}</span>
   ${r.decisionsOverdue ? html`<span class="badge tone-overdue">${r.decisionsOverdue} overdue</span>` : ''}
 </li>`,
         )}</ul>`
@@ -215,22 +215,27 @@ ${cards}`,
     }${f.openDisputes ? html`<span class="badge tone-refused">Dispute open</span>` : ''}`;
   };
 
+  /** The flags on a line of their own, when there are any. */
+  const flagBadgesLine = (r: RosterRow): SafeHtml | '' => {
+    const badges = flagBadges(r);
+    return badges.value.trim() ? html`<br>${badges}` : '';
+  };
+
   const rosterList = (v: HuddleView): SafeHtml => {
-    const at = new Date(v.roster.generatedAt);
     const rows = v.roster.rows;
     const item = (i: RosterRow['items'][number]) =>
-      html`${i.action} <span class="muted">(${PROCESS_WORDS[i.process] ?? i.process}${i.owner ? `, ${i.owner.name}` : ''}${i.dueAt ? `, ${relativeDue(i.dueAt, at).replace(/^in /, 'due in ')} when captured` : ''})</span>`;
+      html`${i.action} <span class="muted">(${PROCESS_WORDS[i.process] ?? 'Process'}${i.owner ? `, ${i.owner.name}` : ''}${i.dueAt ? `, due ${when(i.dueAt)}` : ''})</span>${i.overdue ? html` <span class="badge tone-overdue">Overdue</span>` : ''}`;
     return html`${v.rosterProblem ? html`<p class="problem">careloop could not read the open work when it prepared this huddle. See <a href="/roster">the live roster</a> instead.</p>` : ''}
 ${
   rows.length
-    ? html`<ol class="hub-list roster-list" id="roster">${rows.map(
-        (r) => html`<li class="${r.flags.overdue ? 'is-overdue' : ''}" data-participant="${r.participant.localRef}">
-  <a href="/participants/${encodeURIComponent(r.participant.id)}"><strong>${r.participant.localRef}</strong></a> <span class="muted">${r.participant.displayName}</span><br>
-  ${flagBadges(r)}
+    ? html`<ul class="hub-list roster-list" id="roster">${rows.map(
+        (r, n) => html`<li class="${r.flags.overdue ? 'is-overdue' : ''}" data-participant="${r.participant.localRef}">
+  ${n + 1}. <a href="/participants/${encodeURIComponent(r.participant.id)}"><strong>${r.participant.localRef}</strong></a> <span class="muted">${r.participant.displayName}</span>
+  ${flagBadgesLine(r)}
   ${r.next ? html`<br>Next: ${item(r.next)}` : html`<br><span class="muted">No open work: the plan’s risk flags put this person on the roster.</span>`}
   ${r.items.length > 1 ? html`<details><summary>${r.items.length - 1} more open</summary><ul class="more">${r.items.slice(1).map((i) => html`<li>${item(i)}</li>`)}</ul></details>` : ''}
 </li>`,
-      )}</ol>`
+      )}</ul>`
     : v.rosterProblem
       ? ''
       : html`<p class="muted">Nobody was on the roster: no open work or plan risk flags among the agency’s people.</p>`
@@ -246,8 +251,9 @@ ${v.rosterHidden ? html`<p class="muted">${v.rosterHidden} more ${v.rosterHidden
   };
 
   const attendanceSection = (v: HuddleView, csrf: string, staff: StaffChoice[], state: FormState): SafeHtml => {
-    const attended = v.attendance.filter((a) => a.attended).length;
-    const summary = html`<p class="muted">${attended} attended${v.attendance.some((a) => a.invited) ? ` of ${v.attendance.filter((a) => a.invited).length} asked` : ''}.</p>`;
+    const asked = v.attendance.filter((a) => a.invited);
+    const others = v.attendance.filter((a) => !a.invited && a.attended).length;
+    const summary = html`<p class="muted">${asked.length ? `${asked.filter((a) => a.attended).length} of the ${asked.length} asked attended` : 'Nobody was asked'}${others ? `, and ${others} other${others === 1 ? '' : 's'}` : ''}.</p>`;
     if (!v.mayTakeNotes) {
       return html`${summary}<ul class="people">${v.attendance.map((a) => html`<li>${a.attended ? '✓ ' : ''}${a.staff.name} <span class="muted">${a.staff.agencyName}${a.invited ? '' : ', joined on the day'}${a.attended ? '' : ', did not attend'}</span></li>`)}</ul>`;
     }
@@ -391,7 +397,7 @@ ${v.rosterHidden ? html`<p class="muted">${v.rosterHidden} more ${v.rosterHidden
   </dl>
   ${
     v.mayTakeNotes
-      ? html`<form method="post" action="${href(v.id)}/finish" novalidate><input type="hidden" name="_csrf" value="${csrf}"><p><button type="submit" class="secondary">Finish the huddle</button> <span class="hint">Closes the notes; open decisions are still followed up. Notes close by themselves at ${when(v.notesCloseAt)}.</span></p></form>`
+      ? html`<form method="post" action="${href(v.id)}/finish" novalidate><input type="hidden" name="_csrf" value="${csrf}"><p><button type="submit" class="secondary">Finish the huddle</button></p><p class="hint">Closes the notes: attendance and decisions no longer change, and open decisions are still followed up. Notes close by themselves on ${when(v.notesCloseAt)}.</p></form>`
       : ''
   }
   <p class="muted small">Times are ${tz}.</p>
@@ -407,7 +413,7 @@ ${v.rosterHidden ? html`<p class="muted">${v.rosterHidden} more ${v.rosterHidden
 </section>
 <section class="card" id="decisions">
   <h2>Decisions</h2>
-  ${v.decisions.length ? html`<ol class="hub-list decisions">${v.decisions.map((d) => decisionItem(v, d, csrf, state))}</ol>` : html`<p class="muted">No decisions recorded yet.</p>`}
+  ${v.decisions.length ? html`<ul class="hub-list decisions">${v.decisions.map((d) => decisionItem(v, d, csrf, state))}</ul>` : html`<p class="muted">No decisions recorded yet.</p>`}
   ${v.mayTakeNotes ? decisionForm(v, csrf, staff, state) : v.status === 'open' ? '' : html`<p class="muted">Notes are closed: no more decisions can be recorded for this huddle.</p>`}
 </section>`,
         ),

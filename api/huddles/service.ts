@@ -74,8 +74,9 @@ export interface HuddleListRow {
   agency: { id: string; name: string };
   startedAt: string;
   status: HuddleStatus;
-  attended: number;
   invited: number;
+  invitedAttended: number;
+  othersAttended: number;
   decisions: number;
   decisionsOpen: number;
   decisionsOverdue: number;
@@ -252,8 +253,9 @@ export function createHuddleService(deps: HuddleServiceDeps) {
         agency: agencies.get(r.agencyId) ?? { id: r.agencyId, name: '' },
         startedAt: r.startedAt.toISOString(),
         status: r.status as HuddleStatus,
-        attended: r.attendance.filter((a) => a.attended).length,
         invited: r.attendance.filter((a) => a.invited).length,
+        invitedAttended: r.attendance.filter((a) => a.invited && a.attended).length,
+        othersAttended: r.attendance.filter((a) => !a.invited && a.attended).length,
         decisions: r.decisions.length,
         decisionsOpen: r.decisions.filter((d) => d.status === 'open').length,
         decisionsOverdue: r.decisions.filter((d) => d.status === 'open' && d.wasOverdue).length,
