@@ -19,7 +19,7 @@ export function homeRoutes(deps: AppDeps, web: WebHelpers): Router {
 <p><a href="/participants">People</a> <span class="muted">· find a person in your care teams by reference or name</span></p>
 <p><a href="/escalations">Escalations you chair or respond to</a></p>
 ${who.roles.includes('coordinator') ? html`<p><a class="button" href="/sprints/new">Start a sprint</a> <a href="/sprints">Your sprints</a></p>` : ''}
-${['coordinator', 'manager', 'admin'].some((r) => who.roles.includes(r)) ? html`<p><a href="/huddles">Huddles</a> <span class="muted">· your agency’s daily huddle: the roster as it stood, who attended, decisions and their follow-up</span></p>` : ''}
+${(['coordinator', 'manager', 'admin'] as const).some((r) => who.roles.includes(r)) ? html`<p><a href="/huddles">Huddles</a> <span class="muted">· your agency’s daily huddle: the roster as it stood, who attended, decisions and their follow-up</span></p>` : ''}
 ${who.roles.includes('manager') || who.roles.includes('admin') ? html`<p><a class="button" href="/dashboard">Dashboard</a> <a href="/roster">Huddle roster</a> · <a href="/reports/timeliness">Evidence report</a></p>` : ''}</section>`,
       ),
     );
