@@ -252,8 +252,8 @@ ${v.rosterHidden ? html`<p class="muted">${v.rosterHidden} more ${v.rosterHidden
 
   const attendanceSection = (v: HuddleView, csrf: string, staff: StaffChoice[], state: FormState): SafeHtml => {
     const asked = v.attendance.filter((a) => a.invited);
-    const others = v.attendance.filter((a) => !a.invited && a.attended).length;
-    const summary = html`<p class="muted">${asked.length ? `${asked.filter((a) => a.attended).length} of the ${asked.length} asked attended` : 'Nobody was asked'}${others ? `, and ${others} other${others === 1 ? '' : 's'}` : ''}.</p>`;
+    const joined = v.attendance.filter((a) => !a.invited && a.attended).length;
+    const summary = html`<p class="muted">${asked.length ? `${asked.filter((a) => a.attended).length} of the ${asked.length} asked attended` : 'Nobody was asked'}${joined ? `, and ${joined} other${joined === 1 ? '' : 's'}` : ''}.</p>`;
     if (!v.mayTakeNotes) {
       return html`${summary}<ul class="people">${v.attendance.map((a) => html`<li>${a.attended ? '✓ ' : ''}${a.staff.name} <span class="muted">${a.staff.agencyName}${a.invited ? '' : ', joined on the day'}${a.attended ? '' : ', did not attend'}</span></li>`)}</ul>`;
     }
