@@ -98,11 +98,14 @@ describe('admin CLI (real PostgreSQL)', () => {
       const lines: string[] = [];
       await runCli(['huddle', 'demo'], t.db, (l) => lines.push(l), { temporal: async () => ({ client: env.client, taskQueue: 'no-worker-here' }) });
       const ids = lines.flatMap((l) => /^(?:sprint|escalation|dispute) (\S+):/.exec(l)?.slice(1) ?? []);
-      expect(lines.map((l) => l.split(' ')[0])).toEqual(['sprint', 'sprint', 'plan', 'escalation', 'dispute', 'see']);
+      expect(lines.map((l) => l.split(' ')[0])).toEqual(['sprint', 'sprint', 'plan', 'escalation', 'dispute', 'see', 'huddle']);
       const planId = /^plan (\S+) version 2/.exec(lines[2]!)![1]!;
       const types = await Promise.all([...ids, `plan-${planId}-v2`].map(async (id) => (await env.client.workflow.getHandle(id).describe()).type));
       expect(types).toEqual(['sprintWorkflow', 'sprintWorkflow', 'escalationWorkflow', 'disputeWorkflow', 'planChangeWorkflow']);
       expect(lines[5]).toMatch(/\/dashboard \(signed in as manager@careloop\.test\)$/);
+      // And a huddle of the county team on that work, started now.
+      const huddleId = /^huddle (\S+):/.exec(lines[6]!)![1]!;
+      expect((await env.client.workflow.getHandle(huddleId).describe()).type).toBe('huddleWorkflow');
     } finally {
       await env.teardown();
     }
