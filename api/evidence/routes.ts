@@ -1,4 +1,4 @@
-// Managers' views: the huddle roster, the evidence report and a participant's audit trail.
+// Managers' views (the huddle roster is coordinators' too): the huddle roster, the evidence report and a participant's audit trail.
 // JSON by default; CSV with `?format=csv` or `Accept: text/csv`.
 import { Router, type Request, type Response } from 'express';
 import { requirePrincipal } from '../auth';
@@ -28,7 +28,7 @@ function sendCsv(res: Response, filename: string, body: string): void {
 export function evidenceRoutes(services: { roster: RosterService; reports: ReportService; audit: ParticipantAuditService }): Router {
   const router = Router();
 
-  router.get('/roster', allow('manager', 'admin'), async (req, res) => {
+  router.get('/roster', allow('coordinator', 'manager', 'admin'), async (req, res) => {
     res.json(await services.roster.roster(callerOf(requirePrincipal(req)), req.query));
   });
 

@@ -242,9 +242,9 @@ describe('GET /api/reports/timeliness: every figure against a hand-worked scenar
     expect(cell('disputes', 'medianWorkingDaysToClose')).toMatchObject({ value: '3.5', unit: 'working days' });
     // Every number in the JSON is a row of the CSV: sprints 4, first contact 5, tasks 8,
     // acknowledgements 4 + 3 channels, escalations 9 + 4 tiers of 9, disputes 2 + 3 stages of 4 + 1,
-    // the plan's actions 8 and its rapid reviews 11 (none by trigger in this scenario).
+    // the plan's actions 8 and its rapid reviews 11 (none by trigger in this scenario), huddles 15.
     const numbers = rows.filter((row) => !['period', 'scope'].includes(row.section));
-    expect(numbers.length).toBe(4 + 5 + 8 + (4 + 3) + (9 + 4 * 9) + (2 + 3 * 4 + 1) + 8 + 11);
+    expect(numbers.length).toBe(4 + 5 + 8 + (4 + 3) + (9 + 4 * 9) + (2 + 3 * 4 + 1) + 8 + 11 + 15);
     expect(json.sprints.discharged).toBe(Number(cell('sprints', 'discharged')?.value));
 
     // Accept: text/csv works too; refusals come as their own table.
