@@ -35,23 +35,24 @@ const RESOURCES: Resource[] = ['sprint', 'plan', 'escalation', 'dispute', 'audit
 const EXPECTED: Record<Relation, Record<'coordinator' | 'staff' | 'manager', Outcome[]>> = {
   //          sprint plan escalation dispute audit roster    report
   party: {
-    coordinator: [200, 404, 200, 200, 404, 403, 403],
+    coordinator: [200, 404, 200, 200, 404, 'no-row', 403],
     staff: [200, 200, 404, 200, 403, 403, 403],
     manager: [200, 404, 200, 200, 404, 'no-row', 'no-row'],
   },
   team: {
-    coordinator: [200, 200, 200, 200, 200, 403, 403],
+    // Coordinators run the huddle: the roster shows them their care teams' people.
+    coordinator: [200, 200, 200, 200, 200, 'row', 403],
     staff: [404, 200, 404, 404, 403, 403, 403],
     manager: [200, 200, 200, 200, 200, 'row', 'row'],
   },
   named: {
-    coordinator: [200, 200, 200, 200, 200, 403, 403],
+    coordinator: [200, 200, 200, 200, 200, 'row', 403],
     staff: [404, 200, 404, 404, 403, 403, 403],
     // Named in the care team, but the reported sprint is not their agency's work.
     manager: [200, 200, 200, 200, 200, 'row', 'no-row'],
   },
   none: {
-    coordinator: [404, 404, 404, 404, 404, 403, 403],
+    coordinator: [404, 404, 404, 404, 404, 'no-row', 403],
     staff: [404, 404, 404, 404, 403, 403, 403],
     manager: [404, 404, 404, 404, 404, 'no-row', 'no-row'],
   },
