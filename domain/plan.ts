@@ -70,6 +70,8 @@ export interface PlanChangeInput {
   ackDeadlineMs: number;
   /** For incident, hospital discharge and safeguarding: the whole plan is reviewed within this. */
   rapidReviewMs?: number;
+  /** The working agreement version its reminder, deadline and rapid review defaults came from (absent before the agreement was data). */
+  agreementVersion?: string;
 }
 
 export interface PlanChangeState {

@@ -64,6 +64,8 @@ export interface SprintInput {
   dischargeAt: string;
   closesAt: string;
   tasks: SprintTaskPlan[];
+  /** The working agreement version its reminder lead came from (absent before the agreement was data). */
+  agreementVersion?: string;
 }
 
 /** FHIR R4 Task.status values careloop uses. */

@@ -28,6 +28,7 @@ import { NOT_AN_ADMIN } from './working-agreement-service';
 const BASE = '/admin/working-agreement';
 const TIER_TITLE: Record<RiskLevel, string> = { acute: 'Acute', high: 'High', moderate: 'Moderate', low: 'Low' };
 const LEVELS_UP = [...RISK_LEVELS].reverse();
+const ROLE_LABEL: Record<string, string> = { coordinator: 'Coordinators', staff: 'Frontline staff', manager: 'Managers', admin: 'Admins (partnership governance)' };
 
 type FormValues = Record<string, string | string[]>;
 
@@ -103,14 +104,17 @@ function formFieldOf(path: string): string | undefined {
  * not one, a closure line without a date), by form field. Where a value cannot be read, a
  * stand-in lets the agreement's own checks still look at everything else.
  */
-function contentFromForm(v: FormValues): { content: AgreementContent; problems: FieldProblem[] } {
+function contentFromForm(v: FormValues, inForce: AgreementContent): { content: AgreementContent; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
+  // A value the form cannot read stands in as the version in force has it, so the checks of the
+  // fields around it say nothing about a value nobody typed.
+  const standing = formFromContent(inForce);
   const duration = (name: string, path: string[]) => {
     const text = one(v, name);
     const minutes = parseDuration(text);
     if (minutes === undefined) {
       problems.push({ field: name, message: `${agreementFieldWords(path)} ${text.trim() ? 'must be a number and a unit, such as 30 minutes, 4 hours or 3 days' : 'is required'}.` });
-      return 1;
+      return parseDuration(one(standing, name)) ?? 1;
     }
     return minutes;
   };
@@ -119,7 +123,8 @@ function contentFromForm(v: FormValues): { content: AgreementContent; problems: 
     const x = one(v, name).trim();
     if (x && ok(x)) return x;
     problems.push({ field: name, message: `${agreementFieldWords(path)} ${x ? malformed : missing}.` });
-    return standIn;
+    const was = one(standing, name);
+    return was && ok(was) ? was : standIn;
   };
   const label = (name: string, path: (string | number)[]) => required(name, path, (x) => x.length <= 120, 'stand-in', 'must be at most 120 characters');
   const tier = (l: RiskLevel) => {
@@ -137,7 +142,7 @@ function contentFromForm(v: FormValues): { content: AgreementContent; problems: 
     const raw = one(v, `stages.${i}.workingDays`).trim();
     const days = /^-?\d{1,4}$/.test(raw) ? Number(raw) : undefined;
     if (days === undefined) problems.push({ field: `stages.${i}.workingDays`, message: `Stage ${i + 1}’s working days ${raw ? 'must be a whole number, such as 5' : 'is required'}.` });
-    return { label: label(`stages.${i}.label`, ['disputes', 'stages', i, 'label']), workingDays: days ?? 1, representativeRoles: many(v, `stages.${i}.representativeRoles`) };
+    return { label: label(`stages.${i}.label`, ['disputes', 'stages', i, 'label']), workingDays: days ?? inForce.disputes.stages[i]!.workingDays, representativeRoles: many(v, `stages.${i}.representativeRoles`) };
   };
   const time = (name: string, which: 'start' | 'end', standIn: string) =>
     required(name, ['calendar', 'workingHours', which], (x) => /^([01]\d|2[0-3]):[0-5]\d$/.test(x), standIn, 'must be a time such as 09:00 (24-hour clock)');
@@ -323,7 +328,7 @@ export function workingAgreementPages(deps: AppDeps, services: AppServices, web:
         <label for="${i === 0 ? fieldId(name) : `${fieldId(name)}-${o.value}`}">${o.label}</label></div>`,
       )}
     </fieldset>`;
-    const roleOptions = (roles: readonly string[]) => roles.map((r) => ({ value: r, label: `${r.charAt(0).toUpperCase()}${r.slice(1)}s` }));
+    const roleOptions = (roles: readonly string[]) => roles.map((r) => ({ value: r, label: ROLE_LABEL[r] ?? r }));
     const order = formOrder();
     const sorted = [...problems].sort((a, b) => (order.indexOf(a.field) + 1 || 999) - (order.indexOf(b.field) + 1 || 999));
     const summary = sorted.length
@@ -417,7 +422,7 @@ export function workingAgreementPages(deps: AppDeps, services: AppServices, web:
     requireAdmin(req);
     const values = { ...((req.body ?? {}) as FormValues) };
     delete values._csrf;
-    const { content, problems } = contentFromForm(values);
+    const { content, problems } = contentFromForm(values, (await agreement.inForce()).content);
     const basedOn = Number(one(values, 'basedOn'));
     const p = req.principal!;
     const mapped = (list: readonly FieldProblem[]) => list.map((f) => ({ field: formFieldOf(f.field) ?? f.field, message: f.message }));

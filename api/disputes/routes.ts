@@ -15,8 +15,8 @@ export function disputeRoutes(disputes: DisputeService, deps?: { db: Db; now?: (
   const id = (raw: unknown) => String(raw);
   const list = deps && createDisputeList(deps);
 
-  router.get('/policy/disputes', allow('any'), (_req, res) => {
-    res.json(describeDisputeAgreement());
+  router.get('/policy/disputes', allow('any'), async (_req, res) => {
+    res.json(describeDisputeAgreement(await disputes.agreementInForce()));
   });
   if (list) {
     router.get('/disputes', allow('any'), async (req, res) => {

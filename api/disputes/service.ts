@@ -11,7 +11,9 @@ import type { Caller } from '../sprints/service';
 import { createAccess, LINK_NOT_VALID, linkHolder, linkReader } from '../access';
 import { spendActionToken, type ActionTokenRow } from '../links/tokens';
 import { DISPUTE_ACCEPT_TOKEN_PURPOSE, DISPUTE_DECISION_TOKEN_PURPOSE, DISPUTE_INTERIM_TOKEN_PURPOSE, DISPUTE_POSITION_TOKEN_PURPOSE } from '../../domain/tokens';
-import { DISPUTE_AGREEMENT, speaksForParty, type DisputeActor, type DisputeProposal, type DisputeState } from '../../domain/dispute';
+import { DISPUTE_AGREEMENT, speaksForParty, type DisputeActor, type DisputeAgreement, type DisputeProposal, type DisputeState } from '../../domain/dispute';
+import { disputeAgreementOf } from '../../domain/working-agreement';
+import { agreementInForce } from '../../record/working-agreement';
 import {
   ZAcceptProposal,
   ZCounterPropose,
@@ -66,9 +68,9 @@ export interface DisputeAbilities {
 /** Who a step of the dispute is from. */
 export type DisputeAction = 'position' | 'propose' | 'accept' | 'decline' | 'counter' | 'withdraw' | 'decide' | 'progress';
 
-/** The working agreement in force, readable. */
-export function describeDisputeAgreement() {
-  return { ...DISPUTE_AGREEMENT, countingRule: 'N working days end at the close of working hours on the Nth working day after the day raised; raised outside working hours, a dispute counts from the next working day.' };
+/** The working agreement in force (careloop's defaults when none is given), readable. */
+export function describeDisputeAgreement(agreement: DisputeAgreement = DISPUTE_AGREEMENT) {
+  return { ...agreement, countingRule: 'N working days end at the close of working hours on the Nth working day after the day raised; raised outside working hours, a dispute counts from the next working day.' };
 }
 
 /** The roles that have spoken for a party at any stage this dispute has reached. */
@@ -156,6 +158,11 @@ export function createDisputeService(deps: DisputeServiceDeps) {
   }
 
   const service = {
+    /** The dispute part of the working agreement in force now: what a dispute raised now keeps. */
+    async agreementInForce(): Promise<DisputeAgreement> {
+      return disputeAgreementOf(await agreementInForce(deps.db, now()), now().toISOString());
+    },
+
     async raise(caller: Caller, body: unknown): Promise<{ disputeId: string }> {
       const input = parseInput(ZRaiseDispute, body, 'dispute');
       const bad = (field: string, message: string) => invalid(field, message, 'dispute');
@@ -193,7 +200,7 @@ export function createDisputeService(deps: DisputeServiceDeps) {
             interimOwner,
             partyAgencyIds,
             namedContacts,
-            agreement: DISPUTE_AGREEMENT,
+            agreement: await service.agreementInForce(),
           },
         ],
       });

@@ -10,8 +10,8 @@ export function escalationRoutes(escalations: EscalationService): Router {
   const router = Router();
   const id = (raw: unknown) => String(raw);
 
-  router.get('/policy/escalation', allow('any'), (_req, res) => {
-    res.json(describeEscalationPolicy());
+  router.get('/policy/escalation', allow('any'), async (_req, res) => {
+    res.json(describeEscalationPolicy(await escalations.policyInForce()));
   });
   // Frontline staff raise escalations as well as coordinators and managers (seed 002, step 2).
   router.post('/escalations', allow('any'), async (req, res) => {

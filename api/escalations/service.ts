@@ -9,7 +9,7 @@ import { translateTemporalError } from '../temporal-errors';
 import type { Caller } from '../sprints/service';
 import { createAccess, LINK_NOT_VALID, linkHolder, linkReader } from '../access';
 import { spendActionToken, type ActionTokenRow } from '../links/tokens';
-import { ESCALATION_POLICY, policyWith, RISK_LEVELS, type EscalationState } from '../../domain/escalation';
+import { ESCALATION_POLICY, policyWith, RISK_LEVELS, type EscalationPolicy, type EscalationState } from '../../domain/escalation';
 import { windowOverrides, ZAcknowledgeEscalation, ZEscalationNote, ZRaiseEscalation, ZResolveEscalation, ZRespondEscalation } from '../../domain/escalation-input';
 import type { ActionChannel } from '../../domain/sprint';
 import { escalationPolicyOf } from '../../domain/working-agreement';
@@ -42,12 +42,12 @@ const isoDuration = (ms: number) => {
   return `PT${h ? `${h}H` : ''}${m ? `${m}M` : ''}${s || (!h && !m) ? `${s}S` : ''}`;
 };
 
-/** The policy in force, readable: windows as ISO-8601 durations as well as milliseconds. */
-export function describeEscalationPolicy() {
+/** A policy (the working agreement's in force, careloop's defaults when none is given), readable: windows as ISO-8601 durations as well as milliseconds. */
+export function describeEscalationPolicy(policy: EscalationPolicy = ESCALATION_POLICY) {
   return {
-    version: ESCALATION_POLICY.version,
+    version: policy.version,
     tiers: RISK_LEVELS.map((level) => {
-      const t = ESCALATION_POLICY.tiers[level];
+      const t = policy.tiers[level];
       return { riskLevel: level, ...t, acknowledgeWithin: isoDuration(t.acknowledgeWithinMs), respondWithin: isoDuration(t.respondWithinMs), next: t.next ?? null };
     }),
     requiredFields: ['riskLevel', 'trigger', 'responseAction', 'outcome'],
@@ -113,6 +113,11 @@ export function createEscalationService(deps: EscalationServiceDeps) {
   }
 
   return {
+    /** The escalation tiers of the working agreement in force now: what an escalation raised now keeps. */
+    async policyInForce(): Promise<EscalationPolicy> {
+      return escalationPolicyOf(await agreementInForce(deps.db, now()));
+    },
+
     async raise(caller: Caller, body: unknown): Promise<{ escalationId: string }> {
       const input = parseInput(ZRaiseEscalation, body, 'escalation');
       // Only the person's care team may raise about them; raising grants nothing, and a person

@@ -21,9 +21,6 @@ import { findActionToken, type ActionTokenRow } from '../links/tokens';
 import { resolveAgencies } from '../people/directory';
 import { PLAN_REPLY_TOKEN_PURPOSE } from '../../domain/tokens';
 import {
-  DEFAULT_ACK_DEADLINE_MS,
-  DEFAULT_ACK_REMINDER_EVERY_MS,
-  DEFAULT_RAPID_REVIEW_MS,
   RAPID_REVIEW_TRIGGERS,
   planChangeWorkflowId,
   sharedContent,
@@ -39,6 +36,8 @@ import { planHandoverEmail } from '../../domain/emails/plan';
 import type { StaffRef } from '../../domain/sprint';
 import { acknowledgePlanVersionUpdate, planChangeStateQuery, planChangeWorkflow, remindPlanVersionNowUpdate, supersedePlanVersionSignal } from '../../workflows/plan-change';
 import { trackPlanVersion } from './steps-service';
+import { remindersOf } from '../../domain/working-agreement';
+import { agreementInForce } from '../../record/working-agreement';
 
 export interface PlanServiceDeps {
   db: Db;
@@ -239,7 +238,7 @@ export function createPlanService(deps: PlanServiceDeps) {
    * Sends one email at most once per key, recorded as a notification: for emails the API sends
    * itself (the handover), with no action link in them. False when it could not go out now.
    */
-  async function sendOnce(key: string, kind: string, to: { email: string; id: string }, mail: { subject: string; text: string }, participantId: string, item: string): Promise<boolean> {
+  async function sendOnce(key: string, kind: string, to: { email: string; id: string }, mail: { subject: string; text: string; html?: string }, participantId: string, item: string): Promise<boolean> {
     if (!deps.mailer) return false;
     const existing = await deps.db.notification.findUnique({ where: { idempotencyKey: key }, select: { status: true } });
     if (existing?.status === 'sent') return true;
@@ -250,7 +249,7 @@ export function createPlanService(deps: PlanServiceDeps) {
     });
     const messageId = `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@careloop>`;
     try {
-      await deps.mailer.send({ to: to.email, subject: mail.subject, text: mail.text, messageId, headers: { 'Auto-Submitted': 'auto-generated' } });
+      await deps.mailer.send({ to: to.email, subject: mail.subject, text: mail.text, html: mail.html, messageId, headers: { 'Auto-Submitted': 'auto-generated' } });
     } catch (err) {
       deps.logger?.warn({ err: (err as Error).message, kind }, 'email not sent');
       return false;
@@ -437,7 +436,9 @@ export function createPlanService(deps: PlanServiceDeps) {
         recipients = await defaultRecipients(plan, input.content, caller.staffId);
       }
       const workflowId = planChangeWorkflowId(planId, version.number);
-      const rapidReviewMs = RAPID_REVIEW_TRIGGERS.includes(input.trigger) ? (input.timing?.rapidReviewWithin ?? DEFAULT_RAPID_REVIEW_MS) : undefined;
+      // The working agreement in force now gives the defaults the request does not set; the plan change keeps them.
+      const reminders = remindersOf(await agreementInForce(deps.db, now()));
+      const rapidReviewMs = RAPID_REVIEW_TRIGGERS.includes(input.trigger) ? (input.timing?.rapidReviewWithin ?? reminders.rapidReviewWithinMs) : undefined;
       const publisher = await deps.db.staff.findUniqueOrThrow({ where: { id: caller.staffId }, select: staffSelect });
       await deps.temporal.workflow.start(planChangeWorkflow, {
         taskQueue: deps.taskQueue,
@@ -456,9 +457,10 @@ export function createPlanService(deps: PlanServiceDeps) {
             acknowledgementRequired: input.acknowledgementRequired,
             recipients,
             escalateTo: ref(plan.planHolder),
-            reminderEveryMs: input.timing?.reminderEvery ?? DEFAULT_ACK_REMINDER_EVERY_MS,
-            ackDeadlineMs: input.timing?.acknowledgeWithin ?? DEFAULT_ACK_DEADLINE_MS,
+            reminderEveryMs: input.timing?.reminderEvery ?? reminders.planAcknowledgementReminderEveryMs,
+            ackDeadlineMs: input.timing?.acknowledgeWithin ?? reminders.planAcknowledgementDeadlineMs,
             rapidReviewMs,
+            agreementVersion: reminders.version,
           },
         ],
       });

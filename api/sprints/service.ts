@@ -5,6 +5,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import type { Principal } from '../auth';
 import { AppError, parseInput } from '../errors';
 import { translateTemporalError } from '../temporal-errors';
+import { taskRecordedWords } from '../../domain/emails/reply-answer';
 import { withLiveEscalations } from '../escalations/service';
 import {
   isEnded,
@@ -43,6 +44,8 @@ import { triggerRapidReviewOnDischarge } from '../plans/steps-service';
 import { sprintCareTeam } from '../../domain/care-team';
 import { createAccess, LINK_NOT_VALID, linkHolder, linkReader, type ReadChannel } from '../access';
 import type { Db } from '../../runtime/db';
+import { remindersOf } from '../../domain/working-agreement';
+import { agreementInForce } from '../../record/working-agreement';
 
 export type TaskAction =
   | { type: 'complete'; note?: string }
@@ -181,15 +184,18 @@ export function createSprintService(deps: SprintServiceDeps) {
       });
       const dischargeAt = new Date(input.dischargeAt);
       const sprintId = sprintWorkflowId(participant.id, dischargeAt);
-      const plan = planSprint({
+      // The working agreement in force now gives the reminder lead (unless the request sets one); the sprint keeps it.
+      const reminders = remindersOf(await agreementInForce(deps.db));
+      const planned = planSprint({
         sprintId,
         participant: { id: participant.id, localRef: participant.localRef, displayName: participant.displayName },
         coordinator: { id: coordinator.id, name: coordinator.name, email: coordinator.email, agencyId: coordinator.agencyId },
         requestedBy: { id: requester.id, name: requester.name, email: requester.email, agencyId: requester.agencyId },
         dischargeAt,
         owners: Object.fromEntries(Object.entries(input.owners).map(([k, id]) => [k, byId.get(id)!])),
-        timing,
+        timing: { ...timing, reminderLeadMs: timing.reminderLeadMs ?? reminders.sprintReminderLeadMs },
       });
+      const plan = { ...planned, agreementVersion: reminders.version };
       try {
         await deps.temporal.workflow.start(sprintWorkflow, {
           taskQueue: deps.taskQueue,
@@ -306,7 +312,7 @@ export function createSprintService(deps: SprintServiceDeps) {
         }
         try {
           const task = await this.act(linkHolder(row.staff, 'reply'), row.workflowId, taskKey, c.action, 'email-reply');
-          results.push({ taskKey, ok: true, message: `${task.title}: recorded as ${task.status}` });
+          results.push({ taskKey, ok: true, message: taskRecordedWords(task) });
         } catch (err) {
           if (!(err instanceof AppError)) throw err;
           results.push({ taskKey, ok: false, message: err.userMessage });

@@ -100,7 +100,7 @@ describe('inter-agency disputes (real Temporal, PostgreSQL, SMTP)', () => {
   it('is resolved at stage 1 when every party accepts one proposal, through the API and emailed links', async () => {
     const id = await raise();
     const s1 = await until(id, (s) => s.stages.length === 1);
-    expect(s1).toMatchObject({ status: 'open', stage: 1, interimOwner: { id: people.homecare.id }, partyAgencyIds: [people.hospital.agencyId, people.homecare.agencyId], agreementVersion: DISPUTE_AGREEMENT.version });
+    expect(s1).toMatchObject({ status: 'open', stage: 1, interimOwner: { id: people.homecare.id }, partyAgencyIds: [people.hospital.agencyId, people.homecare.agencyId], agreementVersion: 'working-agreement-1' });
     expect(s1.stages[0]!.representatives.map((r) => r.id).sort()).toEqual([people.hospital.id, people.homecare.id].sort());
     // Two working days, ending at 17:00 London time.
     expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(s1.stages[0]!.dueAt))).toBe('17:00');
@@ -149,7 +149,7 @@ describe('inter-agency disputes (real Temporal, PostgreSQL, SMTP)', () => {
     const result = await env.client.workflow.getHandle<typeof disputeWorkflow>(id).result();
     expect(result.status).toBe('resolved');
     expect(result.outcome).toMatchObject({ status: 'resolved', stageReached: 1, proposalId: 'p1', workingDaysToClose: 0 });
-    expect(await t.db.dispute.findUnique({ where: { id } })).toMatchObject({ status: 'resolved', stage: 1, proposalId: 'p1', interimOwnerId: people.homecare.id, workingDaysToClose: 0, agreementVersion: DISPUTE_AGREEMENT.version });
+    expect(await t.db.dispute.findUnique({ where: { id } })).toMatchObject({ status: 'resolved', stage: 1, proposalId: 'p1', interimOwnerId: people.homecare.id, workingDaysToClose: 0, agreementVersion: 'working-agreement-1' });
     expect(result.outcome!.msToClose).toBeGreaterThanOrEqual(0);
     const actions = (await audit(id)).map((e) => e.action);
     expect(actions.filter((a) => a.startsWith('dispute.'))).toEqual(['dispute.raised', 'dispute.stage-started', 'dispute.position-stated', 'dispute.position-stated', 'dispute.resolution-proposed', 'dispute.proposal-accepted', 'dispute.resolved']);
@@ -329,7 +329,7 @@ describe('inter-agency disputes (real Temporal, PostgreSQL, SMTP)', () => {
     expect((await request(app).get('/api/disputes/dispute-nope').set(bearer(people.hospital))).status).toBe(404);
     expect((await request(app).post(`/api/disputes/${id}/positions`).set(bearer(people.hospital)).send({})).body.error.fields).toEqual([{ field: 'statement', message: "is required: your agency's position" }]);
     const policy = await request(app).get('/api/policy/disputes').set(bearer(outsider));
-    expect(policy.body).toMatchObject({ version: DISPUTE_AGREEMENT.version, stages: [{ stage: 1, workingDays: 2 }, { stage: 2, workingDays: 5 }, { stage: 3, workingDays: 10, binding: true }] });
+    expect(policy.body).toMatchObject({ version: 'working-agreement-1', stages: [{ stage: 1, workingDays: 2 }, { stage: 2, workingDays: 5 }, { stage: 3, workingDays: 10, binding: true }] });
     // Ended through its own message, never terminated (a terminate can lock the test clock).
     await request(app).post(`/api/disputes/${id}/withdraw`).set(bearer(people.hospital)).send({ reason: 'test over' });
     expect((await env.client.workflow.getHandle<typeof disputeWorkflow>(id).result()).status).toBe('withdrawn');

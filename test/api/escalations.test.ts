@@ -5,7 +5,6 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ESCALATION_POLICY } from '../../domain/escalation';
 import { SPRINT_TEMPLATE } from '../../domain/sprint';
 import type { TestDatabase } from '../support/db';
 import type { SmtpCapture } from '../support/smtp';
@@ -49,7 +48,8 @@ describe('escalation API and action links (real Temporal, PostgreSQL and SMTP)',
   it('shows the policy in force to any signed-in caller, and to nobody else', async () => {
     const res = await request(app).get('/api/policy/escalation').set(bearer(people.hospital));
     expect(res.status).toBe(200);
-    expect(res.body.version).toBe(ESCALATION_POLICY.version);
+    // The working agreement's version 1, written on first use from careloop's defaults.
+    expect(res.body.version).toBe('working-agreement-1');
     expect(res.body.tiers.map((x: { riskLevel: string; respondWithin: string; chairRole: string; next: string | null }) => [x.riskLevel, x.respondWithin, x.chairRole, x.next])).toEqual([
       ['low', 'PT336H', 'coordinator', 'moderate'],
       ['moderate', 'PT72H', 'coordinator', 'high'],
