@@ -13,6 +13,7 @@ import { planDelivery, type PlanEmail } from './plan';
 import { disputeDelivery, type DisputeEmail } from './dispute';
 import { huddleDelivery, type HuddleEmail } from './huddle';
 import { planStepsDelivery, type PlanStepsEmail } from './plan-steps';
+import type { EmailContent } from '../domain/emails/types';
 
 /** Reply tokens travel in an address (`ack+<token>@domain`): lowercase hex, 160 bits, fits a local part. */
 export function newReplyToken(): string {
@@ -30,7 +31,8 @@ export interface Delivery {
   /** A reply token for Reply-To, usable by the recipient until the process ends. */
   reply?: { purpose: string; scope: Prisma.InputJsonValue };
   expiresAt: Date;
-  compose(links: Map<string, string>): { subject: string; text: string };
+  /** The email with its links: a plain-text part, and an HTML part when the template has one. */
+  compose(links: Map<string, string>): EmailContent;
   auditItem: string;
   auditData: Record<string, unknown>;
 }
@@ -92,6 +94,7 @@ export async function deliver(deps: ActivityDeps, d: Delivery): Promise<{ sent: 
     to: d.to.email,
     subject: notice.subject,
     text: notice.text,
+    ...(notice.html ? { html: notice.html } : {}),
     messageId,
     ...(replyToken ? { replyTo: `ack+${replyToken}@${deps.links.inboundDomain}` } : {}),
     headers: { 'X-Careloop-Workflow': d.workflowId, 'Auto-Submitted': 'auto-generated' },

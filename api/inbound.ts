@@ -267,7 +267,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     // The action stands whether or not this email goes out: a failure here must not make the
     // sender's server retry and act twice.
     await mailer
-      .send({ to: outcome.staff.email, subject: answer.subject, text: answer.text, headers: answerHeaders(mail) })
+      .send({ to: outcome.staff.email, subject: answer.subject, text: answer.text, html: answer.html, headers: answerHeaders(mail) })
       .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
     return 'OK: reply received';
   }
@@ -328,7 +328,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     // The steps stand whether or not this email goes out: a failure here must not make the
     // sender's server retry and act twice.
     await mailer
-      .send({ to: outcome.staff.email, subject: answer.subject, text: answer.text, headers: answerHeaders(mail) })
+      .send({ to: outcome.staff.email, subject: answer.subject, text: answer.text, html: answer.html, headers: answerHeaders(mail) })
       .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
     return 'OK: reply received';
   }
@@ -341,7 +341,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
       log.info({ purpose, recorded: outcome.recorded }, 'acted on a plan-step email reply');
       // What was recorded stands whether or not this email goes out.
       await mailer
-        .send({ to: outcome.to, subject: outcome.answer.subject, text: outcome.answer.text, headers: answerHeaders(mail) })
+        .send({ to: outcome.to, subject: outcome.answer.subject, text: outcome.answer.text, html: outcome.answer.html, headers: answerHeaders(mail) })
         .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
       return 'OK: reply received';
     } catch (err) {
@@ -362,7 +362,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
       log.info({ recorded: outcome.recorded }, 'acted on a dispute email reply');
       // What was recorded stands whether or not this email goes out.
       await mailer
-        .send({ to: outcome.to, subject: outcome.answer.subject, text: outcome.answer.text, headers: answerHeaders(mail) })
+        .send({ to: outcome.to, subject: outcome.answer.subject, text: outcome.answer.text, html: outcome.answer.html, headers: answerHeaders(mail) })
         .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
       return 'OK: reply received';
     } catch (err) {

@@ -3,6 +3,7 @@
 // and counter-proposals, a declined proposal, and governance's decision. No clinical detail and
 // no free text a party wrote: the participant's reference, the subject, what is owed and by when,
 // the link (the way in) and the reply commands.
+import { emailHtml, PLAIN_FOOTER, SIGNED_IN_FOOTER, type EmailItem } from './html';
 import type { EmailContent } from './types';
 
 export type DisputeEmailKind =
@@ -68,63 +69,80 @@ export function disputeEmail(opts: {
   const step = opts.step ? `"${opts.step}"` : 'the disputed step';
   const open = opts.link ? [`  ${opts.link}`] : [];
   const page = opts.pageUrl ? ['', `Signed in, the dispute's page: ${opts.pageUrl}`] : [];
-  const partyHelp = opts.replyable ? ['', ...disputePartyReplyHelp(opts.replyProposalId)] : [];
-  const interimHelp = opts.replyable ? ['', ...DISPUTE_INTERIM_REPLY_HELP] : [];
   const lines = (...l: string[]) => [hello, '', ...l, ''].join('\n');
+  /** The HTML part: the same paragraphs without the addresses, one button, the dispute's page as a short link. */
+  const html = (subject: string, paragraphs: string[], label: string | undefined, help: readonly string[]) =>
+    emailHtml({
+      subject,
+      greeting: hello,
+      paragraphs: paragraphs.filter(Boolean).map((p) => p.replace(/Open the link/g, 'Use the button').replace(/:$/, '.')),
+      action: label && opts.link ? { label, url: opts.link } : undefined,
+      pageLink: opts.pageUrl ? { label: 'The dispute’s page', url: opts.pageUrl, note: '(sign in)' } : undefined,
+      replyHelp: help.filter(Boolean),
+      footer: label && opts.link ? undefined : opts.pageUrl ? SIGNED_IN_FOOTER : PLAIN_FOOTER,
+    });
+  const both = (subject: string, paragraphs: string[], label: string | undefined, help: readonly string[]): EmailContent => ({
+    subject,
+    text: lines(...paragraphs, ...open, ...(help.length ? ['', ...help] : []), ...page),
+    html: html(subject, paragraphs, label, help),
+  });
+  const partyReply = opts.replyable ? disputePartyReplyHelp(opts.replyProposalId) : [];
+  const interimReply = opts.replyable ? DISPUTE_INTERIM_REPLY_HELP : [];
   switch (opts.kind) {
     case 'dispute-interim-owner':
-      return {
-        subject: `careloop dispute: you are the interim owner of a step for ${ref}`,
-        text: lines(
+      return both(
+        `careloop dispute: you are the interim owner of a step for ${ref}`,
+        [
           `You are the interim owner of ${step} in ${about}. Care does not wait for the dispute: carry on with the step until the dispute closes.`,
           `Record how the step stands by ${opts.interimDueBy ?? opts.dueBy}, and then every few working days; you will be reminded before each is due. Open the link to record progress and see the dispute:`,
-          ...open,
-          ...interimHelp,
-          ...page,
-        ),
-      };
+        ],
+        'Record progress',
+        interimReply,
+      );
     case 'dispute-interim-reminder':
-      return {
-        subject: `careloop reminder: progress on the disputed step for ${ref} is due ${opts.interimDueBy ?? opts.dueBy}`,
-        text: lines(`A reminder: progress on ${step}, which you carry while ${about} runs, is due by ${opts.interimDueBy ?? opts.dueBy}.`, ...open, ...interimHelp, ...page),
-      };
+      return both(
+        `careloop reminder: progress on the disputed step for ${ref} is due ${opts.interimDueBy ?? opts.dueBy}`,
+        [`A reminder: progress on ${step}, which you carry while ${about} runs, is due by ${opts.interimDueBy ?? opts.dueBy}.`],
+        'Record progress',
+        interimReply,
+      );
     case 'dispute-interim-overdue':
-      return {
-        subject: `careloop OVERDUE: progress on the disputed step for ${ref}`,
-        text: lines(`No progress was recorded on ${step} by the time it was due (${opts.interimDueBy ?? opts.dueBy}). You carry the step while ${about} runs, and it has been escalated. Record how it stands:`, ...open, ...interimHelp, ...page),
-      };
-    case 'dispute-stage':
-      return {
-        subject: `careloop dispute (stage ${opts.stage}, ${opts.stageLabel.toLowerCase()}) for ${ref}`,
-        text:
-          opts.stage === 3
-            ? lines(`You represent partnership governance at stage ${opts.stage} (${opts.stageLabel.toLowerCase()}) of ${about}.`, `Record the partnership's binding decision, with its rationale, by ${opts.dueBy}:`, ...open, ...page)
-            : lines(`You represent your agency at stage ${opts.stage} (${opts.stageLabel.toLowerCase()}) of ${about}.`, `State your agency's position, see the other side's, and agree a resolution by ${opts.dueBy}:`, ...open, ...partyHelp, ...page),
-      };
+      return both(
+        `careloop OVERDUE: progress on the disputed step for ${ref}`,
+        [`No progress was recorded on ${step} by the time it was due (${opts.interimDueBy ?? opts.dueBy}). You carry the step while ${about} runs, and it has been escalated. Record how it stands:`],
+        'Record progress',
+        interimReply,
+      );
+    case 'dispute-stage': {
+      const subject = `careloop dispute (stage ${opts.stage}, ${opts.stageLabel.toLowerCase()}) for ${ref}`;
+      return opts.stage === 3
+        ? both(subject, [`You represent partnership governance at stage ${opts.stage} (${opts.stageLabel.toLowerCase()}) of ${about}.`, `Record the partnership's binding decision, with its rationale, by ${opts.dueBy}:`], 'Record the decision', [])
+        : both(subject, [`You represent your agency at stage ${opts.stage} (${opts.stageLabel.toLowerCase()}) of ${about}.`, `State your agency's position, see the other side's, and agree a resolution by ${opts.dueBy}:`], 'State your position', partyReply);
+    }
     case 'dispute-proposal': {
       const what = opts.proposal?.answers ? `A counter-proposal (${opts.proposal.id}, answering ${opts.proposal.answers})` : `A resolution (${opts.proposal?.id ?? ''})`;
-      return {
-        subject: `careloop dispute: a ${opts.proposal?.answers ? 'counter-proposal' : 'resolution'} is proposed for ${ref}`,
-        text: lines(`${what} to ${about} is proposed by ${opts.proposal?.byName ?? 'a party'}. Read it, then accept it for your agency, decline it with a reason, or answer it with a counter-proposal:`, ...open, ...partyHelp, ...page),
-      };
+      return both(
+        `careloop dispute: a ${opts.proposal?.answers ? 'counter-proposal' : 'resolution'} is proposed for ${ref}`,
+        [`${what} to ${about} is proposed by ${opts.proposal?.byName ?? 'a party'}. Read it, then accept it for your agency, decline it with a reason, or answer it with a counter-proposal:`],
+        'Answer the proposal',
+        partyReply,
+      );
     }
     case 'dispute-declined':
-      return {
-        subject: `careloop dispute: proposal ${opts.proposal?.id ?? ''} was declined for ${ref}`,
-        text: lines(`${opts.declinedBy ?? 'A party'} declined proposal ${opts.proposal?.id ?? ''} in ${about}, and said why. Read the reason, and state a position or make a new proposal by ${opts.dueBy}:`, ...open, ...partyHelp, ...page),
-      };
+      return both(
+        `careloop dispute: proposal ${opts.proposal?.id ?? ''} was declined for ${ref}`,
+        [`${opts.declinedBy ?? 'A party'} declined proposal ${opts.proposal?.id ?? ''} in ${about}, and said why. Read the reason, and state a position or make a new proposal by ${opts.dueBy}:`],
+        'Read the reason',
+        partyReply,
+      );
     case 'dispute-decision-overdue':
-      return {
-        subject: `careloop dispute OVERDUE: governance decision for ${ref}`,
-        text: lines(`Stage 3 of ${about} passed its deadline (${opts.dueBy}) without a decision. Record the binding decision now:`, ...open, ...page),
-      };
+      return both(`careloop dispute OVERDUE: governance decision for ${ref}`, [`Stage 3 of ${about} passed its deadline (${opts.dueBy}) without a decision. Record the binding decision now:`], 'Record the decision', []);
     case 'dispute-closed': {
       const c = opts.closed;
       const carrier = !c ? '' : c.carriesOn.id === opts.recipientId ? `You carry ${step} on from here.` : `${c.carriesOn.name} carries ${step} on from here${opts.recipientId ? '; you no longer hold it as interim owner' : ''}.`;
-      return {
-        subject: `careloop dispute ${c?.status ?? 'closed'} for ${ref}: who carries the step on`,
-        text: lines(`The dispute "${opts.subject}" about participant ${ref} is ${c ? STATUS_WORDS[c.status] : 'closed'}.`, carrier, ...page),
-      };
+      const subject = `careloop dispute ${c?.status ?? 'closed'} for ${ref}: who carries the step on`;
+      const said = [`The dispute "${opts.subject}" about participant ${ref} is ${c ? STATUS_WORDS[c.status] : 'closed'}.`, carrier];
+      return { subject, text: lines(...said, ...page), html: html(subject, said, undefined, []) };
     }
   }
 }
@@ -171,5 +189,23 @@ export function disputeReplyAnswerEmail(opts: {
     ...(opts.closedWords ? [opts.closedWords, ''] : []),
     ...(failed.length || unclear.length || opts.results.length === 0 ? [...help.map((l) => l.replace(/^You can also reply to this email, /, 'Reply again, ')), 'Or open the link in the email.', ''] : []),
   ].join('\n');
-  return { subject, text };
+  const trim = (l: string[]) => l.map((x) => x.trim());
+  const items: EmailItem[] = [
+    ...(recorded.length ? [{ heading: 'Recorded', lines: trim(recorded) }] : []),
+    ...(failed.length ? [{ heading: 'Not recorded', lines: trim(failed) }] : []),
+    ...(unclear.length ? [{ heading: 'Not understood, so nothing was done with these lines', lines: trim(unclear) }] : []),
+  ];
+  const html = emailHtml({
+    subject,
+    greeting: `Hello ${opts.name},`,
+    paragraphs: opts.results.length === 0 ? ['careloop found no command it knows in your reply, so nothing was recorded.'] : [],
+    items,
+    after: opts.closedWords ? [opts.closedWords] : [],
+    replyHelp:
+      failed.length || unclear.length || opts.results.length === 0
+        ? [...help.map((l) => l.replace(/^You can also reply to this email, /, 'Reply again, ')), 'Or use the button in the email careloop sent you.']
+        : undefined,
+    footer: PLAIN_FOOTER,
+  });
+  return { subject, text, html };
 }

@@ -2,6 +2,7 @@
 // to write a reply careloop can read. No clinical detail: the escalation's number in the email
 // and the participant's reference, never the text the person wrote back.
 import { escalationReplySyntax, type EscalationReplyAction, type ParsedEscalationReply } from '../escalation-reply-commands';
+import { emailHtml, PLAIN_FOOTER, type EmailItem } from './html';
 import type { EmailContent } from './types';
 
 /** What happened to one command on one escalation, in the reply's order. */
@@ -65,17 +66,31 @@ export function escalationReplyAnswerEmail(opts: { name: string; listed: number;
         : recorded.length === 0
           ? `careloop: nothing was recorded from your reply about ${about}`
           : `careloop: part of your reply about ${about} was not recorded`;
+  const syntaxIntro = numbered ? 'Write one command per line, starting with the escalation\'s number in the email (without a number it applies to each one):' : 'Write one command per line:';
+  const showSyntax = failed.length || unclear.length || opts.results.length === 0;
+  const none = 'careloop found no command it knows in your reply, so nothing was recorded.';
   const text = [
     `Hello ${opts.name},`,
     '',
-    ...(opts.results.length === 0 ? ['careloop found no command it knows in your reply, so nothing was recorded.', ''] : []),
+    ...(opts.results.length === 0 ? [none, ''] : []),
     ...(recorded.length ? ['Recorded:', ...recorded, ''] : []),
     ...(failed.length ? ['Not recorded:', ...failed, ''] : []),
     ...(unclear.length ? ['Not understood, so nothing was done with these lines:', ...unclear, ''] : []),
-    ...(failed.length || unclear.length || opts.results.length === 0
-      ? [numbered ? 'Write one command per line, starting with the escalation\'s number in the email (without a number it applies to each one):' : 'Write one command per line:', ...escalationReplySyntax(numbered), 'Or open the link in the email.', '']
-      : []),
+    ...(showSyntax ? [syntaxIntro, ...escalationReplySyntax(numbered), 'Or open the link in the email.', ''] : []),
   ].join('\n');
-  return { subject, text };
+  const trim = (lines: string[]) => lines.map((l) => l.trim());
+  const items: EmailItem[] = [
+    ...(recorded.length ? [{ heading: 'Recorded', lines: trim(recorded) }] : []),
+    ...(failed.length ? [{ heading: 'Not recorded', lines: trim(failed) }] : []),
+    ...(unclear.length ? [{ heading: 'Not understood, so nothing was done with these lines', lines: trim(unclear) }] : []),
+  ];
+  const html = emailHtml({
+    subject,
+    greeting: `Hello ${opts.name},`,
+    paragraphs: opts.results.length === 0 ? [none] : [],
+    items,
+    replyHelp: showSyntax ? [syntaxIntro, ...escalationReplySyntax(numbered), 'Or use the button in the email careloop sent you.'] : undefined,
+    footer: PLAIN_FOOTER,
+  });
+  return { subject, text, html };
 }
-

@@ -3,6 +3,7 @@
 // words, its deadlines and its own link; a chair's link leads through the steps, a responder's
 // only shows where it stands. One reply address covers them all. No clinical detail: the cause's
 // name, the participant's reference, deadlines and links.
+import { emailHtml, type EmailItem } from './html';
 import type { EmailContent } from './types';
 
 export type DigestLineKind = 'raised' | 'promoted' | 'top-tier-overdue' | 'cause-resolved';
@@ -54,6 +55,24 @@ function lineText(l: DigestLine, n: number, numbered: boolean): string[] {
   return out;
 }
 
+/** The same line as the HTML part's item: what happened, what is asked by when, and one button. */
+function lineItem(l: DigestLine, n: number, numbered: boolean): EmailItem {
+  const { heading } = headline(l);
+  let ask: string;
+  let label: string;
+  if (l.kind === 'cause-resolved') {
+    ask = `Confirm the outcome${l.graceEndsAt ? ` by ${l.graceEndsAt}; after that careloop records it as resolved by its cause` : ''}.`;
+    label = 'Confirm the outcome';
+  } else if (l.role === 'chair') {
+    ask = `You chair it. Take ownership by ${l.acknowledgeBy}; record the response action by ${l.respondBy}.`;
+    label = 'Take ownership';
+  } else {
+    ask = `${l.chairName} chairs it and records the response action by ${l.respondBy}.`;
+    label = 'See where it stands';
+  }
+  return { heading: `${numbered ? `${n}. ` : ''}${l.cause}`, lines: [heading, ask], ...(l.link ? { action: { label, url: l.link } } : {}) };
+}
+
 /** The subject names the participant's reference and the causes; `update` keeps a person's emails about one participant apart. */
 export function escalationDigestEmail(opts: { recipientName: string; participantRef: string; update: number; lines: DigestLine[] }): EmailContent {
   const { lines } = opts;
@@ -78,5 +97,6 @@ export function escalationDigestEmail(opts: { recipientName: string; participant
       ]
     : ['You can reply to this email to add a note for the chair and responders' + (numbered ? ' (number first to pick one):' : ':'), `  ${numbered ? '1 ' : ''}note: <your note>`];
   const text = [`Hello ${opts.recipientName},`, '', intro, '', ...lines.flatMap((l, i) => [...lineText(l, i + 1, numbered), '']), ...replyHelp, ''].join('\n');
-  return { subject, text };
+  const html = emailHtml({ subject, greeting: `Hello ${opts.recipientName},`, paragraphs: [intro], items: lines.map((l, i) => lineItem(l, i + 1, numbered)), replyHelp });
+  return { subject, text, html };
 }

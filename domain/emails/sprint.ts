@@ -1,6 +1,7 @@
 // The sprint's emails: assignment, reminder, overdue notices. No clinical detail: the
 // participant's local reference, the task titles and deadlines, and the links.
 import { formatInstant } from '../format';
+import { emailHtml, type EmailItem } from './html';
 import type { EmailContent } from './types';
 
 export type SprintEmailKind = 'assigned' | 'reminder' | 'overdue';
@@ -41,21 +42,37 @@ export function sprintEmail(opts: {
   const ref = opts.participantRef;
   const hello = `Hello ${opts.recipientName},`;
   const replyHelp = opts.tasks.length > 1 ? replyHelpMany(opts.tasks.length) : REPLY_HELP_ONE;
+  const many = opts.tasks.length > 1;
+  const items: EmailItem[] = opts.tasks.map((t, i) => ({
+    heading: `${many ? `${i + 1}. ` : ''}${t.title}`,
+    lines: [`Due ${due(t)}.`, ...(t.ownerName ? [`Owner: ${t.ownerName}.`] : [])],
+    ...(t.link ? { action: { label: opts.kind === 'overdue' ? 'Record what happened' : 'Mark as done', url: t.link } } : {}),
+  }));
+  const how = many
+    ? 'Each button opens its task: mark it done, or record that it does not apply or that the participant refused.'
+    : 'The button opens the task: mark it done, or record that it does not apply or that the participant refused.';
+  const both = (subject: string, text: string[], intro: string, help: readonly string[]): EmailContent => ({
+    subject,
+    text: text.join('\n'),
+    html: emailHtml({ subject, greeting: hello, paragraphs: [intro, how], items, replyHelp: help }),
+  });
   switch (opts.kind) {
-    case 'assigned':
-      return {
-        subject: opts.tasks.length > 1 ? `careloop: ${opts.tasks.length} post-discharge tasks for ${ref}` : `careloop: ${first.title} for ${ref}`,
-        text: [hello, '', `You are the named owner of ${opts.tasks.length > 1 ? 'these post-discharge tasks' : 'this post-discharge task'} for participant ${ref}.`, 'Open a link to record what happened:', '', ...list, '', ...replyHelp, ''].join('\n'),
-      };
-    case 'reminder':
-      return {
-        subject: `careloop reminder: ${first.title} for ${ref} is due ${due(first)}`,
-        text: [hello, '', `A reminder: this task for participant ${ref} is still open.`, '', ...list, '', ...REPLY_HELP_ONE, ''].join('\n'),
-      };
-    case 'overdue':
-      return {
-        subject: `careloop OVERDUE: ${first.title} for ${ref}`,
-        text: [hello, '', `This task for participant ${ref} has passed its deadline and has been escalated to the coordinator.`, '', ...list, '', ...REPLY_HELP_ONE, ''].join('\n'),
-      };
+    case 'assigned': {
+      const intro = `You are the named owner of ${many ? 'these post-discharge tasks' : 'this post-discharge task'} for participant ${ref}.`;
+      return both(
+        many ? `careloop: ${opts.tasks.length} post-discharge tasks for ${ref}` : `careloop: ${first.title} for ${ref}`,
+        [hello, '', intro, 'Open a link to record what happened:', '', ...list, '', ...replyHelp, ''],
+        intro,
+        replyHelp,
+      );
+    }
+    case 'reminder': {
+      const intro = `A reminder: this task for participant ${ref} is still open.`;
+      return both(`careloop reminder: ${first.title} for ${ref} is due ${due(first)}`, [hello, '', intro, '', ...list, '', ...REPLY_HELP_ONE, ''], intro, REPLY_HELP_ONE);
+    }
+    case 'overdue': {
+      const intro = `This task for participant ${ref} has passed its deadline and has been escalated to the coordinator.`;
+      return both(`careloop OVERDUE: ${first.title} for ${ref}`, [hello, '', intro, '', ...list, '', ...REPLY_HELP_ONE, ''], intro, REPLY_HELP_ONE);
+    }
   }
 }

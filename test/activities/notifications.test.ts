@@ -6,6 +6,7 @@ import { hashToken } from '../../runtime/secrets';
 import { createMailer } from '../../runtime/mailer';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { mailerFor, TEST_LINKS } from '../support/mailer';
+import { buttons, visibleText } from '../support/email-html';
 import { freePort } from '../support/ports';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
 import { createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
@@ -61,6 +62,14 @@ describe('sprint emails (real PostgreSQL and SMTP)', () => {
     }
     const dump = JSON.stringify(await t.db.actionToken.findMany());
     for (const token of linkTokens) expect(dump).not.toContain(token);
+  });
+
+  it('sends an HTML part beside the text: a button per task with the same link, no address shown as text', async () => {
+    const mail = smtp.messages.find((m) => m.subject.includes('P-77'))!;
+    const textLinks = [...mail.text.matchAll(/https?:\/\/\S+\/a\/cla_[\w-]+/g)].map((m) => m[0]);
+    expect(buttons(mail.html)).toEqual(textLinks.map((href) => ({ href, label: 'Mark as done' })));
+    expect(visibleText(mail.html)).not.toMatch(/https?:|cla_/);
+    expect(visibleText(mail.html)).toContain('1. Discharge summary received');
   });
 
   it('with SMTP down, fails so Temporal retries; the retry sends once and the unsent tokens never work', async () => {

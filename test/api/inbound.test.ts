@@ -122,8 +122,8 @@ describe('acting on a sprint by email reply (inbound SMTP listener, time-skippin
     expect(answer).toBeDefined();
     expect(answer!.parsed.headers.get('auto-submitted')).toBe('auto-replied');
     expect(answer!.parsed.inReplyTo).toBe(messageId);
-    expect(answer!.text).toContain('Task 1: First visit confirmed: recorded as completed');
-    expect(answer!.text).toContain('Task 2: Transport confirmed: recorded as cancelled');
+    expect(answer!.text).toContain('Task 1: First visit confirmed: recorded as done');
+    expect(answer!.text).toContain('Task 2: Transport confirmed: recorded as not applicable');
     expect(answer!.text).not.toContain(original.replyTo!.slice(4, 44)); // the token stays in the Reply-To
 
     await expect
@@ -179,7 +179,7 @@ ${quote(reminder)}` });
 
     await reply({ to: original.replyTo!, from: people.hospital.email, text: '1 done\n5 done\n2 not applicable\n' });
     const [partly] = answersTo(people.hospital.email).filter((m) => m.subject === 'careloop: part of your reply was not recorded');
-    expect(partly!.text).toContain('Task 1: Discharge summary received: recorded as completed');
+    expect(partly!.text).toContain('Task 1: Discharge summary received: recorded as done');
     expect(partly!.text).toContain('Task 5: The email has no task with that number.');
     expect(partly!.text).toMatch(/"2 not applicable": Say why it does not apply/);
     expect((await tasksNow()).filter((x) => x.status !== 'requested').map((x) => x.key)).toEqual(['discharge-summary-received']);

@@ -113,7 +113,7 @@ describe('the plan’s own steps: link pages, replies, pages and routes (real Te
     expect((await steps()).actions.find((a: { controlId: string }) => a.controlId === 'c1').status).toBe('open');
 
     await reply(people.homecare.email, mail.replyTo!, 'Hi,\n\nnot done: the person was readmitted to the ward\n\nThanks\nHarper\n\n> You own an action in the integrated plan');
-    const answer = (await smtp.waitFor((m) => m.to.includes(people.homecare.email) && m.subject === 'careloop: recorded from your reply'))[0]!;
+    const answer = (await smtp.waitFor((m) => m.to.includes(people.homecare.email) && m.subject.startsWith('careloop: recorded from your reply about the plan for ')))[0]!;
     expect(answer.text).toContain('the plan action was not done: the person was readmitted to the ward');
     expect((await steps()).actions.find((a: { controlId: string }) => a.controlId === 'c1')).toMatchObject({ status: 'not-done', reason: 'the person was readmitted to the ward', endedBy: { channel: 'email-reply' } });
   });

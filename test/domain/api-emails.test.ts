@@ -19,11 +19,11 @@ describe('the API’s emails', () => {
   it('answers a sprint reply with what was recorded, what was not and the syntax', () => {
     const reply = parseReplyCommands('1 done\n2 done\nplease call me');
     const e = replyAnswerEmail('Ada', reply, [
-      { taskKey: 'a', ok: true, message: 'Discharge summary received: recorded as completed' },
+      { taskKey: 'a', ok: true, message: 'Discharge summary received: recorded as done' },
       { taskKey: '', ok: false, message: 'ignored' },
     ]);
     expect(e.subject).toBe('careloop: part of your reply was not recorded');
-    expect(e.text).toContain('Recorded:\n  Task 1: Discharge summary received: recorded as completed');
+    expect(e.text).toContain('Recorded:\n  Task 1: Discharge summary received: recorded as done');
     expect(e.text).toContain('Not recorded:\n  Task 2: The email has no task with that number.');
     expect(e.text).toContain(REPLY_SYNTAX[0]);
   });
@@ -35,7 +35,10 @@ describe('the API’s emails', () => {
   });
 
   it('confirms a plan acknowledgement, or says how to give one', () => {
-    expect(planAcknowledgedEmail({ name: 'Ada', version: 3, at: '2026-11-30T12:00:00.000Z', channel: 'email-reply' }).text).toContain('version 3 of the plan is recorded (2026-11-30T12:00:00.000Z, by email-reply)');
+    expect(planAcknowledgedEmail({ name: 'Ada', version: 3, at: '2026-11-30T12:00:00.000Z', channel: 'email-reply' }).text).toContain('version 3 of the plan is recorded (Mon, 30 Nov 2026, 12:00 UTC, by replying to the email)');
+    const named = planAcknowledgedEmail({ name: 'Ada', version: 3, at: '2026-11-30T12:00:00.000Z', channel: 'link', participantRef: 'AB12', timeZone: 'Europe/London' });
+    expect(named.subject).toBe('careloop: acknowledgement of the plan for AB12 recorded');
+    expect(named.text).toContain('version 3 of the plan for participant AB12 is recorded (Mon, 30 Nov 2026, 12:00 GMT, by the emailed link)');
     expect(planReplyNotUnderstoodEmail({ name: 'Ada' }).text).toContain('reply with the word "acknowledged"');
   });
 
