@@ -12,8 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { escalationStateQuery, sprintWorkflow, cancelSprintUpdate } from '../../workflows';
+import { escalationStateQuery, sprintStateQuery, sprintWorkflow, cancelSprintUpdate } from '../../workflows';
 import { childEscalationId } from '../../domain/escalation';
+import { SPRINT_TASK_KEYS } from '../../domain/sprint';
 import { runCli } from '../../cli/careloop';
 import { verifyAuditChain } from '../../record/audit';
 import { buildTestApp, createStaff } from '../support/app';
@@ -228,6 +229,7 @@ describe('the working agreement (time-skipping server, real activities, PostgreS
     const current = (await request(app).get('/api/working-agreement').set(bearer(people.coordinator))).body;
     const content = structuredClone(current.content);
     content.escalation.tiers.low.respondWithinMinutes = 10 * 24 * 60;
+    content.reminders.sprintReminderLeadMinutes = 2 * 60;
     expect((await request(app).post('/api/working-agreement').set(bearer(people.coordinator)).send({ content, reason: 'Shorter low tier' })).status).toBe(403);
     const bad = await request(app).post('/api/working-agreement').set(bearer(admin)).send({ content: { ...content, disputes: { stages: [] } }, reason: 'Broken' });
     expect(bad.status).toBe(400);
@@ -239,7 +241,19 @@ describe('the working agreement (time-skipping server, real activities, PostgreS
     expect(stale.status).toBe(409);
     expect(stale.body.error.message).toBe(`Version ${current.version + 1} was saved by Ada Admin while you were editing. Look at what it changed, then make your change to it.`);
     const v = (await request(app).get(`/api/working-agreement/versions/${current.version + 1}`).set(bearer(people.coordinator))).body;
-    expect(v.changes).toEqual([{ section: 'Low tier', what: 'Record the response action within', before: '14 days', after: '10 days' }]);
+    expect(v.changes).toEqual([
+      { section: 'Low tier', what: 'Record the response action within', before: '14 days', after: '10 days' },
+      { section: 'Reminders', what: 'A sprint task’s owner is reminded', before: '4 hours before it is due', after: '2 hours before it is due' },
+    ]);
+
+    // A sprint started now reminds its owners two hours before each task is due, and keeps that.
+    const ref = `P-${randomUUID().slice(0, 8)}`;
+    const owners = Object.fromEntries(SPRINT_TASK_KEYS.map((k) => [k, people.hospital.id]));
+    const started = await request(app).post('/api/sprints').set(bearer(people.coordinator)).send({ participant: { localRef: ref, displayName: 'Pat Example' }, dischargeAt: new Date(await env.currentTimeMs()).toISOString(), owners });
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    const sprintState = await env.client.workflow.getHandle(started.body.sprintId).query(sprintStateQuery);
+    for (const task of sprintState.tasks) expect(Date.parse(task.dueAt) - Date.parse(task.remindAt)).toBe(2 * HOUR);
+    await env.client.workflow.getHandle(started.body.sprintId).executeUpdate(cancelSprintUpdate, { args: [{ actor: { staffId: people.coordinator.id, name: people.coordinator.name, channel: 'api' }, reason: 'test done' }] });
   });
 
   it('is shown, listed and set from the CLI: Scotland’s holidays from the library, audited with the operator and reason', async () => {
