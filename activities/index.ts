@@ -2,6 +2,7 @@
 // Workflows import only the type of this factory's result.
 import type { Db } from '../runtime/db';
 import type { Mailer } from '../runtime/mailer';
+import { createDigestActivities } from './digest';
 import { createDisputeActivities } from './dispute';
 import { createEscalationActivities } from './escalation';
 import { createHuddleActivities } from './huddle';
@@ -45,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDisputeActivities(deps),
     ...createHuddleActivities(deps),
     ...createWorkingAgreementActivities(deps),
+    ...createDigestActivities(deps),
   };
 }
 

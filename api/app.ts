@@ -19,7 +19,7 @@ import { html, page } from './html';
 import { auditRoutes } from './evidence/audit-routes';
 import { healthRoutes } from './health';
 import { meRoutes } from './people/me-routes';
-import { homeRoutes } from './people/home';
+import { homeRoutes, owedInHeader } from './people/home';
 import { signinRoutes } from './people/signin';
 import { linkRoutes } from './links/routes';
 import { sprintPages } from './sprints/pages';
@@ -182,8 +182,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', api);
 
   app.use(sessionAuth(deps.db, deps.now, deps.config.sessionIdleTimeoutMs));
+  // The header of every signed-in page counts what the person owes ("My work").
+  app.use(owedInHeader(deps));
   app.use(signinRoutes(deps, web));
-  app.use(homeRoutes(deps, web));
+  app.use(homeRoutes(deps, services, web));
   app.use(linkRoutes(deps, services, web));
   app.use(sprintPages(deps, services, web));
   app.use(escalationPages(deps, services, web));

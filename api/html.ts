@@ -1,5 +1,6 @@
 // Server-rendered pages: a small layout and an escaping template tag, so every interpolated
 // value is HTML-escaped unless it is already-built markup.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import escapeHtml from 'escape-html';
 
 export class SafeHtml {
@@ -31,6 +32,26 @@ export interface PageOptions {
   signedInAs?: { name: string; email: string; csrfToken: string };
   /** Tables of many columns (the dashboard) get the whole width of the screen. */
   wide?: boolean;
+  /**
+   * How many things the signed-in person owes now, for the header's "My work" link. Pages leave
+   * it out: the signed-in middleware counts once per request (api/people/my-work.ts) and the
+   * layout reads that count; a page that knows better (the home page) passes its own.
+   */
+  owed?: number;
+}
+
+/** What the layout knows about the request it renders for: set once per request by the app. */
+const requestLayout = new AsyncLocalStorage<{ owed?: number }>();
+
+/** Runs the rest of a request with what its pages' header shows (the count of what the person owes). */
+export function withLayout<T>(values: { owed?: number }, run: () => T): T {
+  return requestLayout.run(values, run);
+}
+
+/** The header's way home: "My work", with the count of what the person owes when there is one. */
+function myWorkLink(owed: number | undefined): SafeHtml {
+  if (owed === undefined) return html`<a class="my-work-link" href="/">My work</a>`;
+  return html`<a class="my-work-link" href="/">My work <span class="owed-count${owed ? ' has-owed' : ''}">${owed}</span><span class="visually-hidden"> ${owed === 1 ? 'thing' : 'things'} you owe</span></a>`;
 }
 
 export function page(opts: PageOptions, body: SafeHtml): string {
@@ -47,11 +68,11 @@ export function page(opts: PageOptions, body: SafeHtml): string {
   <a class="brand" href="/">careloop</a>
   ${
     opts.signedInAs
-      ? html`<form class="signout" method="post" action="/signout">
+      ? html`<nav class="top-nav" aria-label="You">${myWorkLink(opts.owed ?? requestLayout.getStore()?.owed)}<form class="signout" method="post" action="/signout">
       <span>${opts.signedInAs.name}</span>
       <input type="hidden" name="_csrf" value="${opts.signedInAs.csrfToken}">
       <button type="submit">Sign out</button>
-    </form>`
+    </form></nav>`
       : ''
   }
 </header>

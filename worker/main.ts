@@ -4,7 +4,8 @@ import { loadConfigOrExit } from '../runtime/config';
 import { createDb } from '../runtime/db';
 import { createLogger } from '../runtime/logger';
 import { createMailer } from '../runtime/mailer';
-import { connectWorker, installTemporalRuntime, registerSearchAttributes } from '../runtime/temporal';
+import { connectClient, connectWorker, installTemporalRuntime, registerSearchAttributes } from '../runtime/temporal';
+import { ensureDigestSchedule } from '../runtime/digest-schedule';
 import { SEARCH_ATTRIBUTE_KEYS } from '../domain/search-attributes';
 import { applySetCurrent, workerDeploymentVersion } from '../runtime/versioning';
 import { createWorker } from './worker';
@@ -34,6 +35,7 @@ export async function runWorker(config: Config, logger: Logger, signal?: AbortSi
     });
     // Stopped while the worker was still being created (bundling takes seconds): never run it.
     if (signal?.aborted) return;
+    await keepDigestSchedule(config, logger);
     if (deploymentVersion) {
       let routing: Awaited<ReturnType<typeof applySetCurrent>>;
       try {
@@ -65,6 +67,23 @@ export async function runWorker(config: Config, logger: Logger, signal?: AbortSi
     await connection.close().catch((err: unknown) => logger.debug({ err }, 'worker connection left to close with the process'));
     mailer.close();
     await db.$disconnect();
+  }
+}
+
+/**
+ * The weekly digest's schedule (Mondays 08:00 in TIME_ZONE), made sure of at every start. A
+ * Temporal that refuses schedules leaves the digest unsent, not the worker stopped.
+ */
+async function keepDigestSchedule(config: Config, logger: Logger): Promise<void> {
+  let client: Awaited<ReturnType<typeof connectClient>> | undefined;
+  try {
+    client = await connectClient(config.temporal);
+    const done = await ensureDigestSchedule(client, { taskQueue: config.temporal.taskQueue, timeZone: config.timeZone });
+    logger.info({ schedule: 'careloop-weekly-digest', timeZone: config.timeZone }, done === 'created' ? 'weekly digest scheduled: Mondays at 08:00' : 'weekly digest schedule up to date: Mondays at 08:00');
+  } catch (err) {
+    logger.warn({ err }, 'could not set the weekly digest schedule; people who chose the weekly email will not get it until a worker starts with Temporal schedules available');
+  } finally {
+    await client?.connection.close().catch(() => undefined);
   }
 }
 

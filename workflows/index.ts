@@ -6,3 +6,4 @@ export * from './escalation';
 export * from './dispute';
 export * from './plan-steps';
 export * from './huddle';
+export * from './digest';

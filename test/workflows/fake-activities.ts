@@ -114,6 +114,15 @@ export function createFakeActivities(overrides: Partial<Activities> = {}): { act
       commit('recordHuddle', input);
       log.huddleRecords.push(input);
     },
+    // The weekly digest: two people chose it; the first owes something, the second nothing.
+    async digestRecipients() {
+      log.calls.push('digestRecipients');
+      return ['homecare', 'housing'];
+    },
+    async sendWeeklyDigest(input) {
+      log.calls.push(`sendWeeklyDigest:${input.staffId}`);
+      return input.staffId === 'homecare' ? { outcome: 'sent', items: 2 } : { outcome: 'nothing-open', items: 0 };
+    },
     ...overrides,
   };
   return { activities, log };
