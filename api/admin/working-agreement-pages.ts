@@ -193,7 +193,9 @@ const dayWords = (date: string) => new Intl.DateTimeFormat('en-GB', { weekday: '
 function comingDaysOff(v: AgreementVersion, today: string): DatedHoliday[] {
   const end = `${Number(today.slice(0, 4)) + 1}${today.slice(4)}`;
   const closures = v.content.calendar.closureDays.map((d) => ({ ...d, name: `${d.name} (closure day)` }));
-  return [...v.publicHolidays.days, ...closures].filter((d) => d.date >= today && d.date < end).sort((a, b) => a.date.localeCompare(b.date));
+  // A holiday at a weekend the partnership does not work takes no working day (its substitute does).
+  const worked = (date: string) => v.content.calendar.workingWeekdays.includes(((new Date(`${date}T12:00:00Z`).getUTCDay() + 6) % 7) + 1);
+  return [...v.publicHolidays.days, ...closures].filter((d) => d.date >= today && d.date < end && worked(d.date)).sort((a, b) => a.date.localeCompare(b.date));
 }
 
 export function workingAgreementPages(deps: AppDeps, services: AppServices, web: WebHelpers): Router {
@@ -241,7 +243,7 @@ export function workingAgreementPages(deps: AppDeps, services: AppServices, web:
 </section>
 <section class="card">
   <h2>Days off in the next twelve months</h2>
-  <p class="muted">Public holidays for ${holidayRegionName(current.content.calendar.holidayRegion)}, from the maintained holiday library, and the partnership’s own closure days. Working days are counted without them.</p>
+  <p class="muted">Public holidays for ${holidayRegionName(current.content.calendar.holidayRegion)} that fall on working days, from the maintained holiday library, and the partnership’s own closure days. Working days are counted without them.</p>
   ${daysOff.length ? html`<ul class="people">${daysOff.map((d) => html`<li><time datetime="${d.date}">${dayWords(d.date)}</time>: ${d.name}</li>`)}</ul>` : html`<p>None.</p>`}
 </section>
 <section class="card">
