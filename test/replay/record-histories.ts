@@ -25,6 +25,7 @@ import {
   acknowledgeEscalationUpdate,
   respondEscalationUpdate,
   resolveEscalationUpdate,
+  weeklyDigestWorkflow,
 } from '../../workflows';
 import { ESCALATION_POLICY } from '../../domain/escalation';
 import { createFakeActivities } from '../workflows/fake-activities';
@@ -58,7 +59,7 @@ async function main() {
   // RECORD_ONLY=dispute,plan records only those processes, each run from a clean server clock
   // (a long time-skip after others' open timers can stall the test server).
   const only = process.env.RECORD_ONLY?.split(',');
-  const run = (kind: 'smoke' | 'sprint' | 'plan' | 'escalation' | 'dispute' | 'plan-steps' | 'huddle') => !only || only.includes(kind);
+  const run = (kind: 'smoke' | 'sprint' | 'plan' | 'escalation' | 'dispute' | 'plan-steps' | 'huddle' | 'digest') => !only || only.includes(kind);
   try {
     await worker.runUntil(async () => {
       if (run('smoke')) {
@@ -118,6 +119,12 @@ async function main() {
         await p4.executeUpdate(acknowledgePlanVersionUpdate, { args: [{ staffId: 'housing', channel: 'link' }] });
         await p4.result();
         await save('plan-reminded-now', 'plan-replay-v4');
+      }
+
+      if (run('digest')) {
+        // The weekly digest: two people chose it; one is sent their list, the other owes nothing.
+        await env.client.workflow.execute(weeklyDigestWorkflow, { taskQueue, workflowId: 'digest-replay', args: [{ timeZone: 'Europe/London' }] });
+        await save('digest-weekly', 'digest-replay');
       }
 
       if (run('huddle')) {

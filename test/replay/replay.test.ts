@@ -14,7 +14,7 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 describe('replay of recorded histories (no server needed)', () => {
   it('has a history for every workflow type', () => {
     const types = new Set(files.map((f) => f.replace(/\.json$/, '').split('-')[0]));
-    expect([...types].sort()).toEqual(['dispute', 'escalation', 'huddle', 'plan', 'smoke', 'sprint']);
+    expect([...types].sort()).toEqual(['digest', 'dispute', 'escalation', 'huddle', 'plan', 'smoke', 'sprint']);
   });
 
   it.each(files)('replays %s deterministically', async (file) => {
