@@ -29,6 +29,7 @@ export async function startInbound(config: Config, logger: Logger): Promise<Runn
   const listener = await startInboundListener({
     port: config.smtp.inboundPort,
     inboundDomain: config.smtp.inboundDomain,
+    timeZone: config.timeZone,
     sprints: createSprintService(services),
     plans: createPlanService(services),
     escalations: createEscalationService(services),

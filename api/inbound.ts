@@ -82,6 +82,8 @@ export interface InboundListenerOptions {
   escalations?: EscalationService;
   /** When given, replies to plan-step emails record an action done or not done, or send an agency's update (api/plans/steps-reply.ts). */
   planSteps?: PlanStepsService;
+  /** The partnership's time zone (config TIME_ZONE): times in the answers are written in it; UTC when not given. */
+  timeZone?: string;
   /** When given, replies to dispute emails take a party's steps or the interim owner's progress (api/disputes/reply.ts). */
   disputes?: DisputeService;
 }
@@ -263,7 +265,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
       { staffId: outcome.staff.id, recorded, notRecorded: outcome.results.length - recorded, notUnderstood: reply.unrecognised.length },
       reply.commands.length ? 'acted on an email reply' : 'an email reply held no commands',
     );
-    const answer = replyAnswerEmail(outcome.staff.name, reply, outcome.results);
+    const answer = replyAnswerEmail(outcome.staff.name, reply, outcome.results, outcome.participantRef);
     // The action stands whether or not this email goes out: a failure here must not make the
     // sender's server retry and act twice.
     await mailer
@@ -288,7 +290,7 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     try {
       const outcome = await plans.acknowledgeWithPlanReply(token, from);
       log.info({ staffId: outcome.staff.id, version: outcome.version }, 'acknowledged a plan version by email reply');
-      const answer = planAcknowledgedEmail({ name: outcome.staff.name, version: outcome.version, at: String(outcome.recipient.acknowledgedAt), channel: String(outcome.recipient.channel) });
+      const answer = planAcknowledgedEmail({ name: outcome.staff.name, version: outcome.version, at: String(outcome.recipient.acknowledgedAt), channel: String(outcome.recipient.channel), participantRef: outcome.participantRef, timeZone: opts.timeZone });
       await mailer
         .send({ to: outcome.staff.email, ...answer, headers: answerHeaders(mail) })
         .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));

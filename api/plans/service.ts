@@ -748,7 +748,9 @@ export function createPlanService(deps: PlanServiceDeps) {
       if (row.staff.email.toLowerCase() !== senderEmail.trim().toLowerCase()) throw new AppError('FORBIDDEN', 'This reply did not come from the person the email was sent to.');
       const scope = row.scope as { planId: string; version: number };
       const recipient = await this.acknowledge(linkHolder(row.staff, 'reply'), scope.planId, scope.version, 'email-reply');
-      return { staff: row.staff, recipient, version: scope.version };
+      // The answer's subject names the participant.
+      const participantRef = (await deps.db.carePlan.findUnique({ where: { id: scope.planId }, select: { participant: { select: { localRef: true } } } }))?.participant.localRef;
+      return { staff: row.staff, recipient, version: scope.version, participantRef };
     },
   };
 }

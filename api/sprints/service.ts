@@ -318,7 +318,9 @@ export function createSprintService(deps: SprintServiceDeps) {
           results.push({ taskKey, ok: false, message: err.userMessage });
         }
       }
-      return { staff: row.staff, results };
+      // The answer's subject names the participant.
+      const participantRef = (await deps.db.sprint.findUnique({ where: { id: row.workflowId }, select: { participant: { select: { localRef: true } } } }))?.participant.localRef;
+      return { staff: row.staff, results, participantRef };
     },
   };
 }

@@ -118,7 +118,7 @@ describe('acting on a sprint by email reply (inbound SMTP listener, time-skippin
     // The quoted original's own example lines ("3 refused: ...") were not acted on.
     expect(tasks.filter((x) => x.owner.id === people.homecare.id && x.status === 'requested').map((x) => x.key)).toEqual(['home-environment-rechecked', 'equipment-needs-validated']);
 
-    const [answer] = answersTo(people.homecare.email).filter((m) => m.subject === 'careloop: recorded from your reply');
+    const [answer] = answersTo(people.homecare.email).filter((m) => m.subject === `careloop: recorded from your reply about ${input.participant.localRef}`);
     expect(answer).toBeDefined();
     expect(answer!.parsed.headers.get('auto-submitted')).toBe('auto-replied');
     expect(answer!.parsed.inReplyTo).toBe(messageId);
@@ -155,7 +155,7 @@ ${quote(reminder)}` });
     const tasks = await tasksNow();
     expect(tasks.find((x) => x.key === 'medication-reconciled')).toMatchObject({ status: 'completed', note: 'reconciled with the GP list.', endedBy: { channel: 'email-reply' } });
     expect(tasks.filter((x) => x.status !== 'requested')).toHaveLength(1);
-    expect(answersTo(people.hospital.email).filter((m) => m.subject === 'careloop: recorded from your reply')).toHaveLength(1);
+    expect(answersTo(people.hospital.email).filter((m) => m.subject === `careloop: recorded from your reply about ${input.participant.localRef}`)).toHaveLength(1);
 
     const cancelled = await handle.executeUpdate(cancelSprintUpdate, { args: [{ actor: { staffId: people.coordinator.id, name: people.coordinator.name, channel: 'api' }, reason: 'readmitted' }] });
     expect(cancelled.status).toBe('cancelled');
@@ -172,20 +172,20 @@ ${quote(reminder)}` });
     const original = emailTo(people.hospital);
     await reply({ to: original.replyTo!, from: people.hospital.email, text: `Will look at this after the ward round.\n\n${quote(original)}` });
     expect((await tasksNow()).every((x) => x.status === 'requested')).toBe(true);
-    const [unreadable] = answersTo(people.hospital.email).filter((m) => m.subject === 'careloop: your reply could not be read');
+    const [unreadable] = answersTo(people.hospital.email).filter((m) => m.subject === `careloop: your reply about ${input.participant.localRef} could not be read`);
     expect(unreadable!.text).toContain('found no command it knows');
     expect(unreadable!.text).toContain('"Will look at this after the ward round.": Not a command careloop knows.');
     expect(unreadable!.text).toContain('2 not applicable: <why it does not apply>');
 
     await reply({ to: original.replyTo!, from: people.hospital.email, text: '1 done\n5 done\n2 not applicable\n' });
-    const [partly] = answersTo(people.hospital.email).filter((m) => m.subject === 'careloop: part of your reply was not recorded');
+    const [partly] = answersTo(people.hospital.email).filter((m) => m.subject === `careloop: part of your reply about ${input.participant.localRef} was not recorded`);
     expect(partly!.text).toContain('Task 1: Discharge summary received: recorded as done');
     expect(partly!.text).toContain('Task 5: The email has no task with that number.');
     expect(partly!.text).toMatch(/"2 not applicable": Say why it does not apply/);
     expect((await tasksNow()).filter((x) => x.status !== 'requested').map((x) => x.key)).toEqual(['discharge-summary-received']);
 
     await reply({ to: original.replyTo!, from: people.hospital.email, text: '1 done' });
-    const [nothing] = answersTo(people.hospital.email).filter((m) => m.subject === 'careloop: nothing was recorded from your reply');
+    const [nothing] = answersTo(people.hospital.email).filter((m) => m.subject === `careloop: nothing was recorded from your reply about ${input.participant.localRef}`);
     expect(nothing!.text).toMatch(/Task 1: "Discharge summary received" has already ended as completed/);
   });
 

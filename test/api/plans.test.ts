@@ -179,7 +179,7 @@ describe('integrated plan and plan change control (real Temporal, PostgreSQL, SM
     await transport.sendMail({ from: people.outsider.email, to: toHousing.replyTo!, subject: 'Re: plan', text: 'acknowledged' });
     expect((await state(planId, 2)).recipients.find((r) => r.staff.id === people.housing.id)!.acknowledgedAt).toBeUndefined();
     await transport.sendMail({ from: people.housing.email, to: toHousing.replyTo!, subject: 'Re: plan', text: 'Acknowledged, thanks.\n\n> Please read what changed' });
-    await smtp.waitFor((m) => m.to.includes(people.housing.email) && m.subject === 'careloop: acknowledgement of the plan recorded');
+    await smtp.waitFor((m) => m.to.includes(people.housing.email) && /^careloop: acknowledgement of the plan for P-\S+ recorded$/.test(m.subject));
 
     const status = await request(app).get(`/api/plans/${planId}/versions/2/status`).set(bearer(people.coordinator));
     expect(status.body.status).toBe('acknowledged');
