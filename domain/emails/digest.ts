@@ -3,6 +3,7 @@
 // has an emailed link of its own) or its page. No clinical detail: what kind of step it is, the
 // participant's reference, when it is due, and the way in; never the words of a plan's action,
 // a huddle's decision or what triggered an escalation.
+import { emailHtml, type EmailItem } from './html';
 import type { EmailContent } from './types';
 
 export interface DigestItem {
@@ -32,8 +33,29 @@ export function digestEmail(opts: {
     ...(i.link ? [`   ${i.link.signIn ? 'Open it (sign in):' : 'Open it:'} ${i.link.url}`] : []),
     '',
   ]);
+  const subject = `careloop: your week's open items (${count})`;
+  const items: EmailItem[] = opts.items.map((i, n) => ({
+    heading: `${n + 1}. ${i.overdue ? 'OVERDUE: ' : ''}${i.words}`,
+    urgent: i.overdue,
+    lines: [
+      ...(i.participantRef ? [`Participant ${i.participantRef}.`] : []),
+      i.dueBy ? `${i.overdue ? 'Was due' : 'Due'} ${i.dueBy}.` : 'No due time.',
+      ...(i.link?.signIn ? ['Its page is in careloop: sign in to open it.'] : []),
+    ],
+    ...(i.link ? { action: { label: i.link.signIn ? 'Open its page' : 'Open it', url: i.link.url } } : {}),
+  }));
+  const html = emailHtml({
+    subject,
+    greeting: `Hello ${opts.recipientName},`,
+    paragraphs: [`This is your weekly list of what you owe in careloop, overdue first (${count}). Times are ${opts.timeZone}.`],
+    items,
+    after: ['Each button works as the one in the item’s own email did.', 'You chose this weekly email on your home page, where you can stop it ("Stop the weekly email").'],
+    pageLink: { label: 'Your home page', url: opts.homeUrl, note: '(sign in)' },
+    footer: 'This email from careloop holds no clinical detail. Its buttons work for you alone: please do not forward it.',
+  });
   return {
-    subject: `careloop: your week's open items (${count})`,
+    subject,
+    html,
     text: [
       `Hello ${opts.recipientName},`,
       '',

@@ -70,7 +70,7 @@ function lineItem(l: DigestLine, n: number, numbered: boolean): EmailItem {
     ask = `${l.chairName} chairs it and records the response action by ${l.respondBy}.`;
     label = 'See where it stands';
   }
-  return { heading: `${numbered ? `${n}. ` : ''}${l.cause}`, lines: [heading, ask], ...(l.link ? { action: { label, url: l.link } } : {}) };
+  return { heading: `${numbered ? `${n}. ` : ''}${l.cause}`, urgent: l.kind === 'top-tier-overdue', lines: [heading, ask], ...(l.link ? { action: { label, url: l.link } } : {}) };
 }
 
 /** The subject names the participant's reference and the causes; `update` keeps a person's emails about one participant apart. */

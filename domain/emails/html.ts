@@ -12,6 +12,8 @@ export interface EmailAction {
 
 export interface EmailItem {
   heading: string;
+  /** Overdue: the item is marked in red (its heading says so in words too). */
+  urgent?: boolean;
   lines?: readonly string[];
   action?: EmailAction;
 }
@@ -39,7 +41,7 @@ export interface EmailHtmlInput {
 }
 
 /** GOV.UK's palette: each pair passes 4.5:1 (the button's 5.9:1, the small grey text 7:1). */
-const C = { text: '#0b0c0c', muted: '#505a5f', page: '#f3f2f1', card: '#ffffff', rule: '#b1b4b6', accent: '#1d70b8', button: '#00703c', buttonEdge: '#002d18', buttonText: '#ffffff' };
+const C = { text: '#0b0c0c', muted: '#505a5f', page: '#f3f2f1', card: '#ffffff', rule: '#b1b4b6', accent: '#1d70b8', urgent: '#d4351c', button: '#00703c', buttonEdge: '#002d18', buttonText: '#ffffff' };
 const FONT = 'Arial, Helvetica, sans-serif';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -82,7 +84,7 @@ const para = (text: string, style = 'margin:0 0 12px') => `<p style="${style}">$
 function itemHtml(item: EmailItem): string {
   const lines = (item.lines ?? []).filter((l) => l.trim() !== '').map((l) => para(l, 'margin:0 0 4px'));
   return [
-    `<div style="margin:16px 0;padding:4px 0 4px 12px;border-left:4px solid ${C.accent}">`,
+    `<div style="margin:16px 0;padding:4px 0 4px ${item.urgent ? 10 : 12}px;border-left:${item.urgent ? 6 : 4}px solid ${item.urgent ? C.urgent : C.accent}">`,
     `<h2 style="margin:0 0 6px;font-size:18px;line-height:1.3;font-family:${FONT};color:${C.text}">${escapeHtml(item.heading)}</h2>`,
     ...lines,
     item.action ? buttonHtml(item.action) : '',

@@ -16,6 +16,7 @@ import { signinLinkEmail } from '../../domain/emails/signin-link';
 import { ACTION_REPLY_HELP, planStepReplyAnswerEmail, planStepsEmail, type PlanStepsEmailKind } from '../../domain/emails/plan-steps';
 import { huddleEmail, type HuddleEmailKind } from '../../domain/emails/huddle';
 import { disputeEmail, disputeReplyAnswerEmail, type DisputeEmailKind } from '../../domain/emails/dispute';
+import { digestEmail } from '../../domain/emails/digest';
 import { parseReplyCommands } from '../../domain/reply-commands';
 import { parseEscalationReplyCommands } from '../../domain/escalation-reply-commands';
 import { formatInstant } from '../../domain/format';
@@ -149,6 +150,14 @@ function renderAll(): Rendered[] {
     }
   }
   add('dispute reply answer', disputeReplyAnswerEmail({ name: 'Ada', participantRef: REF, results: [{ what: 'Position', ok: true }, { what: 'Accept p2', ok: false, message: 'p2 is not waiting for your agency’s answer.' }], unrecognised: [{ line: 'hm', problem: 'Not a command careloop knows.' }], role: 'party' }), REF);
+  add('weekly digest', digestEmail({
+    recipientName: 'Ada', timeZone: 'Europe/London', homeUrl: `${BASE}/`,
+    items: [
+      { words: 'Sprint task “Discharge summary received”', participantRef: REF, dueBy: DUE, overdue: true, link: { url: link(11), signIn: false } },
+      { words: 'Rapid review of the plan', participantRef: REF, dueBy: DUE, overdue: false, link: { url: `${BASE}/plans/p1/review`, signIn: true } },
+      { words: 'Weekly huddle notes', overdue: false },
+    ],
+  }), undefined, [link(11), `${BASE}/plans/p1/review`, `${BASE}/`]);
   return out;
 }
 
