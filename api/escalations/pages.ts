@@ -11,7 +11,7 @@ import { callerOf, type Caller } from '../sprints/service';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
 import { formatInstant } from '../../domain/format';
 import { withinDeadline } from '../../domain/on-time';
-import { ESCALATION_POLICY, RISK_LEVELS, type EscalationState, type RiskLevel, type TierRecord } from '../../domain/escalation';
+import { ESCALATION_POLICY, RISK_LEVELS, type EscalationPolicy, type EscalationState, type RiskLevel, type TierRecord } from '../../domain/escalation';
 import { relativeDue } from '../evidence/pages';
 import {
   causeEndedWords,
@@ -77,9 +77,9 @@ export function spanInWords(ms: number): string {
   return plural(Math.round(ms / 1000), 'second');
 }
 
-/** One risk level's promise, in words: who chairs it and its two windows. */
-function tierPromise(level: RiskLevel): string {
-  const t = ESCALATION_POLICY.tiers[level];
+/** One risk level's promise, in words: who chairs it and its two windows (the working agreement's in force). */
+function tierPromise(level: RiskLevel, policy: EscalationPolicy = ESCALATION_POLICY): string {
+  const t = policy.tiers[level];
   const chair = t.chairRole === 'manager' ? 'A manager' : 'A coordinator';
   const next = t.next ? ` A missed window moves it up to ${t.next}.` : ' It is the top tier.';
   return `${chair} chairs it, takes ownership within ${spanInWords(t.acknowledgeWithinMs)} and records the response action within ${spanInWords(t.respondWithinMs)}.${next}`;
@@ -239,7 +239,7 @@ ${filterForm({ status: 'open' })}</section>`,
     return p.message.charAt(0).toUpperCase() + p.message.slice(1);
   };
 
-  const raiseForm = (req: Request, res: Response, values: Values, problems: FieldProblem[] = []) => {
+  const raiseForm = (req: Request, res: Response, policy: EscalationPolicy, values: Values, problems: FieldProblem[] = []) => {
     const problemOf = (name: string) => problems.find((p) => p.field === name);
     const errorFor = (name: string) => {
       const p = problemOf(name);
@@ -274,8 +274,8 @@ ${filterForm({ status: 'open' })}</section>`,
       ${levels.map(
         (l, i) => html`<div class="radio">
         <input type="radio" id="${i === 0 ? fieldId('riskLevel') : `${fieldId('riskLevel')}-${l}`}" name="riskLevel" value="${l}"${values.riskLevel === l ? html` checked` : ''}>
-        <label for="${i === 0 ? fieldId('riskLevel') : `${fieldId('riskLevel')}-${l}`}">${TIER_NAME[l]}: ${ESCALATION_POLICY.tiers[l].label.toLowerCase()}</label>
-        <p class="hint">${tierPromise(l)}</p>
+        <label for="${i === 0 ? fieldId('riskLevel') : `${fieldId('riskLevel')}-${l}`}">${TIER_NAME[l]}: ${policy.tiers[l].label.toLowerCase()}</label>
+        <p class="hint">${tierPromise(l, policy)}</p>
       </div>`,
       )}
     </fieldset>
@@ -297,9 +297,9 @@ ${filterForm({ status: 'open' })}</section>`,
     );
   };
 
-  router.get('/escalations/new', web.requireSignedIn, (req, res) => {
+  router.get('/escalations/new', web.requireSignedIn, async (req, res) => {
     const participant = typeof req.query.participant === 'string' ? req.query.participant.slice(0, 64) : '';
-    res.type('html').send(raiseForm(req, res, { participantLocalRef: participant }));
+    res.type('html').send(raiseForm(req, res, await services.escalations.policyInForce(), { participantLocalRef: participant }));
   });
 
   router.post('/escalations/new', web.requireSignedIn, web.csrfProtection, async (req, res) => {
@@ -328,7 +328,7 @@ ${filterForm({ status: 'open' })}</section>`,
       } else throw err;
       problems.sort((a, b) => RAISE_FIELDS.indexOf(a.field as (typeof RAISE_FIELDS)[number]) - RAISE_FIELDS.indexOf(b.field as (typeof RAISE_FIELDS)[number]));
       // A form with problems to fix is a 400, whichever check found them.
-      res.status(400).type('html').send(raiseForm(req, res, values, problems));
+      res.status(400).type('html').send(raiseForm(req, res, await services.escalations.policyInForce(), values, problems));
     }
   });
 

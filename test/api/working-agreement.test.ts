@@ -134,6 +134,9 @@ describe('the working agreement (time-skipping server, real activities, PostgreS
     expect(shown.text).toContain('Version 2 is saved and in force.');
     expect(shown.text).toContain('by Ada Admin. Why: “Partnership board, 30 November: moderate risks owned within 2 hours”');
 
+    // The raise form promises the new windows.
+    expect((await adminPage.get('/escalations/new')).text).toContain('A coordinator chairs it, takes ownership within 2 hours and records the response action within 3 days.');
+
     // A new escalation, by hand and by the sprint's next overdue task, is raised under version 2.
     const after = await raise(participant.localRef);
     expect(await stateOf(after)).toMatchObject({ policyVersion: 'working-agreement-2' });
