@@ -1,6 +1,9 @@
 // A partnership's working calendar as data, and the working-day arithmetic the protocols
 // partnerships sign are written in. Pure and bundle-safe: workflows import it and pass it the
-// workflow clock, so the same input always gives the same deadline, on every replay.
+// workflow clock, so the same input always gives the same deadline, on every replay. The
+// calendar comes from the working agreement (domain/working-agreement.ts `calendarOf`): its public
+// holidays are plain dates resolved from the holiday library when a version is saved, so nothing
+// here loads the library.
 //
 // The rule (as a working agreement would state it):
 //   "N working days" ends at the close of working hours on the Nth working day after the day the
