@@ -28,6 +28,8 @@ import {
   proposalCard,
   proposalsList,
   serviceBody,
+  stepDue,
+  stepHeading,
   timeline,
   whatItIsAbout,
   whyNot,
@@ -75,10 +77,14 @@ ${asked ? html`<section class="card" id="asked"><h2>The proposal you were asked 
   <h2>Each party’s position</h2>
   ${positionsSideBySide(s, v.agencies, view.when, me.agencyId)}
 </section>
-<section class="card" id="proposals">
-  <h2>${asked ? 'Every proposal' : 'Proposals'}</h2>
-  ${proposalsList(s, v.agencies, view.when, buttons)}
-</section>
+${
+  asked && s.proposals.length === 1
+    ? ''
+    : html`<section class="card" id="proposals">
+  <h2>${asked ? 'The other proposals' : 'Proposals'}</h2>
+  ${proposalsList(asked ? { ...s, proposals: s.proposals.filter((p) => p.id !== asked.id) } : s, v.agencies, view.when, buttons)}
+</section>`
+}
 <section class="card">
   <h2>What it is about</h2>
   ${whatItIsAbout(s, view.when)}
@@ -99,7 +105,7 @@ ${asked ? html`<section class="card" id="asked"><h2>The proposal you were asked 
     const def = FORMS[action];
     const blocked = !allowedBy(v, action) ? { words: 'This link cannot do that: use the buttons on its page.', refused: true } : whyNot(action, s, v.may, you(view), view.when, opts.proposal);
     const choices = def.fields.some((f) => f.kind === 'carrier') && !blocked ? await disputes.carryOnChoices(s) : [];
-    const heading = opts.proposal ? `${def.title} ${opts.proposal.id}` : def.title;
+    const heading = stepHeading(action, opts.proposal?.id);
     const form =
       blocked && !opts.problems && !opts.other
         ? html`<p class="notice">${blocked.words}</p>`
@@ -124,6 +130,7 @@ ${asked ? html`<section class="card" id="asked"><h2>The proposal you were asked 
   <p class="muted"><a href="/a/${view.token}">Back to the dispute</a> · participant ${s.participant.localRef}</p>
   <h1>${heading}</h1>
   <p>${s.subject}. Step in dispute: ${s.step}.</p>
+  ${stepDue(action, s, view.now, view.when)}
   ${errorSummary(action, opts.problems, opts.other)}
   ${opts.proposal ? html`<ol class="proposals single">${proposalCard(s, opts.proposal, v.agencies, view.when)}</ol>` : ''}
   ${form}
@@ -194,7 +201,14 @@ ${closed ? html`<p>${carrierWords(s)}</p><p class="muted">The dispute has closed
         const { state, agencies } = await disputes.inspectDisputeLink(view.row);
         if (state.status === 'open') return undefined;
         const isPost = view.req.method === 'POST';
-        const carries = state.outcome?.carriesOn?.id === view.row.staff.id;
+        const me = view.row.staff.id;
+        const carrier = state.outcome?.carriesOn;
+        const todo =
+          carrier?.id === me
+            ? `you carry “${state.step}” on.`
+            : state.interimOwner.id === me && carrier
+              ? `${carrier.name} carries “${state.step}” on from here: hand over what you hold for it.`
+              : 'nothing more is needed from you on this dispute.';
         return {
           status: isPost ? 410 : 200,
           title: `Dispute ${state.status}: ${state.subject}`,
@@ -203,7 +217,7 @@ ${closed ? html`<p>${carrierWords(s)}</p><p class="muted">The dispute has closed
   <p class="muted">Inter-agency dispute · participant ${state.participant.localRef}</p>
   <h1>${state.subject}</h1>
   ${facts(state, view.now, view.when, agencies)}
-  <p class="notice"><strong>What to do now:</strong> ${carries ? `you carry “${state.step}” on.` : 'nothing more is needed from you on this dispute.'} This link no longer records anything.</p>
+  <p class="notice"><strong>What to do now:</strong> ${todo} This link no longer records anything.</p>
 </section>
 ${outcomeSection(state, agencies, view.when)}
 <section class="card"><h2>What has happened</h2>${timeline(state, agencies, view.when)}</section>`,

@@ -183,19 +183,19 @@ export type DisputeListService = ReturnType<typeof createDisputeList>;
 // ---------------------------------------------------------------------------------------------
 // How a dispute reads to people, on its own pages, its links and the dashboard.
 
-/** Where a dispute stands, in words. */
+/** Where a dispute stands, in words, beside its badge (which says the stage or how it closed). */
 export function disputeStatusWords(s: { status: string; stage: number; stageLabel?: string; overdue?: boolean }): string {
   switch (s.status) {
     case 'resolved':
-      return 'Resolved: every party accepted one proposal';
+      return 'Every party accepted one proposal';
     case 'decided':
-      return 'Decided by partnership governance; the decision binds';
+      return 'Partnership governance decided; the decision binds every party';
     case 'withdrawn':
-      return 'Withdrawn by the person who raised it';
+      return 'The person who raised it withdrew it';
   }
-  const label = (s.stageLabel ?? STAGE_LABELS[s.stage] ?? '').toLowerCase();
-  if (s.stage === 3) return s.overdue ? 'Waiting for the partnership governance decision, which is overdue' : 'Waiting for the partnership governance decision';
-  return `Stage ${s.stage} of 3, ${label}: the parties state positions and agree a resolution${s.overdue ? '; its deadline has passed' : ''}`;
+  if (s.stage === 3) return s.overdue ? 'Waiting for partnership governance’s binding decision, which is overdue' : 'Waiting for partnership governance’s binding decision';
+  const label = s.stageLabel ?? STAGE_LABELS[s.stage] ?? `Stage ${s.stage}`;
+  return `${label}: the parties state positions and agree a resolution${s.overdue ? '; the stage’s deadline has passed' : ''}`;
 }
 
 /** Where it stands in a word or two, for a badge beside the full words. */

@@ -30,6 +30,8 @@ import {
   proposalsList,
   PARTY_ACTIONS,
   serviceBody,
+  stepDue,
+  stepHeading,
   timeline,
   whatItIsAbout,
   whyNot,
@@ -111,7 +113,7 @@ export function disputePages(deps: AppDeps, services: AppServices, web: WebHelpe
 </form>`;
 
   const whenCell = (r: DisputeListRow, at: Date): SafeHtml => {
-    if (r.status !== 'open') return html`${disputeBadgeWords(r)} ${r.closedAt ? when(r.closedAt) : ''}`;
+    if (r.status !== 'open') return html`Closed ${r.closedAt ? when(r.closedAt) : ''}`;
     if (!r.stageDueAt) return html`<span class="muted">—</span>`;
     return html`Stage ${r.stage} due ${when(r.stageDueAt)}<br><span class="${r.overdue ? 'overdue' : 'muted'}">${relativeDue(r.stageDueAt, at)}</span>`;
   };
@@ -274,9 +276,14 @@ ${filterForm({ status: 'open' })}</section>`,
   };
 
   router.get('/disputes/new', web.requireSignedIn, async (req, res) => {
-    const ref = typeof req.query.participant === 'string' ? req.query.participant.trim().slice(0, 64) : '';
+    const asked = typeof req.query.participant === 'string';
+    const ref = asked ? String(req.query.participant).trim().slice(0, 64) : '';
     if (!ref) {
-      res.type('html').send(personForm(req, res, ''));
+      // Sent empty: say so; opened afresh: the form alone.
+      res
+        .status(asked ? 400 : 200)
+        .type('html')
+        .send(personForm(req, res, '', asked ? [{ field: 'participantLocalRef', message: 'is required' }] : []));
       return;
     }
     try {
@@ -395,7 +402,7 @@ ${outcomeSection(s, agencies, when)}
       action === 'decide' || PARTY_ACTIONS.includes(action)
         ? html`<details class="context"${action === 'decide' ? html` open` : ''}><summary>Each party’s position</summary>${positionsSideBySide(s, view.agencies, when, caller.agencyId)}</details>`
         : '';
-    const heading = opts.proposal ? `${def.title} ${opts.proposal.id}` : def.title;
+    const heading = stepHeading(action, opts.proposal?.id);
     const form =
       blocked && !opts.problems && !opts.other
         ? html`<p class="notice">${blocked.words}</p><p><a href="${href(s.disputeId)}">Back to the dispute</a></p>`
@@ -411,6 +418,7 @@ ${outcomeSection(s, agencies, when)}
   <p class="muted"><a href="${href(s.disputeId)}">Back to the dispute</a></p>
   <h1>${heading}</h1>
   <p>Dispute about ${s.participant.localRef}: ${s.subject}. Step in dispute: ${s.step}.</p>
+  ${stepDue(action, s, now(), when)}
   ${errorSummary(action, opts.problems, opts.other)}
   ${opts.proposal ? html`<ol class="proposals single">${proposalCard(s, opts.proposal, view.agencies, when)}</ol>` : ''}
   ${form}

@@ -73,7 +73,7 @@ export function positionsSideBySide(s: DisputeState, agencies: AgencyNames, when
   return html`<div class="sides">${s.partyAgencyIds.map((agencyId, i) => {
     const mine = s.positions.filter((p) => p.agencyId === agencyId);
     return html`<section class="side" data-agency="${agencyId}">
-  <h3>${agencyOf(agencies, agencyId)}${agencyId === yourAgencyId ? html` <span class="muted">(your agency)</span>` : ''}${i === 0 ? html` <span class="muted">raised it</span>` : ''}</h3>
+  <h3>${agencyOf(agencies, agencyId)}${agencyId === yourAgencyId || i === 0 ? html` <span class="muted">· ${[agencyId === yourAgencyId ? 'your agency' : '', i === 0 ? 'raised the dispute' : ''].filter(Boolean).join(' · ')}</span>` : ''}</h3>
   ${
     mine.length
       ? html`<ol class="positions">${mine.map((p) => html`<li><p class="prose">${p.statement}</p><p class="muted small">${p.by.name}, stage ${p.stage}, ${when(p.at)}</p></li>`)}</ol>`
@@ -130,7 +130,7 @@ export function interimSection(s: DisputeState, at: Date, when: When, agencies: 
   ${step.escalations.length ? html`<p class="small">${step.escalations.length === 1 ? 'One missed progress was escalated' : `${step.escalations.length} missed progress updates were escalated`}: ${step.escalations.map((e, i) => html`${i ? ', ' : ''}<a href="/escalations/${encodeURIComponent(e.id)}">raised ${when(e.raisedAt)}</a>`)}.</p>` : ''}
   ${
     step.progress.length
-      ? html`<ol class="timeline progress">${[...step.progress].reverse().map((p) => html`<li><time datetime="${p.at}">${when(p.at)}</time> <strong>${p.by.name}</strong>${p.done ? ' (step done)' : ''}: <span class="prose">${p.note}</span></li>`)}</ol>`
+      ? html`<ol class="timeline dispute-timeline progress">${[...step.progress].reverse().map((p) => html`<li><time datetime="${p.at}">${when(p.at)}</time> <strong>${p.by.name}</strong>${p.done ? ' (step done)' : ''}: <span class="prose">${p.note}</span></li>`)}</ol>`
       : html`<p class="muted">No progress recorded yet.</p>`
   }`;
 }
@@ -140,14 +140,16 @@ export function timeline(s: DisputeState, agencies: AgencyNames, when: When): Sa
   const items: { at: string; what: string }[] = [{ at: s.startedAt, what: `${s.raisedBy.name} raised the dispute; ${s.interimOwner.name} became the interim owner of “${s.step}”.` }];
   for (const st of s.stages) {
     const reps = st.representatives.map((r) => r.name).join(', ') || 'nobody found yet';
-    items.push({ at: st.startedAt, what: st.stage === 1 ? `Stage 1 (${st.label.toLowerCase()}) began: ${reps}.` : `Moved to stage ${st.stage} (${st.label.toLowerCase()}) when stage ${st.stage - 1}'s deadline passed: ${reps}.` });
+    items.push({ at: st.startedAt, what: st.stage === 1 ? `Stage 1 (${st.label.toLowerCase()}) began; representatives: ${reps}.` : `Moved to stage ${st.stage} (${st.label.toLowerCase()}) as stage ${st.stage - 1}’s deadline passed; representatives: ${reps}.` });
     if (st.deadlinePassed && st.stage === 3) items.push({ at: st.dueAt, what: 'Stage 3’s deadline passed without a decision; governance was told to decide now.' });
   }
   for (const p of s.positions) items.push({ at: p.at, what: `${p.by.name} stated ${agencyOf(agencies, p.agencyId)}’s position.` });
   for (const p of s.proposals) {
     items.push({ at: p.at, what: p.answers ? `${p.by.name} (${agencyOf(agencies, p.agencyId)}) answered ${p.answers} with counter-proposal ${p.id}.` : `${p.by.name} (${agencyOf(agencies, p.agencyId)}) proposed ${p.id}.` });
     for (const a of p.acceptances.filter((x) => x.agencyId !== p.agencyId)) items.push({ at: a.at, what: `${a.by.name} accepted ${p.id} for ${agencyOf(agencies, a.agencyId)}.` });
-    for (const d of p.declines ?? []) items.push({ at: d.at, what: `${d.by.name} declined ${p.id} for ${agencyOf(agencies, d.agencyId)}: ${d.reason}` });
+    // A decline made by answering with a counter-proposal is said by the counter-proposal's line.
+    const byCounter = (d: { reason: string }) => s.proposals.some((c) => c.answers === p.id && d.reason === `Answered with counter-proposal ${c.id}`);
+    for (const d of (p.declines ?? []).filter((x) => !byCounter(x))) items.push({ at: d.at, what: `${d.by.name} declined ${p.id} for ${agencyOf(agencies, d.agencyId)}: ${d.reason}` });
   }
   for (const g of s.interimStep?.progress ?? []) items.push({ at: g.at, what: g.done ? `${g.by.name} recorded “${s.step}” as done.` : `${g.by.name} recorded progress on “${s.step}”.` });
   for (const e of s.interimStep?.escalations ?? []) items.push({ at: e.raisedAt, what: `No progress was recorded on “${s.step}” by its due time: escalated.` });
@@ -155,7 +157,7 @@ export function timeline(s: DisputeState, agencies: AgencyNames, when: When): Sa
   if (s.withdrawal) items.push({ at: s.withdrawal.at, what: `${s.withdrawal.by.name} withdrew the dispute: ${s.withdrawal.reason}` });
   if (s.outcome) items.push({ at: s.outcome.at, what: `${capital(s.status)} after ${s.outcome.workingDaysToClose} working day${s.outcome.workingDaysToClose === 1 ? '' : 's'}. ${carrierWords(s)}` });
   items.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-  return html`<ol class="timeline">${items.map((i) => html`<li><time datetime="${i.at}">${when(i.at)}</time> ${i.what}</li>`)}</ol>`;
+  return html`<ol class="timeline dispute-timeline">${items.map((i) => html`<li><time datetime="${i.at}">${when(i.at)}</time> ${i.what}</li>`)}</ol>`;
 }
 
 /** How it closed: the decision and its rationale, the agreed proposal, or the withdrawal. */
@@ -277,6 +279,23 @@ export const FORMS: Record<DisputeAction, FormDef> = {
   },
 };
 
+/** A step's heading: the form's title, naming the proposal it answers. */
+export function stepHeading(action: DisputeAction, proposalId?: string): string {
+  if (!proposalId) return FORMS[action].title;
+  if (action === 'accept') return `Accept proposal ${proposalId}`;
+  if (action === 'decline') return `Decline proposal ${proposalId}`;
+  if (action === 'counter') return `Answer proposal ${proposalId} with a counter-proposal`;
+  return FORMS[action].title;
+}
+
+/** When the step is due, in a line: progress for the interim owner, the stage's clock for the rest. */
+export function stepDue(action: DisputeAction, s: DisputeState, at: Date, when: When): SafeHtml | '' {
+  if (s.status !== 'open') return '';
+  if (action === 'progress') return s.interimStep?.status === 'open' ? html`<p class="muted">Progress is due by ${when(s.interimStep.dueAt)}.</p>` : '';
+  const stage = current(s);
+  return stage && action !== 'withdraw' ? html`<p class="muted">Stage ${stage.stage}, ${stage.label.toLowerCase()}: ${stageClock(s, at, when)}</p>` : '';
+}
+
 /** "Enter the decision", "The reason must be 1000 characters or fewer": a field's problem as a sentence. */
 export function problemSentence(action: DisputeAction, p: FieldProblem): string {
   const field = FORMS[action].fields.find((f) => f.name === p.field);
@@ -388,7 +407,7 @@ export function whyNot(action: DisputeAction, s: DisputeState, may: DisputeAbili
       const accepted = proposal.acceptances.find((a) => a.agencyId === c.agencyId);
       if (accepted) return { words: `${accepted.by.name} already accepted proposal ${proposal.id} for your agency.`, refused: false };
       const declined = proposal.declines?.find((d) => d.agencyId === c.agencyId);
-      if (declined && action !== 'accept') return { words: `${declined.by.name} already declined proposal ${proposal.id} for your agency: ${declined.reason}`, refused: false };
+      if (declined && action === 'decline') return { words: `${declined.by.name} already declined proposal ${proposal.id} for your agency: ${declined.reason}`, refused: false };
     }
     return undefined;
   }

@@ -13,6 +13,7 @@ import { figuresCsv, refusalsCsv, type TimelinessReport } from './reports';
 import { participantAuditCsv } from './participant-audit';
 import { sprintPicture, SPRINT_STATUS } from '../sprints/present';
 import { escalationBadgeWords } from '../escalations/list';
+import { disputeBadgeWords } from '../disputes/list';
 import { planIdOfStepsWorkflow } from '../../domain/plan-steps';
 import { PLAN_RISK_FLAG_WORDS } from '../../domain/plan';
 
@@ -31,15 +32,16 @@ export function relativeDue(dueIso: string, now: Date): string {
 }
 
 /** The processes with a page of their own: the roster links these, and only these. */
-const hasPage = (process: string | undefined) => process === 'sprint' || process === 'escalation' || process === 'plan-steps';
+const hasPage = (process: string | undefined) => process === 'sprint' || process === 'escalation' || process === 'plan-steps' || process === 'dispute';
 
 /** A process's page, for a row of the running processes. */
 const pageOf = (process: string | undefined, workflowId: string) =>
-  process === 'sprint' ? `/sprints/${encodeURIComponent(workflowId)}` : process === 'plan-steps' ? `/plans/${encodeURIComponent(planIdOfStepsWorkflow(workflowId) ?? '')}` : `/escalations/${encodeURIComponent(workflowId)}`;
+  process === 'sprint' ? `/sprints/${encodeURIComponent(workflowId)}` : process === 'dispute' ? `/disputes/${encodeURIComponent(workflowId)}` : process === 'plan-steps' ? `/plans/${encodeURIComponent(planIdOfStepsWorkflow(workflowId) ?? '')}` : `/escalations/${encodeURIComponent(workflowId)}`;
 
 /** A process's status in words where careloop has them; otherwise as the process states it. */
 function statusWords(process: string | undefined, status: string): string {
   if (process === 'escalation') return escalationBadgeWords({ status });
+  if (process === 'dispute') return disputeBadgeWords({ status });
   if (process === 'sprint') return SPRINT_STATUS[status as SprintStatus]?.label ?? status;
   return status.replace(/-/g, ' ');
 }
@@ -68,7 +70,7 @@ export function dashboardPages(deps: AppDeps, services: AppServices, web: WebHel
     )}`;
   };
 
-  // Sprints, escalations and a plan's steps have pages; plan changes and disputes have none yet, and a page
+  // Sprints, escalations, disputes and a plan's steps have pages; plan changes have none yet, and a page
   // never sends a person to the API, so those are named without a link.
   const itemCell = (i: RosterItem | undefined): SafeHtml =>
     i

@@ -47,8 +47,8 @@ const DEFAULT_ACTION: Record<RosterProcess, string> = {
 };
 
 /**
- * Where a roster item is looked at: the sprint's, the escalation's and the plan's pages (a plan's
- * actions and rapid review). Disputes and plan changes have no page yet: their href is the API's,
+ * Where a roster item is looked at: the sprint's, the escalation's, the dispute's and the plan's
+ * pages (a plan's actions and rapid review). Plan changes have no page yet: their href is the API's,
  * for JSON callers only; pages never link it.
  */
 function hrefOf(process: RosterProcess, workflowId: string): string {
@@ -59,7 +59,7 @@ function hrefOf(process: RosterProcess, workflowId: string): string {
     case 'escalation':
       return `/escalations/${id}`;
     case 'dispute':
-      return `/api/disputes/${id}`;
+      return `/disputes/${id}`;
     case 'plan-change':
       return `/api/workflows?process=plan-change&running=true`;
     case 'plan-steps':

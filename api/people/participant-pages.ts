@@ -149,7 +149,7 @@ ${searchForm(typed.slice(0, 120), problem)}</section>`,
   <span class="badge risk-${e.tier}">${TIER_NAME[e.tier] ?? e.tier}</span> <span class="badge tone-${escalationTone(e)}">${escalationBadgeWords(e)}</span> ${escalationStatusWords(e)}<br>
   <span class="muted">Chair ${e.chair} · raised ${when(e.raisedAt)}${e.resolvedAt ? ` · resolved ${when(e.resolvedAt)}` : ''}</span></li>`;
 
-  const disputeItem = (d: HubDispute): SafeHtml => html`<li data-dispute="${d.id}"><strong>${d.subject ?? 'Dispute between agencies'}</strong><br>
+  const disputeItem = (d: HubDispute): SafeHtml => html`<li data-dispute="${d.id}"><strong><a href="/disputes/${encodeURIComponent(d.id)}">${d.subject ?? 'Dispute between agencies'}</a></strong><br>
   ${DISPUTE_STATUS_WORDS[d.status as DisputeStatus] ?? d.status}${d.status === 'open' ? ` · stage ${d.stage}, ${DISPUTE_AGREEMENT.stages[d.stage - 1]?.label ?? ''}` : ` at stage ${d.stage}`}<br>
   <span class="muted">Raised by ${d.raisedBy} on ${when(d.raisedAt)}${d.closedAt ? ` · closed ${when(d.closedAt)}` : ''} · between ${d.agencies.join(', ')}</span></li>`;
 

@@ -1,0 +1,304 @@
+// A dispute goes from raise to resolution with a decline and a counter-proposal entirely in a
+// real browser on a phone-sized screen, with no API token: headless Chromium (Debian's, driven by
+// playwright-core) at 375 px against the real app on a real port, with the Temporal dev server,
+// careloop's worker, real PostgreSQL and a real SMTP listener. The raiser works signed in; the
+// other agency's representative and the interim owner work only by the links in their emails; a
+// manager's huddle roster opens the dispute's page.
+// No page may scroll sideways or link to /api/. Screenshots go to a temporary folder (printed);
+// with DISPUTE_SHOTS=<dir> each page is also taken at 1280 px there, for people to look at.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Express } from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { disputeStateQuery, disputeWorkflow } from '../../workflows';
+import { buildTestApp } from '../support/app';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { mailerFor, TEST_LINKS } from '../support/mailer';
+import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
+import { createDevServerEnv } from '../support/temporal';
+import { createTestWorker } from '../support/worker';
+import { createParticipant, createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
+
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Without the background-networking flags Chromium keeps dialling Google from a closed network.
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const PHONE = { width: 375, height: 812 };
+const DESKTOP = { width: 1280, height: 900 };
+
+describe('a dispute from raise to resolution, with a decline and a counter-proposal, in Chromium at 375 px with no API token', () => {
+  let env: TestWorkflowEnvironment;
+  let t: TestDatabase;
+  let smtp: SmtpCapture;
+  let people: SprintPeople;
+  let worker: Worker;
+  let running: Promise<void>;
+  let app: Express;
+  let server: Server;
+  let base: string;
+  let browser: Browser;
+  let raiserContext: BrowserContext;
+  let linkContext: BrowserContext;
+  let raiserPage: Page;
+  let linkPage: Page;
+  let raiser: { id: string; email: string; name: string };
+  let interimOwner: { id: string; email: string; name: string };
+  let manager: { id: string; email: string; name: string };
+  let participant: { id: string; localRef: string };
+  const screenshotDir = mkdtempSync(path.join(os.tmpdir(), 'careloop-dispute-screenshots-'));
+  const wideDir = process.env.DISPUTE_SHOTS;
+  const taskQueue = `dispute-browser-${randomUUID()}`;
+
+  beforeAll(async () => {
+    [env, t, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpCapture()]);
+    people = await createSprintPeople(t.db);
+    const tag = randomUUID().slice(0, 6);
+    // Staff who have never had an API token: the pages and the links are all they have.
+    raiser = await t.db.staff.create({ data: { email: `wren.${tag}@care.test`, name: 'Wren Ward', roles: ['staff'], agencyId: people.hospital.agencyId }, select: { id: true, email: true, name: true } });
+    interimOwner = await t.db.staff.create({ data: { email: `ivy.${tag}@care.test`, name: 'Ivy Interim', roles: ['staff'], agencyId: people.homecare.agencyId }, select: { id: true, email: true, name: true } });
+    manager = await t.db.staff.create({ data: { email: `hana.${tag}@care.test`, name: 'Hana Manager', roles: ['manager'], agencyId: people.hospital.agencyId }, select: { id: true, email: true, name: true } });
+    participant = await createParticipant(t.db, [people.hospital.agencyId, people.homecare.agencyId]);
+    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
+    running = worker.run();
+    app = buildTestApp({ db: t.db, temporal: env.client, smtp, taskQueue });
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    if (wideDir) mkdirSync(wideDir, { recursive: true });
+    // Without the browser the test below fails (CI installs it, .ci/run); it is never skipped.
+    if (!existsSync(CHROMIUM_PATH)) return;
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS });
+    const phone = { viewport: PHONE, isMobile: true, hasTouch: true };
+    [raiserContext, linkContext] = await Promise.all([browser.newContext(phone), browser.newContext(phone)]);
+    for (const c of [raiserContext, linkContext]) c.setDefaultTimeout(20_000);
+    [raiserPage, linkPage] = await Promise.all([raiserContext.newPage(), linkContext.newPage()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    server?.closeAllConnections();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+    await t?.drop();
+    await smtp?.stop();
+  });
+
+  /** The page fits the phone: nothing wider than the screen, no link to the API, and a picture for people to look at. */
+  async function fits(page: Page, name: string) {
+    // A string, evaluated in the page: the test's TypeScript has no DOM types.
+    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
+    expect(width, `${name} is ${width} px wide`).toBeLessThanOrEqual(PHONE.width);
+    expect(await page.locator('a[href^="/api/"]').count(), `${name} links to /api/`).toBe(0);
+    await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+    if (wideDir) {
+      await page.screenshot({ path: path.join(wideDir, `${name}-375.png`), fullPage: true });
+      await page.setViewportSize(DESKTOP);
+      await page.screenshot({ path: path.join(wideDir, `${name}-1280.png`), fullPage: true });
+      await page.setViewportSize(PHONE);
+    }
+  }
+  const mailFor = async (to: string, subject: RegExp) => (await smtp.waitFor((m) => m.to.includes(to) && subject.test(m.subject)))[0]!;
+  const linkIn = (text: string) => `${base}${text.match(/http:\/\/careloop\.test(\/a\/cla_[\w-]+)/)![1]!}`;
+  const mainText = (page: Page) => page.locator('main').innerText();
+
+  it('is raised on the form, answered by link with a position, a decline and a counter-proposal, and resolved on the page', async () => {
+    if (!browser) {
+      throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}. Install it with "apt-get install -y chromium" or set CHROMIUM_PATH to a Chromium binary.`);
+    }
+    const page = raiserPage;
+    // Signed in by the emailed link, as a person does.
+    await page.goto(`${base}/`);
+    await page.fill('#email', raiser.email);
+    await page.click('button:has-text("Email me a sign-in link")');
+    await page.waitForSelector('text=Check your email');
+    const signin = await mailFor(raiser.email, /sign-in link/);
+    await page.goto(`${base}${signin.text.match(/http:\/\/careloop\.test(\/signin\/[\w-]+)/)![1]!}`);
+    await page.click('button:has-text("Sign in")');
+    await page.waitForSelector('h1:has-text("Welcome, Wren Ward")');
+
+    // The list, empty; the raise form, the person first.
+    await page.click('a[href="/disputes"]');
+    await page.waitForSelector('h1:has-text("Disputes")');
+    expect(await mainText(page)).toContain('No open dispute names you or your agency');
+    await fits(page, 'list-empty');
+    await page.click('a:has-text("Raise a dispute")');
+    await page.click('button:has-text("Continue")');
+    await page.waitForSelector('.error-summary a:has-text("Enter the participant’s local reference")');
+    await fits(page, 'raise-person-error');
+    await page.fill('#f-participantLocalRef', participant.localRef);
+    await page.click('button:has-text("Continue")');
+    await page.waitForSelector(`h1:has-text("Raise a dispute about ${participant.localRef}")`);
+    await fits(page, 'raise-form');
+
+    // Sent empty: every problem at the top, each a link to its field, in the form's order.
+    await page.click('button:has-text("Raise the dispute")');
+    await page.waitForSelector('.error-summary');
+    expect(await page.locator('.error-summary li').allInnerTexts()).toEqual([
+      'Choose at least one agency you dispute with',
+      'Choose the interim owner of the step',
+      'Say what the dispute is about',
+      'Name the step in dispute',
+      'Say what is disputed',
+      'Say what outcome your agency seeks',
+    ]);
+    await fits(page, 'raise-form-errors');
+    await page.fill('#f-subject', 'Who arranges the first home visit');
+    await page.click('.error-summary a:has-text("Choose at least one agency you dispute with")');
+    const homecareName = (await t.db.agency.findUniqueOrThrow({ where: { id: people.homecare.agencyId } })).name;
+    await page.check(`fieldset.dispute-checks label:has-text("${homecareName}")`);
+    await page.selectOption('#f-interimOwnerId', interimOwner.id);
+    // The words typed are kept.
+    expect(await page.inputValue('#f-subject')).toBe('Who arranges the first home visit');
+    await page.fill('#f-step', 'First home visit confirmed');
+    await page.fill('#f-description', 'Home care says the ward arranges the first visit; the ward says home care does.');
+    await page.fill('#f-outcomeSought', 'Home care arranges and confirms the first visit.');
+    await page.click('button:has-text("Raise the dispute")');
+    await page.waitForURL(/\/disputes\/dispute-[\w-]+\?done=raised$/);
+    const id = new URL(page.url()).pathname.split('/').pop()!;
+    await page.waitForSelector('text=The dispute is raised.');
+    // careloop finds the representatives; then stage 1's clock shows.
+    await expect.poll(async () => (await page.goto(`${base}/disputes/${id}`), await page.locator('#stage-clock').count()), { timeout: 20_000, interval: 500 }).toBe(1);
+    expect(await page.locator('#stage-clock').innerText()).toMatch(/^0 of 2 working days used, due .+ 17:00/);
+    expect(await page.locator('#dispute-status').innerText()).toBe('Frontline leads: the parties state positions and agree a resolution');
+    await fits(page, 'dispute-open');
+
+    // Home care's representative, by the stage email's link alone: the dispute, then a position.
+    const link = linkPage;
+    const stageMail = await mailFor(people.homecare.email, /stage 1, frontline leads/);
+    expect(stageMail.text).toContain('position: <your agency');
+    await link.goto(linkIn(stageMail.text));
+    await link.waitForSelector('h1:has-text("Who arranges the first home visit")');
+    await fits(link, 'link-desk');
+    await link.click('a.button:has-text("State your agency’s position")');
+    await link.waitForSelector('h1:has-text("State your agency’s position")');
+    await link.click('button:has-text("Record our position")');
+    await link.waitForSelector('.error-summary a:has-text("Enter your agency’s position")');
+    await fits(link, 'link-position-error');
+    await link.fill('#f-statement', 'The ward books first visits under the discharge protocol.');
+    await link.click('button:has-text("Record our position")');
+    await link.waitForSelector('text=Your agency’s position is recorded.');
+    await fits(link, 'link-position-recorded');
+
+    // The raiser sees it beside their own side, states the ward's, and proposes.
+    await page.goto(`${base}/disputes/${id}`);
+    expect(await page.locator(`.side[data-agency="${people.homecare.agencyId}"]`).innerText()).toContain('The ward books first visits under the discharge protocol.');
+    await page.click('a.button:has-text("Propose a resolution")');
+    await page.waitForSelector('h1:has-text("Propose a resolution")');
+    await page.fill('#f-terms', 'Home care books the first visit; the ward sends the discharge summary by noon.');
+    await fits(page, 'propose');
+    await page.click('button:has-text("Propose it")');
+    await page.waitForSelector('text=Your proposal is recorded');
+
+    // Home care declines p1 by the proposal email's link, with a reason.
+    const p1Mail = await mailFor(people.homecare.email, /a resolution is proposed/);
+    await link.goto(linkIn(p1Mail.text));
+    await link.waitForSelector('h2:has-text("The proposal you were asked to answer")');
+    expect(await link.locator('.side').count()).toBe(2);
+    await fits(link, 'link-proposal');
+    await link.click('#asked a.button:has-text("Decline p1")');
+    await link.waitForSelector('h1:has-text("Decline proposal p1")');
+    await link.click('button:has-text("Decline it")');
+    await link.waitForSelector('.error-summary a:has-text("Say why your agency declines the proposal")');
+    await fits(link, 'link-decline-error');
+    await link.fill('#f-reason', 'Visits are not in our package until the care assessment is done.');
+    await link.click('button:has-text("Decline it")');
+    await link.waitForSelector('text=Your agency has declined the proposal');
+    await fits(link, 'link-declined');
+
+    // The interim owner records progress by their own email's link.
+    const interimMail = await mailFor(interimOwner.email, /you are the interim owner/);
+    await link.goto(linkIn(interimMail.text));
+    await link.waitForSelector('h1:has-text("Record progress on the step")');
+    await fits(link, 'link-interim');
+    await link.fill('#f-note', 'Rang the family: the visit is pencilled in for Tuesday.');
+    await link.click('button:has-text("Record progress")');
+    await link.waitForSelector('text=Your progress is recorded.');
+
+    // The raiser is told of the decline, reads the reason, and proposes again.
+    const declinedMail = await mailFor(raiser.email, /proposal p1 was declined/);
+    expect(declinedMail.text).not.toContain('care assessment');
+    await page.goto(`${base}/disputes/${id}`);
+    expect(await page.locator('#proposal-p1').innerText()).toMatch(/Declined by .+\n?.*\n?Why: Visits are not in our package until the care assessment is done\./);
+    expect(await page.locator('#interim-step').innerText()).toContain('Rang the family: the visit is pencilled in for Tuesday.');
+    await page.click('a.button:has-text("Propose a resolution")');
+    await page.fill('#f-terms', 'The ward books the first visit; home care takes over from the second.');
+    await page.click('button:has-text("Propose it")');
+    await page.waitForSelector('text=Your proposal is recorded');
+
+    // Home care answers p2 with a counter-proposal, naming who carries the step on.
+    const p2Mail = await smtp.waitFor((m) => m.to.includes(people.homecare.email) && /a resolution is proposed/.test(m.subject) && m.text.includes('(p2)'));
+    await link.goto(linkIn(p2Mail[0]!.text));
+    await link.click('#asked a.button:has-text("Counter-propose")');
+    await link.waitForSelector('h1:has-text("Answer proposal p2 with a counter-proposal")');
+    await link.fill('#f-terms', 'A joint first visit on Tuesday, then home care leads.');
+    await link.selectOption('#f-carriesOnId', people.homecare.id);
+    await fits(link, 'link-counter');
+    await link.click('button:has-text("Make the counter-proposal")');
+    await link.waitForSelector('text=Your counter-proposal is recorded');
+
+    // A manager at a party agency finds it on the huddle roster, which opens its page (never the API).
+    const managerPage = await (await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true })).newPage();
+    await managerPage.goto(`${base}/`);
+    await managerPage.fill('#email', manager.email);
+    await managerPage.click('button:has-text("Email me a sign-in link")');
+    await managerPage.waitForSelector('text=Check your email');
+    const managerSignin = await mailFor(manager.email, /sign-in link/);
+    await managerPage.goto(`${base}${managerSignin.text.match(/http:\/\/careloop\.test(\/signin\/[\w-]+)/)![1]!}`);
+    await managerPage.click('button:has-text("Sign in")');
+    await managerPage.waitForURL(`${base}/`);
+    await expect.poll(async () => (await managerPage.goto(`${base}/roster`), await managerPage.locator(`a[href="/disputes/${id}"]`).count()), { timeout: 20_000, interval: 1000 }).toBeGreaterThan(0);
+    await fits(managerPage, 'roster');
+    await managerPage.locator(`a[href="/disputes/${id}"]`).first().click();
+    await managerPage.waitForSelector('h1:has-text("Who arranges the first home visit")');
+    await managerPage.context().close();
+
+    // The raiser accepts the counter-proposal on the page: resolved.
+    await page.goto(`${base}/disputes/${id}`);
+    expect(await page.locator('#proposal-p3').innerText()).toContain('counter-proposal to p2');
+    expect(await page.locator('#proposal-p2').innerText()).toContain('Answered with counter-proposal p3');
+    await fits(page, 'dispute-counter');
+    await page.click('#proposal-p3 a.button:has-text("Accept p3")');
+    await page.waitForSelector('h1:has-text("Accept proposal p3")');
+    await page.click('button:has-text("Accept for my agency")');
+    await page.waitForSelector('text=every party has accepted the same proposal, and the dispute is resolved');
+    const done = await env.client.workflow.getHandle<typeof disputeWorkflow>(id).result();
+    expect(done.outcome).toMatchObject({ status: 'resolved', proposalId: 'p3', carriesOn: { id: people.homecare.id } });
+    await page.goto(`${base}/disputes/${id}`);
+    expect(await page.locator('#dispute-status').innerText()).toBe('Every party accepted one proposal');
+    expect(await page.locator('#outcome').innerText()).toContain(`${people.homecare.name} carries “First home visit confirmed” on`);
+    await fits(page, 'dispute-resolved');
+
+    // The interim owner is told who carries the step on; their link now shows the outcome.
+    const closed = await mailFor(interimOwner.email, /dispute resolved/);
+    expect(closed.text).toContain(`${people.homecare.name} carries "First home visit confirmed" on from here; you no longer hold it as interim owner.`);
+    await link.goto(linkIn(interimMail.text));
+    await link.waitForSelector('text=This link no longer records anything');
+    await fits(link, 'link-closed');
+
+    // The list shows it among the closed ones; nobody used an API token.
+    await page.goto(`${base}/disputes?status=closed`);
+    expect(await page.locator(`tr[data-dispute="${id}"]`).innerText()).toContain('Resolved');
+    await fits(page, 'list-closed');
+    expect(await t.db.staff.count({ where: { id: { in: [raiser.id, interimOwner.id, manager.id] }, apiTokenHash: { not: null } } })).toBe(0);
+    const state = await env.client.workflow.getHandle(id).query(disputeStateQuery);
+    expect(state.positions.map((p) => p.channel)).toEqual(['link']);
+    expect(state.proposals.map((p) => [p.id, p.acceptances[0]!.channel])).toEqual([
+      ['p1', 'web'],
+      ['p2', 'web'],
+      ['p3', 'link'],
+    ]);
+    console.log(`dispute screenshots: ${screenshotDir}`);
+  });
+
+  afterAll(() => {
+    if (!process.env.KEEP_SCREENSHOTS && !wideDir) rmSync(screenshotDir, { recursive: true, force: true });
+  });
+});
