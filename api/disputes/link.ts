@@ -36,7 +36,7 @@ import {
 } from './present';
 
 const ACTIONS = ['position', 'propose', 'accept', 'decline', 'counter', 'decide', 'progress'] as const;
-const ZStep = z.object({ do: z.enum(ACTIONS).optional().catch(undefined), proposal: z.string().regex(/^p\d{1,4}$/).optional().catch(undefined) });
+const ZStep = z.object({ do: z.enum(ACTIONS).optional().catch(undefined), proposal: z.string().regex(/^p\d{1,4}$/).optional().catch(undefined), view: z.literal('dispute').optional().catch(undefined) });
 const ZLinkForm = z.object({ action: z.enum(ACTIONS), proposalId: z.string().regex(/^p\d{1,4}$/).optional().catch(undefined) });
 
 type Inspected = Awaited<ReturnType<DisputeService['inspectDisputeLink']>>;
@@ -127,7 +127,7 @@ ${
       status: opts.status ?? (blocked?.refused ? 403 : 200),
       title: opts.problems?.length || opts.other ? `Error: ${heading}` : heading,
       body: html`<section class="card" id="step">
-  <p class="muted"><a href="/a/${view.token}">Back to the dispute</a> · participant ${s.participant.localRef}</p>
+  <p class="muted"><a href="/a/${view.token}?view=dispute">The whole dispute</a> · participant ${s.participant.localRef}</p>
   <h1>${heading}</h1>
   <p>${s.subject}. Step in dispute: ${s.step}.</p>
   ${stepDue(action, s, view.now, view.when)}
@@ -159,7 +159,7 @@ ${context}`,
       body: html`<section class="card"><h1>Recorded</h1>
 <p class="notice" role="status">${said}</p>
 ${recorded ? html`<p>You recorded:</p><blockquote class="prose">${recorded}</blockquote>` : ''}
-${closed ? html`<p>${carrierWords(s)}</p><p class="muted">The dispute has closed; this link no longer records anything, and opening it again shows the outcome.</p>` : html`<p><a class="button" href="/a/${view.token}">Back to the dispute</a></p><p class="muted">This link stays yours until the dispute closes.</p>`}
+${closed ? html`<p>${carrierWords(s)}</p><p class="muted">The dispute has closed; this link no longer records anything, and opening it again shows the outcome.</p>` : html`<p><a class="button" href="/a/${view.token}?view=dispute">Back to the dispute</a></p><p class="muted">This link stays yours until the dispute closes.</p>`}
 </section>`,
     };
   }
@@ -168,7 +168,8 @@ ${closed ? html`<p>${carrierWords(s)}</p><p class="muted">The dispute has closed
     async show(view) {
       const v = await disputes.inspectDisputeLink(view.row);
       const q = ZStep.parse(view.req.query);
-      const action = q.do ?? (v.state.status === 'open' ? landingStep(v.purpose, v.may) : undefined);
+      // Governance's and the interim owner's links open on their one step; `?view=dispute` shows the whole dispute.
+      const action = q.do ?? (v.state.status === 'open' && !q.view ? landingStep(v.purpose, v.may) : undefined);
       if (!action) return { title: `Dispute: ${v.state.subject}`, body: desk(v, view) };
       const proposal = proposalNamed(v.state, q.proposal);
       if ((action === 'accept' || action === 'decline' || action === 'counter') && !proposal) return { status: 404, title: `Dispute: ${v.state.subject}`, body: desk(v, view, { notice: { text: 'That proposal is not on this dispute.', problem: true } }) };

@@ -40,9 +40,20 @@ export function statusLine(s: DisputeState, at: Date): SafeHtml {
   return html`<span class="badge tone-${disputeTone(row)}">${disputeBadgeWords(row)}</span> <span id="dispute-status">${disputeStatusWords(row)}</span>`;
 }
 
+/** Who carries the step on once the dispute has closed (named by the decision or the agreed proposal, else the interim owner); undefined while it runs. */
+export function carrierOf(s: DisputeState): { id: string; name: string } | undefined {
+  if (s.outcome?.carriesOn) return s.outcome.carriesOn;
+  // Just closed by an update, before the close is written: the same rule the workflow applies.
+  if (s.status === 'decided') return s.decision?.carriesOn ?? s.interimOwner;
+  if (s.status === 'resolved') return s.proposals.find((p) => s.partyAgencyIds.every((a) => p.acceptances.some((x) => x.agencyId === a)))?.carriesOn ?? s.interimOwner;
+  if (s.status === 'withdrawn') return s.interimOwner;
+  return undefined;
+}
+
 /** Who carries the step on once the dispute has closed, or meanwhile. */
 export function carrierWords(s: DisputeState): string {
-  if (s.outcome?.carriesOn) return `${s.outcome.carriesOn.name} carries “${s.step}” on, as the ${s.status === 'decided' ? 'decision' : s.status === 'resolved' ? 'agreed proposal' : 'withdrawal'} ${s.status === 'withdrawn' ? 'leaves it' : 'says'}.`;
+  const carrier = carrierOf(s);
+  if (carrier) return `${carrier.name} carries “${s.step}” on, as the ${s.status === 'decided' ? 'decision says' : s.status === 'resolved' ? 'agreed proposal says' : 'withdrawal leaves it'}.`;
   return `${s.interimOwner.name} carries “${s.step}” on while the dispute runs.`;
 }
 
@@ -53,7 +64,7 @@ export function facts(s: DisputeState, at: Date, when: When, agencies: AgencyNam
     <div><dt>Status</dt><dd>${statusLine(s, at)}</dd></div>
     <div><dt>Participant</dt><dd>${opts.participantHref ? html`<a href="${opts.participantHref}">${s.participant.localRef}</a>` : s.participant.localRef}${opts.participantName ? html` <span class="muted">${opts.participantName}</span>` : ''}</dd></div>
     <div><dt>Step in dispute</dt><dd>${s.step}</dd></div>
-    <div><dt>${s.status === 'open' ? 'Interim owner' : 'Carries the step on'}</dt><dd>${s.status === 'open' ? `${s.interimOwner.name}, ${agencyOf(agencies, s.interimOwner.agencyId)}` : (s.outcome?.carriesOn?.name ?? s.interimOwner.name)}</dd></div>
+    <div><dt>${s.status === 'open' ? 'Interim owner' : 'Carries the step on'}</dt><dd>${s.status === 'open' ? `${s.interimOwner.name}, ${agencyOf(agencies, s.interimOwner.agencyId)}` : (carrierOf(s)?.name ?? s.interimOwner.name)}</dd></div>
     <div><dt>Parties</dt><dd>${s.partyAgencyIds.map((a) => agencyOf(agencies, a)).join(' and ')}</dd></div>
     ${stage ? html`<div><dt>${s.status === 'open' ? `Stage ${stage.stage}: ${stage.label.toLowerCase()}` : 'Stage reached'}</dt><dd id="stage-clock">${s.status === 'open' ? stageClock(s, at, when) : `${stage.stage}, ${stage.label.toLowerCase()}`}</dd></div>` : ''}
   </dl>`;

@@ -227,6 +227,7 @@ export function causeOf(source: { process: string; workflowId?: string; item?: s
   }
   // No plan page yet: the plan change is named, not linked.
   if (source.process === 'plan-change') return { text: `Plan change${source.item ? ` (version ${source.item.replace(/^v/, '')})` : ''}` };
+  if (source.process === 'dispute') return { text: 'The interim owner’s step in a dispute', ...(source.workflowId ? { href: `/disputes/${encodeURIComponent(source.workflowId)}` } : {}) };
   // The plan's own steps (workflows/plan-steps.ts): its rapid review, an agency's update, or one of its actions, on the plan's page.
   if (source.process === 'plan-steps') {
     const planId = source.workflowId ? /^plan-([\w-]+)-steps$/.exec(source.workflowId)?.[1] : undefined;
