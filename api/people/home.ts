@@ -66,7 +66,7 @@ export function homeRoutes(deps: AppDeps, services: AppServices, web: WebHelpers
     const rel = relativeDue(item.dueAt, at);
     return item.overdue
       ? html`<p class="work-due"><strong class="overdue">${rel.startsWith('overdue') ? rel.charAt(0).toUpperCase() + rel.slice(1) : 'Overdue'}</strong> · it was due ${when(item.dueAt)}</p>`
-      : html`<p class="work-due">Due ${when(item.dueAt)} <span class="muted">· ${rel}</span></p>`;
+      : html`<p class="work-due">Due ${when(item.dueAt)} <span class="muted nowrap">· ${rel}</span></p>`;
   };
 
   const owedRow = (item: OwedItem, at: Date) => html`<li class="work-item${item.overdue ? ' is-overdue' : ''}" data-kind="${item.kind}" data-item="${item.key}">
@@ -78,8 +78,8 @@ export function homeRoutes(deps: AppDeps, services: AppServices, web: WebHelpers
 </li>`;
 
   const startedRow = (item: StartedItem) => html`<li class="work-item" data-kind="${item.kind}" data-item="${item.key}">
-  <p class="work-context muted">${item.title} · ${item.role}</p>
-  <p class="work-title"><a href="${item.href}">${item.participant ? `${item.participant.localRef} · ${item.participant.displayName}` : item.title}</a></p>
+  <p class="work-title"><a href="${item.href}">${item.title}</a> <span class="muted">· ${item.role}</span></p>
+  ${item.participant ? html`<p class="work-for">For ${who(item)}</p>` : ''}
   <p class="work-due">${item.status}${item.kind === 'sprint' && item.dueAt ? `: it closes ${when(item.dueAt)}` : item.dueAt ? html` · stage deadline ${when(item.dueAt)}${item.overdue ? html` <strong class="overdue">(passed)</strong>` : ''}` : ''}</p>
 </li>`;
 
@@ -91,19 +91,19 @@ export function homeRoutes(deps: AppDeps, services: AppServices, web: WebHelpers
   <h2>Go to</h2>
   ${has('coordinator') ? html`<p class="quick-start"><a class="button" href="/sprints/new">Start a sprint</a> <a class="button secondary-plain" href="/plans/new">Create a plan</a></p>` : ''}
   <ul class="link-list">
+    ${has('manager', 'admin') ? link('/dashboard', 'Dashboard') : ''}
+    ${has('coordinator', 'manager', 'admin') ? link('/roster', 'Huddle roster') : ''}
+    ${has('manager', 'admin') ? link('/reports/timeliness', 'Evidence report') : ''}
+    ${has('coordinator') ? link('/sprints', 'Your sprints') : ''}
+    ${has('coordinator', 'manager', 'admin') ? link('/huddles', 'Huddles') : ''}
+    ${has('manager') ? link('/huddles/schedules', 'Huddle schedules') : ''}
+    ${has('admin') ? link('/admin/working-agreement', 'Working agreement') : ''}
     ${link('/participants', 'People')}
+    ${link('/plans', 'Plans')}
     <li><a href="/escalations">Escalations you chair or respond to</a></li>
     ${link('/escalations/new', 'Raise an escalation')}
     ${link('/disputes', 'Disputes')}
     ${has('coordinator', 'manager', 'admin') ? link('/disputes/new', 'Raise a dispute') : ''}
-    ${link('/plans', 'Plans')}
-    ${has('coordinator') ? link('/sprints', 'Your sprints') : ''}
-    ${has('manager', 'admin') ? link('/dashboard', 'Dashboard') : ''}
-    ${has('coordinator', 'manager', 'admin') ? link('/roster', 'Huddle roster') : ''}
-    ${has('coordinator', 'manager', 'admin') ? link('/huddles', 'Huddles') : ''}
-    ${has('manager', 'admin') ? link('/reports/timeliness', 'Evidence report') : ''}
-    ${has('manager') ? link('/huddles/schedules', 'Huddle schedules') : ''}
-    ${has('admin') ? link('/admin/working-agreement', 'Working agreement') : ''}
   </ul>
   ${has('admin') ? html`<p class="muted small">Agencies, staff, roles, API tokens and deactivation are in the admin command line (<code>npm run careloop</code>) and the API.</p>` : ''}
 </section>`;
@@ -143,7 +143,9 @@ export function homeRoutes(deps: AppDeps, services: AppServices, web: WebHelpers
   ${
     work.started.length
       ? html`<ul class="work-list">${work.started.map(startedRow)}</ul>`
-      : html`<p class="muted">Nothing you coordinate, hold or raised is open: no sprint you coordinate, no plan you hold, no escalation or dispute you raised.${coordinates ? ' Start a sprint or create a plan below.' : ''}</p>`
+      : coordinates
+        ? html`<p class="muted">Nothing you coordinate, hold or raised is open: no sprint you coordinate, no plan you hold, no escalation or dispute you raised. Start a sprint or create a plan below.</p>`
+        : html`<p class="muted">Nothing you raised or hold is open: no escalation or dispute you raised, no plan you hold.</p>`
   }
 </section>
 ${quickLinks(opts.roles)}

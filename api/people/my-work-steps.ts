@@ -118,12 +118,13 @@ export function myWorkStepPages(deps: AppDeps, services: AppServices, web: WebHe
     const title = `${task.title} · ${state.participant.localRef}`;
     const body = html`${summary}<section class="card">
   ${back}
-  <p class="muted">Post-discharge sprint task, day ${task.day} · <a href="/sprints/${encodeURIComponent(state.sprintId)}">${state.participant.localRef} · ${state.participant.displayName}</a></p>
+  <p class="muted">Post-discharge sprint task, day ${task.day}</p>
   <h1>${task.title}</h1>
+  <p>For <a href="/sprints/${encodeURIComponent(state.sprintId)}"><strong class="nowrap">${state.participant.localRef}</strong> ${state.participant.displayName}</a> <span class="muted">(the sprint’s page)</span></p>
   <p><span class="badge tone-${tone}">${TONE_LABEL[tone]}</span></p>
   <dl class="facts">
     <div><dt>Owner</dt><dd>${task.owner.name}</dd></div>
-    <div><dt>Due</dt><dd>${when(task.dueAt)}${open ? html` <span class="${task.overdue ? 'overdue' : 'muted'}">· ${relativeDue(task.dueAt, now())}</span>` : ''}</dd></div>
+    <div><dt>Due</dt><dd>${when(task.dueAt)}${open ? html` <span class="${task.overdue ? 'overdue' : 'muted'} nowrap">· ${relativeDue(task.dueAt, now())}</span>` : ''}</dd></div>
     <div><dt>Coordinator</dt><dd>${state.coordinator.name}</dd></div>
   </dl>
   ${!open ? html`<p class="notice">${isEnded(task) ? endedWords(task) : `The sprint is closed: its tasks take no more actions.`}</p>` : ''}

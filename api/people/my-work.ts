@@ -13,7 +13,6 @@ import type { Caller } from '../sprints/service';
 import { isEnded, SPRINT_TEMPLATE, type SprintState } from '../../domain/sprint';
 import type { PlanChangeState } from '../../domain/plan';
 import type { DisputeStageState, DisputeState } from '../../domain/dispute';
-import type { AgencyUpdateRequest } from '../../domain/plan-steps';
 import { mayAccess } from '../../domain/access';
 import {
   HUDDLE_DECISION_TOKEN_PURPOSE,
@@ -121,6 +120,16 @@ export function compareOwed(a: Pick<OwedItem, 'overdue' | 'dueAt' | 'title'>, b:
   return Number(b.overdue) - Number(a.overdue) || due(a) - due(b) || a.title.localeCompare(b.title);
 }
 
+/** An agency's update as the rapid review's reporting row keeps it (activities/plan-steps.ts). */
+interface StoredUpdateRequest {
+  key: string;
+  agencyName: string;
+  toId: string;
+  dueAt: string;
+  status: string;
+  overdue: boolean;
+}
+
 interface DisputeRow {
   id: string;
   participantId: string;
@@ -176,7 +185,7 @@ export function createMyWork(deps: { db: Db; temporal: Client; now?: () => Date 
       db.planReview.findMany({ where: { ownerId: who.staffId, status: 'open' }, select: { id: true, planId: true, participantId: true, dueAt: true }, take: MAX_ROWS }),
       // Updates asked of them for an open rapid review, not yet sent.
       db.planReview.findMany({
-        where: { status: 'open', updateRequests: { array_contains: [{ to: { id: who.staffId }, status: 'open' }] } },
+        where: { status: 'open', updateRequests: { array_contains: [{ toId: who.staffId, status: 'open' }] } },
         select: { id: true, planId: true, participantId: true, updateRequests: true },
         take: MAX_ROWS,
       }),
@@ -347,8 +356,9 @@ export function createMyWork(deps: { db: Db; temporal: Client; now?: () => Date 
       });
     }
     for (const r of rows.updates) {
-      const requests = (Array.isArray(r.updateRequests) ? r.updateRequests : []) as unknown as AgencyUpdateRequest[];
-      for (const q of requests.filter((x) => x.to?.id === who.staffId && x.status === 'open')) {
+      // The reporting row's shape of each request (activities/plan-steps.ts).
+      const requests = (Array.isArray(r.updateRequests) ? r.updateRequests : []) as unknown as StoredUpdateRequest[];
+      for (const q of requests.filter((x) => x.toId === who.staffId && x.status === 'open')) {
         items.push({
           kind: 'plan-update',
           key: `${r.id}:${q.key}`,

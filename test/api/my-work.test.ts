@@ -110,7 +110,7 @@ describe('My work (real Temporal, PostgreSQL and SMTP)', () => {
         raisedAt: new Date(envNow),
         status: 'open',
         stage: 1,
-        stages: [{ stage: 1, label: 'Frontline leads', startedAt: new Date(envNow).toISOString(), dueAt: new Date(envNow + 2 * DAY).toISOString(), representatives: [people.coordinator, people.hospital], deadlinePassed: false }],
+        stages: [{ stage: 1, label: 'Frontline leads', startedAt: new Date(envNow).toISOString(), dueAt: new Date(envNow + 2 * DAY).toISOString(), representatives: [people.coordinator, people.hospital].map(({ id, name, email, agencyId }) => ({ id, name, email, agencyId })), deadlinePassed: false }],
       },
     });
     huddleId = `huddle-test-${randomUUID().slice(0, 8)}`;
