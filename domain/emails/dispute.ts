@@ -18,7 +18,7 @@ export type DisputeEmailKind =
 
 /** Lines only careloop's dispute emails hold: a reply that pastes one back is read no further. */
 export const DISPUTE_OWN_TEXT =
-  /^(you are the interim owner of|a reminder: progress on|no progress was recorded on|you represent your agency at stage|a resolution is proposed|a counter-proposal|.{1,120} declined proposal p\d|stage 3 of the dispute|the dispute ".{0,300}" about participant|you can also reply to this email|careloop dispute)/i;
+  /^(you are the interim owner of|a reminder: progress on|no progress was recorded on|you represent (your agency|partnership governance) at stage|a (resolution|counter-proposal) \(p\d|.{1,120} declined proposal p\d|stage 3 of the dispute|the dispute ".{0,300}" about participant|you can also reply to this email|careloop dispute)/i;
 
 /** The reply commands a party's email shows: on a proposal's email, accept and decline need no number. */
 export function disputePartyReplyHelp(proposalId?: string): string[] {
