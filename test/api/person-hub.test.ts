@@ -197,12 +197,12 @@ describe('the person hub and the directory (real Temporal, PostgreSQL and SMTP)'
     expect(open).toContain(`href="/sprints/${openSprint}"`);
     expect(past).toContain(`href="/sprints/${pastSprint}"`);
     expect(past).toContain('Cancelled');
-    // The escalation, its status in words; the dispute as text.
+    // The escalation, its status in words; the dispute, each opening its page.
     expect(h).toContain(`<a href="/escalations/${escalationId}">Two missed visits</a>`);
     expect(h).toMatch(/Waiting for the chair to take ownership|Chair has taken ownership/);
     expect(h).toContain('Who funds the night-time check call');
     expect(h).toMatch(/Open · stage 1, Frontline leads/);
-    expect(h).not.toContain(`href="/disputes`);
+    expect(h).toContain(`<a href="/disputes/${disputeId}">Who funds the night-time check call</a>`);
     // The care team, changeable by a coordinator in it; the actions a coordinator has.
     expect(h).toContain(`Agency ${(await t.db.agency.findUniqueOrThrow({ where: { id: people.homecare.agencyId } })).key}`);
     expect(h).toMatch(new RegExp(`href="/participants/${mine.id}/care-team/[\\w-]+/remove">Remove<span class="visually-hidden"> Casey Coordinator, Agency county-`));
