@@ -15,11 +15,11 @@ import { recordAuditEvent } from '../../record/audit';
 import { createMyWork, type MyWork, type OwedItem, type StartedItem } from './my-work';
 import { myWorkStepPages } from './my-work-steps';
 
-/** Pages that show no header count: sign-in, emailed links, files, and the home page (which counts its own). */
-const UNCOUNTED = /^\/(?:$|signin|signout|a\/|static\/)|\.(?:csv|json)$/;
+/** Requests whose answer shows no header count: sign-in, emailed links, files, the digest choice (a redirect), and the home page (which counts its own). */
+const UNCOUNTED = /^\/(?:$|signin|signout|a\/|static\/|my-work\/)|\.(?:csv|json)$/;
 
 /**
- * Counts what the signed-in person owes, once per request, for the header of the page it
+ * Counts what the signed-in person owes, once per request, for the header of any page it
  * renders: one query per source on the record (api/people/my-work.ts). A count that cannot be
  * read leaves the header without one rather than failing the page.
  */
@@ -27,7 +27,8 @@ export function owedInHeader(deps: AppDeps): RequestHandler {
   const work = createMyWork({ db: deps.db, temporal: deps.temporal, now: deps.now });
   return (req, _res, next) => {
     const who = req.principal;
-    if (!who || who.via !== 'session' || (req.method !== 'GET' && req.method !== 'HEAD') || UNCOUNTED.test(req.path)) return next();
+    // Every signed-in page, a form sent back with its problems too (nothing changed, so the count stands).
+    if (!who || who.via !== 'session' || UNCOUNTED.test(req.path)) return next();
     work.owedCount(who).then(
       (owed) => withLayout({ owed }, next),
       (err: unknown) => {

@@ -107,7 +107,7 @@ export function myWorkStepPages(deps: AppDeps, services: AppServices, web: WebHe
     const open = !isEnded(task) && state.status === 'open';
     const tone = taskTone(task);
     const summary = st.problems?.length || st.other
-      ? html`<div class="problem error-summary" role="alert" tabindex="-1">
+      ? html`<div class="problem error-summary step-summary" role="alert" tabindex="-1">
   <h2>There is a problem</h2>
   <ul>${st.other ? html`<li>${st.other}</li>` : ''}${(st.problems ?? []).map((p) => {
     const f = st.chosen ? TASK_FIELDS[st.chosen].find((x) => x.name === p.field) : undefined;

@@ -312,7 +312,8 @@ export function createMyWork(deps: { db: Db; temporal: Client; now?: () => Date 
 
     // Plan changes sent to them to acknowledge.
     const planIds = [...new Set([...planChanges.values()].map((p) => p.planId))];
-    const plans = planIds.length ? await db.carePlan.findMany({ where: { id: { in: planIds } }, select: { id: true, participantId: true } }) : [];
+    // Whom each is for matters to a list, not to a count.
+    const plans = planIds.length && opts.live ? await db.carePlan.findMany({ where: { id: { in: planIds } }, select: { id: true, participantId: true } }) : [];
     const participantOfPlan = new Map(plans.map((p) => [p.id, p.participantId]));
     const changes = await Promise.all(
       [...planChanges.entries()].map(async ([workflowId, p]) => ({ workflowId, ...p, state: opts.live ? ((await readLive(workflowId, (h) => h.query(planChangeStateQuery))) as PlanChangeState | undefined) : undefined })),

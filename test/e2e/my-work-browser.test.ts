@@ -176,6 +176,18 @@ describe('each role finds its jobs from My work in at most two clicks, in Chromi
     expect(await page.locator('a[href^="/api/"]').count(), `${name}'s home page links to /api/`).toBe(0);
   }
 
+  /** A page at both widths: nothing wider than the screen; a picture of each. */
+  async function fits(page: Page, name: string, href: string) {
+    await page.goto(`${base}${href}`);
+    for (const [size, viewport] of [['375', PHONE] as const, ['1280', DESK] as const]) {
+      await page.setViewportSize(viewport);
+      const width = await page.evaluate<number>('document.documentElement.scrollWidth');
+      expect(width, `${name} is ${width} px wide at ${size}`).toBeLessThanOrEqual(viewport.width);
+      await page.screenshot({ path: path.join(screenshotDir, `${name}-${size}.png`), fullPage: true });
+    }
+    await page.setViewportSize(PHONE);
+  }
+
   /**
    * Follows a job's links from the home page, at most two: each must be there and open a page
    * (200); the last offers the job. Answers the addresses followed.
@@ -228,9 +240,18 @@ describe('each role finds its jobs from My work in at most two clicks, in Chromi
       { job: 'state a position in a dispute', steps: [{ href: `/disputes/${disputeId}` }], offers: /position/i },
     ];
     for (const job of jobs) await reach(page, job);
-    await page.goto(`${base}/sprints/${sprintId}/tasks/discharge-summary-received`);
-    await page.screenshot({ path: path.join(screenshotDir, 'partner-staff-task-375.png'), fullPage: true });
-    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    // The two pages My work added (a task, an agency's update), and a task's form sent empty, at both widths.
+    const taskHref = `/sprints/${sprintId}/tasks/discharge-summary-received`;
+    const updateHref = await page.goto(`${base}/`).then(() => page.locator('main a', { hasText: 'Send the update' }).first().getAttribute('href'));
+    await fits(page, 'task', taskHref);
+    await fits(page, 'update', updateHref!);
+    await page.goto(`${base}${taskHref}`);
+    await page.click('button:has-text("Mark as not applicable")');
+    await page.waitForSelector('.error-summary');
+    expect(await page.title()).toMatch(/^Error: /);
+    await page.click('.error-summary a');
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('f-na-reason');
+    await page.screenshot({ path: path.join(screenshotDir, 'task-error-375.png'), fullPage: true });
 
     // Done from the task's page, back on My work: one fewer, the header counting the same.
     await page.goto(`${base}/`);
