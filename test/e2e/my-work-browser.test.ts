@@ -4,7 +4,8 @@
 // worker, real PostgreSQL and a real SMTP listener. Each person signs in by the emailed link; each
 // job is a chain of at most two links from the home page, every one of which opens a page (200)
 // that offers the job. The home pages fit a phone (375 px) without sideways scrolling; pictures at
-// 375 and 1280 px go to a temporary folder (printed) for people to look at.
+// 375 and 1280 px go to a temporary folder (printed) for people to look at. Last, the weekly
+// digest's Temporal Schedule as the worker sets it, run on the dev server.
 import { existsSync, mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -25,6 +26,7 @@ import { createDevServerEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
 import { createSprintPeople, ownersByDay, type SprintPeople } from '../support/sprint-fixture';
 import { newLocalRef, planContent } from '../support/plan-fixture';
+import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from '../../runtime/digest-schedule';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Without the background-networking flags Chromium keeps dialling Google from a closed network.
@@ -301,5 +303,24 @@ describe('each role finds its jobs from My work in at most two clicks, in Chromi
       { job: 'disputes (partnership governance)', steps: [{ text: 'Disputes' }], offers: /dispute/i },
     ];
     for (const job of jobs) await reach(page, job);
+  });
+
+  it('the weekly digest’s schedule, as the worker keeps it: Mondays at 08:00 in the partnership’s zone; run now, it emails who chose it', async () => {
+    expect(await ensureDigestSchedule(env.client, { taskQueue, timeZone: 'Europe/London' })).toBe('created');
+    // A second worker starting finds it and brings it up to date.
+    expect(await ensureDigestSchedule(env.client, { taskQueue, timeZone: 'Europe/London' })).toBe('updated');
+    const handle = env.client.schedule.getHandle(DIGEST_SCHEDULE_ID);
+    const d = await handle.describe();
+    expect(d.spec.timezone).toBe('Europe/London');
+    const next = d.info.nextActionTimes[0]!;
+    const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', weekday: 'long', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(next);
+    expect(local).toBe('Monday 08:00');
+
+    await t.db.staff.update({ where: { id: people.homecare.id }, data: { weeklyDigest: true } });
+    await handle.trigger();
+    const [mail] = await smtp.waitFor((m) => m.to.includes(people.homecare.email) && m.subject.startsWith('careloop: your week'), 1, 30_000);
+    expect(mail!.text).toContain('Hello Harper Homecare,');
+    expect(mail!.text).toMatch(/Sprint task “[^”]+” \(participant P-/);
+    await handle.delete();
   });
 });
