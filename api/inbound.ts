@@ -306,12 +306,21 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
     }
   }
 
-  /** The steps and notes of a reply to an escalation email, then the answer: what was recorded, what was not and why. */
-  async function actOnEscalationReply(token: string, address: ReplyAddressOwner, from: string, envelopeFrom: string, mail: ParsedMail, log: Logger): Promise<string> {
-    const reply = parseEscalationReplyCommands(mail.text ?? '');
-    let outcome: Awaited<ReturnType<NonNullable<typeof escalationReplies>['actWithEscalationReply']>>;
+  /**
+   * Acts on a reply through its service, then answers the person with what was recorded. The
+   * step stands whether or not the answer goes out (a failed send must not make the sender's
+   * server retry and act twice). A refusal as FORBIDDEN means the sender is not the person the
+   * email went to: nothing changes and the owner is told. Any other refusal (the address stopped
+   * working since RCPT) is a 550 in words the sender's server passes on.
+   */
+  async function actAndAnswer(
+    reply: { token: string; address: ReplyAddressOwner; from: string; envelopeFrom: string; mail: ParsedMail; log: Logger; purpose: ReplyPurpose },
+    act: () => Promise<{ to: string; answer: { subject: string; text: string; html?: string }; logged: [Record<string, unknown>, string] }>,
+  ): Promise<string> {
+    const { token, address, from, envelopeFrom, mail, log } = reply;
+    let outcome: Awaited<ReturnType<typeof act>>;
     try {
-      outcome = await escalationReplies!.actWithEscalationReply(token, from, reply.commands);
+      outcome = await act();
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       if (err.code === 'FORBIDDEN') {
@@ -319,63 +328,49 @@ export async function startInboundListener(opts: InboundListenerOptions): Promis
         return 'OK: received';
       }
       log.info({ code: err.code }, 'refused a reply to an address that does not work');
-      throw replyAddressRefusal(err, ESCALATION_REPLY_TOKEN_PURPOSE);
+      throw replyAddressRefusal(err, reply.purpose);
     }
-    const recorded = outcome.results.filter((r) => r.ok).length;
-    log.info(
-      { staffId: outcome.staff.id, recorded, notRecorded: outcome.results.length - recorded, notUnderstood: reply.unrecognised.length },
-      reply.commands.length ? 'acted on an escalation email reply' : 'an escalation email reply held no commands',
-    );
-    const answer = escalationReplyAnswerEmail({ name: outcome.staff.name, listed: outcome.listed, participantRefs: outcome.participantRefs, reply, results: outcome.results });
-    // The steps stand whether or not this email goes out: a failure here must not make the
-    // sender's server retry and act twice.
+    log.info(...outcome.logged);
     await mailer
-      .send({ to: outcome.staff.email, subject: answer.subject, text: answer.text, html: answer.html, headers: answerHeaders(mail) })
+      .send({ to: outcome.to, subject: outcome.answer.subject, text: outcome.answer.text, html: outcome.answer.html, headers: answerHeaders(mail) })
       .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
     return 'OK: reply received';
   }
 
+  type ReplyArgs = [token: string, address: ReplyAddressOwner, from: string, envelopeFrom: string, mail: ParsedMail, log: Logger];
+
+  /** The steps and notes of a reply to an escalation email, then the answer: what was recorded, what was not and why. */
+  function actOnEscalationReply(...[token, address, from, envelopeFrom, mail, log]: ReplyArgs): Promise<string> {
+    const reply = parseEscalationReplyCommands(mail.text ?? '');
+    return actAndAnswer({ token, address, from, envelopeFrom, mail, log, purpose: ESCALATION_REPLY_TOKEN_PURPOSE }, async () => {
+      const outcome = await escalationReplies!.actWithEscalationReply(token, from, reply.commands);
+      const recorded = outcome.results.filter((r) => r.ok).length;
+      return {
+        to: outcome.staff.email,
+        answer: escalationReplyAnswerEmail({ name: outcome.staff.name, listed: outcome.listed, participantRefs: outcome.participantRefs, reply, results: outcome.results }),
+        logged: [
+          { staffId: outcome.staff.id, recorded, notRecorded: outcome.results.length - recorded, notUnderstood: reply.unrecognised.length },
+          reply.commands.length ? 'acted on an escalation email reply' : 'an escalation email reply held no commands',
+        ],
+      };
+    });
+  }
+
   /** A reply to a plan action's email ("done", "not done: <why>") or to an update request (the update), then the answer. */
-  async function actOnPlanStepReply(token: string, address: ReplyAddressOwner, from: string, envelopeFrom: string, mail: ParsedMail, log: Logger): Promise<string> {
+  function actOnPlanStepReply(...[token, address, from, envelopeFrom, mail, log]: ReplyArgs): Promise<string> {
     const purpose = address.purpose as ReplyPurpose;
-    try {
+    return actAndAnswer({ token, address, from, envelopeFrom, mail, log, purpose }, async () => {
       const outcome = await planStepReplies!.act(token, purpose, address.owner, from, mail.text ?? '');
-      log.info({ purpose, recorded: outcome.recorded }, 'acted on a plan-step email reply');
-      // What was recorded stands whether or not this email goes out.
-      await mailer
-        .send({ to: outcome.to, subject: outcome.answer.subject, text: outcome.answer.text, html: outcome.answer.html, headers: answerHeaders(mail) })
-        .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
-      return 'OK: reply received';
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      if (err.code === 'FORBIDDEN') {
-        await refuseForgery(token, address, log, { claimedFrom: from, envelopeFrom, why: 'sender is not the staff member the email went to' });
-        return 'OK: received';
-      }
-      log.info({ code: err.code }, 'refused a reply to an address that does not work');
-      throw replyAddressRefusal(err, purpose);
-    }
+      return { to: outcome.to, answer: outcome.answer, logged: [{ purpose, recorded: outcome.recorded }, 'acted on a plan-step email reply'] };
+    });
   }
 
   /** A party's steps or the interim owner's progress from a reply to a dispute email, then the answer: what was recorded, what was not and why. */
-  async function actOnDisputeReply(token: string, address: ReplyAddressOwner, from: string, envelopeFrom: string, mail: ParsedMail, log: Logger): Promise<string> {
-    try {
+  function actOnDisputeReply(...[token, address, from, envelopeFrom, mail, log]: ReplyArgs): Promise<string> {
+    return actAndAnswer({ token, address, from, envelopeFrom, mail, log, purpose: DISPUTE_REPLY_TOKEN_PURPOSE }, async () => {
       const outcome = await disputeReplies!.act(token, from, mail.text ?? '');
-      log.info({ recorded: outcome.recorded }, 'acted on a dispute email reply');
-      // What was recorded stands whether or not this email goes out.
-      await mailer
-        .send({ to: outcome.to, subject: outcome.answer.subject, text: outcome.answer.text, html: outcome.answer.html, headers: answerHeaders(mail) })
-        .catch((err: unknown) => log.error({ err }, 'could not send the answer to an email reply'));
-      return 'OK: reply received';
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      if (err.code === 'FORBIDDEN') {
-        await refuseForgery(token, address, log, { claimedFrom: from, envelopeFrom, why: 'sender is not the staff member the email went to' });
-        return 'OK: received';
-      }
-      log.info({ code: err.code }, 'refused a reply to an address that does not work');
-      throw replyAddressRefusal(err, DISPUTE_REPLY_TOKEN_PURPOSE);
-    }
+      return { to: outcome.to, answer: outcome.answer, logged: [{ recorded: outcome.recorded }, 'acted on a dispute email reply'] };
+    });
   }
 
   /** Changes nothing; tells the token's owner, never the claimed sender. */
