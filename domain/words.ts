@@ -136,4 +136,65 @@ export const HYPHENATED_CODES: readonly string[] = [
   'stage-1',
   'stage-2',
   'stage-3',
+  // The maps appended below (their codes listed here: this list is built before them).
+  'sprint-task-overdue',
+  'plan-acknowledgements-missing',
+  'acknowledgement-missed',
+  'response-missed',
+  'interim-owner',
+  'party-agency',
+  'email-reply',
 ].filter((c) => c.includes('-'));
+
+/** Staff roles, for one person ("Chaired by a coordinator") and for a group ("Coordinators"). */
+export const ROLE_WORDS: Record<'coordinator' | 'staff' | 'manager' | 'admin', string> = {
+  coordinator: 'Coordinator',
+  staff: 'Frontline staff member',
+  manager: 'Manager',
+  admin: 'Admin (partnership governance)',
+};
+export const ROLE_PLURAL_WORDS: Record<'coordinator' | 'staff' | 'manager' | 'admin', string> = {
+  coordinator: 'Coordinators',
+  staff: 'Frontline staff',
+  manager: 'Managers',
+  admin: 'Admins (partnership governance)',
+};
+
+/** What raised an escalation, when a process did (a person's own words are shown as typed). */
+export const ESCALATION_TRIGGER_WORDS: Record<string, string> = {
+  'sprint-task-overdue': 'A sprint task passed its deadline',
+  'plan-acknowledgements-missing': 'A plan change was not acknowledged in time',
+};
+
+/** Why an escalation entered a tier. */
+export const ESCALATION_TIER_ENTRY_WORDS: Record<'raised' | 'acknowledgement-missed' | 'response-missed', string> = {
+  raised: 'Raised at this tier',
+  'acknowledgement-missed': 'Moved up: nobody took ownership in time',
+  'response-missed': 'Moved up: no response action in time',
+};
+
+/** A tier in a sentence: "the high tier". */
+export function tierWords(level: string): string {
+  const name = (TIER_WORDS as Record<string, string>)[level];
+  return name ? `the ${name.toLowerCase()} tier` : 'its tier';
+}
+
+/** How a step was recorded, after its verb: "acknowledged by the emailed link". */
+export const CHANNEL_WORDS: Record<string, string> = {
+  link: 'by the emailed link',
+  'email-reply': 'by replying to the email',
+  reply: 'by replying to the email',
+  web: 'signed in to careloop',
+  page: 'signed in to careloop',
+  api: 'through the API',
+};
+
+/** A plan's trigger in a sentence: "after a hospital discharge". */
+export { TRIGGER_WORDS as PLAN_TRIGGER_PHRASE_WORDS } from './plan-steps';
+
+/** A sprint task's status with what its reason adds: "Cancelled because it did not apply". */
+export function taskStatusWords(status: TaskStatus, reason?: TaskStatusReason | null): string {
+  const word = TASK_STATUS_WORDS[status] ?? 'Unknown status';
+  // Refused and not done by close say their reason already; a cancellation has two.
+  return status === 'cancelled' && reason && TASK_REASON_WORDS[reason] ? `${word} because ${TASK_REASON_WORDS[reason]}` : word;
+}

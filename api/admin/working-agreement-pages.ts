@@ -24,11 +24,10 @@ import {
   type AgreementVersion,
 } from '../../domain/working-agreement';
 import { NOT_AN_ADMIN } from './working-agreement-service';
+import { ROLE_PLURAL_WORDS, ROLE_WORDS, TIER_WORDS, tierWords } from '../../domain/words';
 
 const BASE = '/admin/working-agreement';
-const TIER_TITLE: Record<RiskLevel, string> = { acute: 'Acute', high: 'High', moderate: 'Moderate', low: 'Low' };
 const LEVELS_UP = [...RISK_LEVELS].reverse();
-const ROLE_LABEL: Record<string, string> = { coordinator: 'Coordinators', staff: 'Frontline staff', manager: 'Managers', admin: 'Admins (partnership governance)' };
 
 type FormValues = Record<string, string | string[]>;
 
@@ -99,6 +98,30 @@ function formFieldOf(path: string): string | undefined {
   return undefined;
 }
 
+const lower = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+const chairChoices = CHAIR_ROLES.map((r) => `a ${ROLE_WORDS[r].toLowerCase()}`).join(' or ');
+
+/**
+ * A problem the agreement's own checks found, said for this form: a tier's next tier in the
+ * tiers' names rather than their codes.
+ */
+function formSentence(p: FieldProblem): FieldProblem {
+  const next = /^tiers\.(\w+)\.next$/.exec(p.field);
+  if (next) {
+    const level = next[1] as RiskLevel;
+    const higher = RISK_LEVELS.filter((l) => RISK_LEVELS.indexOf(l) > RISK_LEVELS.indexOf(level));
+    return {
+      field: p.field,
+      message: higher.length
+        ? `A missed window at ${tierWords(level)} must move it to a more urgent tier (${higher.map((l) => tierWords(l)).join(' or ')}) or nowhere: never down, or round in a loop.`
+        : `A missed window at ${tierWords(level)} moves it nowhere: it is the most urgent tier.`,
+    };
+  }
+  if (/^tiers\.\w+\.chairRole$/.test(p.field)) return { field: p.field, message: `Choose who chairs ${tierWords(p.field.split('.')[1]!)}: ${chairChoices}.` };
+  if (/RoleS?$/i.test(p.field) && /must be among/.test(p.message)) return { field: p.field, message: 'Choose roles from the list.' };
+  return p;
+}
+
 /**
  * The agreement the form describes, and the problems only the form can see (a duration that is
  * not one, a closure line without a date), by form field. Where a value cannot be read, a
@@ -113,27 +136,29 @@ function contentFromForm(v: FormValues, inForce: AgreementContent): { content: A
     const text = one(v, name);
     const minutes = parseDuration(text);
     if (minutes === undefined) {
-      problems.push({ field: name, message: `${agreementFieldWords(path)} ${text.trim() ? 'must be a number and a unit, such as 30 minutes, 4 hours or 3 days' : 'is required'}.` });
+      const what = agreementFieldWords(path);
+      problems.push({ field: name, message: text.trim() ? `${what} must be a number and a unit, such as 30 minutes, 4 hours or 3 days.` : `Enter ${lower(what)}, such as 30 minutes, 4 hours or 3 days.` });
       return parseDuration(one(standing, name)) ?? 1;
     }
     return minutes;
   };
   /** A value the form must have: missing or malformed, its problem, and a stand-in that passes. */
-  const required = (name: string, path: (string | number)[], ok: (x: string) => boolean, standIn: string, malformed = 'is required', missing = 'is required') => {
+  /** `missing` and `malformed` are whole sentences: "Enter the time zone, such as Europe/London." */
+  const required = (name: string, path: (string | number)[], ok: (x: string) => boolean, standIn: string, malformed: string, missing: string) => {
     const x = one(v, name).trim();
     if (x && ok(x)) return x;
-    problems.push({ field: name, message: `${agreementFieldWords(path)} ${x ? malformed : missing}.` });
+    problems.push({ field: name, message: x ? malformed : missing });
     const was = one(standing, name);
     return was && ok(was) ? was : standIn;
   };
-  const label = (name: string, path: (string | number)[]) => required(name, path, (x) => x.length <= 120, 'stand-in', 'must be at most 120 characters');
+  const label = (name: string, path: (string | number)[], missing: string) => required(name, path, (x) => x.length <= 120, 'stand-in', `${agreementFieldWords(path)} must be 120 characters or fewer.`, missing);
   const tier = (l: RiskLevel) => {
     const next = one(v, `tiers.${l}.next`);
     return {
-      label: label(`tiers.${l}.label`, ['escalation', 'tiers', l, 'label']),
+      label: label(`tiers.${l}.label`, ['escalation', 'tiers', l, 'label'], `Say what ${tierWords(l)} means, for example “Same-day multi-agency huddle”.`),
       acknowledgeWithinMinutes: duration(`tiers.${l}.acknowledgeWithin`, ['escalation', 'tiers', l, 'acknowledgeWithinMinutes']),
       respondWithinMinutes: duration(`tiers.${l}.respondWithin`, ['escalation', 'tiers', l, 'respondWithinMinutes']),
-      chairRole: required(`tiers.${l}.chairRole`, ['escalation', 'tiers', l, 'chairRole'], (x) => (CHAIR_ROLES as readonly string[]).includes(x), 'coordinator', `must be ${CHAIR_ROLES.join(' or ')}`, `is required: ${CHAIR_ROLES.join(' or ')}`),
+      chairRole: required(`tiers.${l}.chairRole`, ['escalation', 'tiers', l, 'chairRole'], (x) => (CHAIR_ROLES as readonly string[]).includes(x), 'coordinator', `Choose who chairs ${tierWords(l)} from the list.`, `Choose who chairs ${tierWords(l)}: ${chairChoices}.`),
       responderRoles: many(v, `tiers.${l}.responderRoles`),
       next: !next || next === 'none' ? null : next,
     };
@@ -141,11 +166,18 @@ function contentFromForm(v: FormValues, inForce: AgreementContent): { content: A
   const stage = (i: number) => {
     const raw = one(v, `stages.${i}.workingDays`).trim();
     const days = /^-?\d{1,4}$/.test(raw) ? Number(raw) : undefined;
-    if (days === undefined) problems.push({ field: `stages.${i}.workingDays`, message: `Stage ${i + 1}’s working days ${raw ? 'must be a whole number, such as 5' : 'is required'}.` });
-    return { label: label(`stages.${i}.label`, ['disputes', 'stages', i, 'label']), workingDays: days ?? inForce.disputes.stages[i]!.workingDays, representativeRoles: many(v, `stages.${i}.representativeRoles`) };
+    if (days === undefined) problems.push({ field: `stages.${i}.workingDays`, message: raw ? `Stage ${i + 1}’s working days must be a whole number, such as 5.` : `Enter stage ${i + 1}’s working days, such as 5.` });
+    return { label: label(`stages.${i}.label`, ['disputes', 'stages', i, 'label'], `Say who resolves stage ${i + 1}, for example “Service managers”.`), workingDays: days ?? inForce.disputes.stages[i]!.workingDays, representativeRoles: many(v, `stages.${i}.representativeRoles`) };
   };
   const time = (name: string, which: 'start' | 'end', standIn: string) =>
-    required(name, ['calendar', 'workingHours', which], (x) => /^([01]\d|2[0-3]):[0-5]\d$/.test(x), standIn, 'must be a time such as 09:00 (24-hour clock)');
+    required(
+      name,
+      ['calendar', 'workingHours', which],
+      (x) => /^([01]\d|2[0-3]):[0-5]\d$/.test(x),
+      standIn,
+      `${agreementFieldWords(['calendar', 'workingHours', which])} must be a time on the 24-hour clock, such as ${which === 'start' ? '09:00' : '17:00'}.`,
+      `Enter ${lower(agreementFieldWords(['calendar', 'workingHours', which]))}, such as ${which === 'start' ? '09:00' : '17:00'}.`,
+    );
   const closureDays: DatedHoliday[] = [];
   one(v, 'calendar.closures')
     .split(/\r?\n/)
@@ -166,10 +198,10 @@ function contentFromForm(v: FormValues, inForce: AgreementContent): { content: A
       rapidReviewWithinMinutes: duration('reminders.rapidReview', DURATION_FIELDS['reminders.rapidReview']!),
     },
     calendar: {
-      timeZone: required('calendar.timeZone', ['calendar', 'timeZone'], () => true, 'Europe/London'),
+      timeZone: required('calendar.timeZone', ['calendar', 'timeZone'], () => true, 'Europe/London', '', 'Enter the time zone, such as Europe/London.'),
       workingHours: { start: time('calendar.start', 'start', '00:00'), end: time('calendar.end', 'end', '23:59') },
       workingWeekdays: many(v, 'calendar.weekdays').map(Number),
-      holidayRegion: required('calendar.region', ['calendar', 'holidayRegion'], () => true, 'GB-ENG'),
+      holidayRegion: required('calendar.region', ['calendar', 'holidayRegion'], () => true, 'GB-ENG', '', 'Choose whose public holidays the calendar keeps.'),
       closureDays,
     },
   };
@@ -330,11 +362,11 @@ export function workingAgreementPages(deps: AppDeps, services: AppServices, web:
         <label for="${i === 0 ? fieldId(name) : `${fieldId(name)}-${o.value}`}">${o.label}</label></div>`,
       )}
     </fieldset>`;
-    const roleOptions = (roles: readonly string[]) => roles.map((r) => ({ value: r, label: ROLE_LABEL[r] ?? r }));
+    const roleOptions = (roles: readonly string[]) => roles.map((r) => ({ value: r, label: (ROLE_PLURAL_WORDS as Record<string, string>)[r] ?? 'Another role' }));
     const order = formOrder();
     const sorted = [...problems].sort((a, b) => (order.indexOf(a.field) + 1 || 999) - (order.indexOf(b.field) + 1 || 999));
     const summary = sorted.length
-      ? html`<div class="problem error-summary" role="alert">
+      ? html`<div class="problem error-summary" role="alert" tabindex="-1">
   <h2>There is a problem</h2>
   <ul>${sorted.map((p) => html`<li>${order.includes(p.field) ? html`<a href="#${fieldId(p.field)}">${p.message}</a>` : p.message}</li>`)}</ul>
 </div>`
@@ -342,12 +374,12 @@ export function workingAgreementPages(deps: AppDeps, services: AppServices, web:
     const regions = [...new Set([...UK_HOLIDAY_REGIONS, one(values, 'calendar.region')].filter(Boolean))];
     const durationHint = 'A number and a unit: 30 minutes, 4 hours, 3 days.';
     return page(
-      { title: 'Change the working agreement', signedInAs: signedInAs(req, res) },
+      { title: sorted.length ? 'Error: Change the working agreement' : 'Change the working agreement', signedInAs: signedInAs(req, res) },
       html`<section class="card">
   <p class="muted"><a href="${BASE}">The working agreement</a></p>
+  ${summary}
   <h1>Change the working agreement</h1>
   <p>You are changing version ${current.version}. Saving makes version ${current.version + 1}, in force for processes started from then on; those already running keep the version they started under. The change and your reason go into the audit trail.</p>
-  ${summary}
   <form method="post" action="${BASE}/edit" class="escalation-form agreement-form" novalidate>
     <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
     <input type="hidden" name="basedOn" value="${one(values, 'basedOn') || String(current.version)}">
@@ -355,13 +387,13 @@ export function workingAgreementPages(deps: AppDeps, services: AppServices, web:
     <p class="hint">Each window counts from when an escalation enters the tier. A missed window moves it to its next tier, which must be more urgent.</p>
     ${LEVELS_UP.map(
       (l) => html`<fieldset>
-      <legend>${TIER_TITLE[l]} tier</legend>
+      <legend>${TIER_WORDS[l]} tier</legend>
       ${text(`tiers.${l}.label`, 'What it means', 'For example “Same-day multi-agency huddle”.', { maxlength: 120 })}
       ${text(`tiers.${l}.acknowledgeWithin`, 'The chair takes ownership within', durationHint)}
       ${text(`tiers.${l}.respondWithin`, 'The response action is recorded within', durationHint)}
-      ${select(`tiers.${l}.chairRole`, 'Chaired by', [{ value: '', label: 'Choose a role' }, ...CHAIR_ROLES.map((r) => ({ value: r, label: `A ${r}` }))])}
+      ${select(`tiers.${l}.chairRole`, 'Chaired by', [{ value: '', label: 'Choose a role' }, ...CHAIR_ROLES.map((r) => ({ value: r, label: `A ${ROLE_WORDS[r].toLowerCase()}` }))])}
       ${checkboxes(`tiers.${l}.responderRoles`, 'Also told', roleOptions(RESPONDER_ROLES), 'Holders of these roles at the agencies involved hear of it besides the chair.')}
-      ${select(`tiers.${l}.next`, 'A missed window moves it to', [{ value: 'none', label: 'Nowhere (the top tier)' }, ...LEVELS_UP.filter((x) => x !== l).map((x) => ({ value: x, label: `The ${x} tier` }))])}
+      ${select(`tiers.${l}.next`, 'A missed window moves it to', [{ value: 'none', label: 'Nowhere (the top tier)' }, ...LEVELS_UP.filter((x) => x !== l).map((x) => ({ value: x, label: `The ${TIER_WORDS[x].toLowerCase()} tier` }))])}
     </fieldset>`,
     )}
     ${text('causeGrace', 'Once its cause has ended, the chair confirms an escalation’s outcome within', `${durationHint} Then careloop records it.`)}
@@ -427,7 +459,7 @@ export function workingAgreementPages(deps: AppDeps, services: AppServices, web:
     const { content, problems } = contentFromForm(values, (await agreement.inForce()).content);
     const basedOn = Number(one(values, 'basedOn'));
     const p = req.principal!;
-    const mapped = (list: readonly FieldProblem[]) => list.map((f) => ({ field: formFieldOf(f.field) ?? f.field, message: f.message }));
+    const mapped = (list: readonly FieldProblem[]) => list.map((f) => formSentence({ field: formFieldOf(f.field) ?? f.field, message: f.message }));
     if (problems.length) {
       // Nothing is saved: the rest of the agreement is checked so every problem shows at once;
       // where the form could not read a value, its own problem stands in for the stand-in's.

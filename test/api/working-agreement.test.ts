@@ -25,6 +25,7 @@ import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
 import { createTimeSkippingEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
 import { createParticipant, createSprintPeople, sprintInput, type SprintPeople } from '../support/sprint-fixture';
+import { codesOnPage } from '../support/page-text';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -182,6 +183,7 @@ describe('the working agreement (time-skipping server, real activities, PostgreS
   it('refuses an agreement that cannot work, every problem in words linked to its field, values kept, nothing saved', async () => {
     const form = await adminPage.get('/admin/working-agreement/edit');
     const fields = formFields(form.text, '/admin/working-agreement/edit');
+    expect(codesOnPage(form.text)).toEqual([]);
     const version = Number(fields.get('basedOn'));
     fields.set('tiers.acute.acknowledgeWithin', '0 minutes');
     fields.set('tiers.low.respondWithin', 'soon');
@@ -198,8 +200,8 @@ describe('the working agreement (time-skipping server, real activities, PostgreS
     const summary = res.text.slice(res.text.indexOf('There is a problem'), res.text.indexOf('</ul>', res.text.indexOf('There is a problem')));
     for (const [field, words] of [
       ['tiers-acute-acknowledgeWithin', 'The acute tier’s window to take ownership must be longer than zero.'],
-      ['tiers-high-chairRole', 'The high tier’s chair role is required: coordinator or manager.'],
-      ['tiers-high-next', 'The high tier’s next tier must be more urgent than high (acute) or none'],
+      ['tiers-high-chairRole', 'Choose who chairs the high tier: a coordinator or a manager.'],
+      ['tiers-high-next', 'A missed window at the high tier must move it to a more urgent tier (the acute tier) or nowhere'],
       ['tiers-moderate-acknowledgeWithin', 'The moderate tier’s window to take ownership (4 days) must not be longer than its window to record the response action (3 days)'],
       ['tiers-low-respondWithin', 'The low tier’s window to record the response action must be a number and a unit, such as 30 minutes, 4 hours or 3 days.'],
       ['stages-1-workingDays', 'Stage 2’s working days must be at least 1'],
@@ -210,6 +212,11 @@ describe('the working agreement (time-skipping server, real activities, PostgreS
       expect(summary).toContain(`<a href="#f-${field}">${words}`);
       expect(res.text).toContain(`id="f-${field}-error"`);
     }
+    // GOV.UK's pattern: "Error: " first in the title, the summary above the heading, no fragment such as "is required: ...".
+    expect(res.text).toMatch(/<title>Error: Change the working agreement/);
+    expect(res.text.indexOf('There is a problem')).toBeLessThan(res.text.indexOf('<h1>'));
+    expect(summary).not.toMatch(/is required/);
+    expect(codesOnPage(res.text)).toEqual([]);
     // The order of the summary is the order of the form: the acute tier comes first.
     expect(summary.indexOf('acute')).toBeLessThan(summary.indexOf('low tier'));
     expect(res.text).toContain('value="soon"');
@@ -222,6 +229,7 @@ describe('the working agreement (time-skipping server, real activities, PostgreS
     const read = await staffPage.get('/admin/working-agreement');
     expect(read.status).toBe(200);
     expect(read.text).toContain('Only an admin can change the agreement.');
+    expect(codesOnPage(read.text)).toEqual([]);
     expect(read.text).not.toContain('/admin/working-agreement/edit');
     // The days off of the coming twelve months include Christmas, whenever the test runs.
     expect(read.text).toMatch(/<time datetime="\d{4}-12-25">[^<]+<\/time>: Christmas Day/);
