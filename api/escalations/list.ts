@@ -10,6 +10,7 @@ import { mayAccess } from '../../domain/access';
 import { RISK_LEVELS, TIER_RANK, type EscalationStatus, type RiskLevel } from '../../domain/escalation';
 import { withinDeadline } from '../../domain/on-time';
 import { SPRINT_TEMPLATE } from '../../domain/sprint';
+import { ESCALATION_STATUS_WORDS, ESCALATION_TRIGGER_WORDS, TASK_STATUS_WORDS, TIER_WORDS } from '../../domain/words';
 
 /** Rows one list shows; beyond this the page says to narrow it. */
 export const MAX_ROWS = 200;
@@ -178,7 +179,8 @@ export type EscalationListService = ReturnType<typeof createEscalationList>;
 // ---------------------------------------------------------------------------------------------
 // How an escalation reads to people, on its own pages, the sprint page and the dashboard.
 
-export const TIER_NAME: Record<RiskLevel, string> = { low: 'Low', moderate: 'Moderate', high: 'High', acute: 'Acute' };
+/** A tier's name ("High"): the one vocabulary's (domain/words.ts). */
+export const TIER_NAME: Record<RiskLevel, string> = TIER_WORDS;
 
 const STATUS_WORDS: Record<EscalationStatus, string> = {
   open: 'Waiting for the chair to take ownership',
@@ -196,10 +198,10 @@ export function escalationStatusWords(s: { status: string; causeResolvedAt?: str
 
 /** Where it stands in a word or two, for a badge beside the full words. */
 export function escalationBadgeWords(s: { status: string; causeResolvedAt?: string | null; overdue?: boolean }): string {
-  if (s.status === 'resolved') return 'Resolved';
+  if (s.status === 'resolved') return ESCALATION_STATUS_WORDS.resolved;
   if (s.overdue) return 'Overdue';
   if (s.causeResolvedAt) return 'Cause ended';
-  return s.status === 'open' ? 'Not yet owned' : s.status === 'acknowledged' ? 'Owned' : 'Response recorded';
+  return ESCALATION_STATUS_WORDS[s.status as EscalationStatus] ?? 'Status unavailable';
 }
 
 /** The badge colour (api/static/careloop.css `tone-*`) of an escalation's status. */
@@ -210,13 +212,8 @@ export function escalationTone(s: { status: string; causeResolvedAt?: string | n
   return s.status === 'open' ? 'open' : 'reminded';
 }
 
-const TRIGGER_WORDS: Record<string, string> = {
-  'sprint-task-overdue': 'A sprint task passed its deadline',
-  'plan-acknowledgements-missing': 'A plan change was not acknowledged in time',
-};
-
 /** What triggered it: a process's trigger in words, or what the raiser typed. */
-export const triggerWords = (trigger: string): string => TRIGGER_WORDS[trigger] ?? trigger;
+export const triggerWords = (trigger: string): string => ESCALATION_TRIGGER_WORDS[trigger] ?? trigger;
 
 const taskTitle = (key: string) => SPRINT_TEMPLATE.find((t) => t.key === key)?.title ?? key;
 
@@ -245,12 +242,14 @@ const TASK_END_WORDS: Record<string, string> = {
   cancelled: 'was cancelled',
   failed: 'was not done by the close',
 };
+/** A task status the verbs above do not know, in the one vocabulary's words. */
+const taskEnd = (status: string) => TASK_END_WORDS[status] ?? `ended: ${((TASK_STATUS_WORDS as Record<string, string>)[status] ?? 'closed').toLowerCase()}`;
 
 /** Why the cause ended, in words: the raising process says it in its own terms. */
 export function causeEndedWords(reason: string | undefined): string {
   if (!reason) return 'the raising process ended it';
   const task = /^task ([\w-]+) ended as (\w+)$/.exec(reason);
-  if (task) return `“${taskTitle(task[1]!)}” ${TASK_END_WORDS[task[2]!] ?? `ended (${task[2]})`}`;
+  if (task) return `“${taskTitle(task[1]!)}” ${taskEnd(task[2]!)}`;
   const superseded = /^superseded by version (\d+)$/.exec(reason);
   if (superseded) return `the plan change was replaced by version ${superseded[1]}`;
   if (reason === 'every recipient acknowledged') return 'every recipient acknowledged the plan change';

@@ -11,8 +11,9 @@ import { callerOf, type Caller } from '../sprints/service';
 import type { AppDeps, AppServices, WebHelpers } from '../app';
 import { formatInstant } from '../../domain/format';
 import { withinDeadline } from '../../domain/on-time';
-import { ESCALATION_POLICY, RISK_LEVELS, type EscalationPolicy, type EscalationState, type RiskLevel, type TierRecord } from '../../domain/escalation';
+import { ESCALATION_POLICY, RISK_LEVELS, type EscalationPolicy, type EscalationState, type RiskLevel } from '../../domain/escalation';
 import { relativeDue } from '../evidence/pages';
+import { ESCALATION_TIER_ENTRY_WORDS, tierWords } from '../../domain/words';
 import {
   causeEndedWords,
   causeOf,
@@ -64,7 +65,8 @@ const STEPS: Record<Step, { title: string; button: string; field?: { name: strin
 };
 
 const RAISE_FIELDS = ['participantLocalRef', 'riskLevel', 'trigger', 'description'] as const;
-const RAISE_LABELS: Record<string, string> = { participantLocalRef: 'Participant reference', riskLevel: 'Risk level', trigger: 'What triggered it', description: 'Description' };
+/** Each field as the subject of a sentence: "The trigger must be 200 characters or fewer". */
+const RAISE_NOUNS: Record<string, string> = { participantLocalRef: 'The participant reference', riskLevel: 'The risk level', trigger: 'The trigger', description: 'The description' };
 
 const fieldId = (name: string) => `f-${name.replace(/[^A-Za-z0-9]+/g, '-')}`;
 
@@ -81,7 +83,7 @@ export function spanInWords(ms: number): string {
 function tierPromise(level: RiskLevel, policy: EscalationPolicy = ESCALATION_POLICY): string {
   const t = policy.tiers[level];
   const chair = t.chairRole === 'manager' ? 'A manager' : 'A coordinator';
-  const next = t.next ? ` A missed window moves it up to ${t.next}.` : ' It is the top tier.';
+  const next = t.next ? ` A missed window moves it up to ${tierWords(t.next)}.` : ' It is the top tier.';
   return `${chair} chairs it, takes ownership within ${spanInWords(t.acknowledgeWithinMs)} and records the response action within ${spanInWords(t.respondWithinMs)}.${next}`;
 }
 
@@ -121,7 +123,7 @@ export function escalationPages(deps: AppDeps, services: AppServices, web: WebHe
       return `This escalation was resolved by ${by}${s.resolvedAt ? ` on ${when(s.resolvedAt)}` : ''}. It can no longer change.`;
     }
     if (step === 'note') return mayNote(c, s) ? undefined : 'Only the chair and the responders of this escalation may add a note to it.';
-    if (!actsAsChair(c, s)) return `${s.chair.name} chairs this escalation at the ${s.tier} tier. Only they take its steps.`;
+    if (!actsAsChair(c, s)) return `${s.chair.name} chairs this escalation at ${tierWords(s.tier)}. Only they take its steps.`;
     switch (step) {
       case 'acknowledge':
         if (s.status !== 'open') return `${s.acknowledgement?.by.name ?? 'The chair'} already took ownership of this escalation${s.acknowledgement ? ` on ${when(s.acknowledgement.at)}` : ''}.`;
@@ -183,7 +185,15 @@ export function escalationPages(deps: AppDeps, services: AppServices, web: WebHe
   })}</tbody>
 </table>`;
 
-  const FILTER_LABELS: Record<string, string> = { tier: 'Tier', status: 'Status', participant: 'Participant reference' };
+  const FILTER_FIELDS = ['tier', 'status', 'participant'];
+  /** A filter's problem as a sentence (an address edited by hand is the only way to one). */
+  const filterSentence = (p: FieldProblem): string => {
+    if (p.field === 'tier') return 'Choose a tier from the list';
+    if (p.field === 'status') return 'Choose a status from the list';
+    if (p.field === 'participant' && p.message.startsWith('must be at most')) return 'The participant reference must be 64 characters or fewer';
+    if (p.field === 'participant') return 'The participant reference may hold only letters, digits and the characters - _ / .';
+    return 'Check the filters and try again';
+  };
 
   router.get('/escalations', web.requireSignedIn, async (req, res) => {
     const caller = callerOf(req.principal!);
@@ -194,13 +204,15 @@ export function escalationPages(deps: AppDeps, services: AppServices, web: WebHe
     } catch (err) {
       if (!(err instanceof AppError && err.code === 'INVALID_INPUT' && err.details?.fields)) throw err;
       // A hand-edited address: say which filter is wrong, and offer the form afresh.
-      const problems = err.details.fields.map((p) => `${FILTER_LABELS[p.field] ?? p.field} ${p.message}`);
+      const problems = err.details.fields.map((p) => ({ field: p.field, message: filterSentence(p) }));
+      const typed = typeof req.query.participant === 'string' ? req.query.participant.slice(0, 64) : undefined;
       res.status(400).type('html').send(
         page(
-          { title: 'Escalations', signedInAs: signedInAs(req, res) },
-          html`<section class="card"><h1>Escalations</h1>
-<div class="problem error-summary" role="alert"><h2>There is a problem with the filters</h2><ul>${problems.map((p) => html`<li>${p}</li>`)}</ul></div>
-${filterForm({ status: 'open' })}</section>`,
+          { title: 'Error: Escalations', signedInAs: signedInAs(req, res) },
+          html`<section class="card">
+<div class="problem error-summary" role="alert" tabindex="-1"><h2>There is a problem with the filters</h2><ul>${problems.map((p) => html`<li>${FILTER_FIELDS.includes(p.field) ? html`<a href="#filter-${p.field}">${p.message}</a>` : p.message}</li>`)}</ul></div>
+<h1>Escalations</h1>
+${filterForm({ status: 'open', ...(typed ? { participant: typed } : {}) })}</section>`,
         ),
       );
       return;
@@ -235,7 +247,11 @@ ${filterForm({ status: 'open' })}</section>`,
     if (p.field === 'participantLocalRef' && p.message.startsWith('is required')) return 'Enter the participant’s local reference';
     if (p.field === 'riskLevel') return 'Choose a risk level';
     if (p.field === 'trigger' && p.message.startsWith('is required')) return 'Say what triggered the escalation';
-    if (/^(must|may) /.test(p.message)) return `${RAISE_LABELS[p.field] ?? p.field} ${p.message}`;
+    // The reference's only other check is its length (zod's own words for it are not a sentence).
+    if (p.field === 'participantLocalRef') return 'The participant reference must be 64 characters or fewer';
+    const max = /^must be at most (\d+) characters/.exec(p.message);
+    if (max) return `${RAISE_NOUNS[p.field] ?? 'The answer'} must be ${max[1]} characters or fewer`;
+    if (/^(must|may) /.test(p.message)) return `${RAISE_NOUNS[p.field] ?? 'The answer'} ${p.message}`;
     return p.message.charAt(0).toUpperCase() + p.message.slice(1);
   };
 
@@ -247,19 +263,19 @@ ${filterForm({ status: 'open' })}</section>`,
     };
     const invalid = (name: string) => (problemOf(name) ? html` aria-invalid="true" aria-describedby="${fieldId(name)}-error"` : '');
     const summary = problems.length
-      ? html`<div class="problem error-summary" role="alert">
+      ? html`<div class="problem error-summary" role="alert" tabindex="-1">
   <h2>There is a problem</h2>
   <ul>${problems.map((p) => html`<li>${(RAISE_FIELDS as readonly string[]).includes(p.field) ? html`<a href="#${fieldId(p.field)}">${raiseSentence(p)}</a>` : raiseSentence(p)}</li>`)}</ul>
 </div>`
       : '';
     const levels = [...RISK_LEVELS].reverse();
     return page(
-      { title: 'Raise an escalation', signedInAs: signedInAs(req, res) },
+      { title: problems.length ? 'Error: Raise an escalation' : 'Raise an escalation', signedInAs: signedInAs(req, res) },
       html`<section class="card">
   <p class="muted"><a href="/escalations">Escalations</a></p>
+  ${summary}
   <h1>Raise an escalation</h1>
   <p class="muted">For a risk to a person that needs someone to take ownership within a set time. The tier’s chair is told by email straight away; if a window is missed the escalation moves up a tier.</p>
-  ${summary}
   <form method="post" action="/escalations/new" class="escalation-form" novalidate>
     <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
     <div class="field${problemOf('participantLocalRef') ? ' has-error' : ''}">
@@ -345,9 +361,9 @@ ${filterForm({ status: 'open' })}</section>`,
     if (!last && next) {
       const promotedAt = tier.leftAt ?? next.enteredAt;
       if (next.entry === 'acknowledgement-missed') {
-        return { acknowledge: { cls: 'missed', words: `Missed: moved up to ${next.tier} on ${when(promotedAt)}` }, respond: { cls: 'skipped', words: 'Not reached' } };
+        return { acknowledge: { cls: 'missed', words: `Missed: moved up to ${tierWords(next.tier)} on ${when(promotedAt)}` }, respond: { cls: 'skipped', words: 'Not reached' } };
       }
-      return { acknowledge: { cls: 'met', words: 'Taken' }, respond: { cls: 'missed', words: `Missed: moved up to ${next.tier} on ${when(promotedAt)}` } };
+      return { acknowledge: { cls: 'met', words: 'Taken' }, respond: { cls: 'missed', words: `Missed: moved up to ${tierWords(next.tier)} on ${when(promotedAt)}` } };
     }
     const open = (dueAt: string): Mark => {
       if (s.status === 'resolved' || s.causeResolvedAt) return { cls: 'skipped', words: s.causeResolvedAt ? 'Not needed: the cause ended' : 'Not taken' };
@@ -362,18 +378,12 @@ ${filterForm({ status: 'open' })}</section>`,
     return { acknowledge: ack, respond: resp };
   }
 
-  const ENTRY_WORDS: Record<TierRecord['entry'], string> = {
-    raised: 'Raised at this tier',
-    'acknowledgement-missed': 'Moved up: nobody took ownership in time',
-    'response-missed': 'Moved up: no response action in time',
-  };
-
   const tierHistory = (s: EscalationState, at: Date, agencies: Map<string, string>) => html`<ol class="tier-history">${s.tiers.map((t, i) => {
     const marks = tierMarks(s, i, at);
     const policy = ESCALATION_POLICY.tiers[t.tier];
     return html`<li class="tier">
   <p class="tier-head"><span class="badge risk-${t.tier}">${TIER_NAME[t.tier]}</span> <strong>${policy.label}</strong></p>
-  <p class="muted">${ENTRY_WORDS[t.entry]}, ${when(t.enteredAt)}. Chair: ${t.chair.name}${agencies.get(t.chair.agencyId) ? `, ${agencies.get(t.chair.agencyId)}` : ''}.</p>
+  <p class="muted">${ESCALATION_TIER_ENTRY_WORDS[t.entry]}, ${when(t.enteredAt)}. Chair: ${t.chair.name}${agencies.get(t.chair.agencyId) ? `, ${agencies.get(t.chair.agencyId)}` : ''}.</p>
   <ul class="windows">
     <li class="mark-${marks.acknowledge.cls}"><span class="window">Take ownership by ${when(t.acknowledgeDueAt)}</span> <span class="verdict">${marks.acknowledge.words}</span></li>
     <li class="mark-${marks.respond.cls}"><span class="window">Record the response action by ${when(t.respondDueAt)}</span> <span class="verdict">${marks.respond.words}</span></li>
@@ -424,7 +434,7 @@ ${filterForm({ status: 'open' })}</section>`,
   <p class="muted"><a href="/escalations">Escalations</a> · participant ${s.participant.localRef}</p>
   <h1><span class="badge risk-${s.tier}">${TIER_NAME[s.tier]}</span> ${triggerWords(s.trigger)}</h1>
   ${doneNotice(req.query.done, s)}
-  ${s.overdueAtTopTier && s.status !== 'resolved' && !s.causeResolvedAt ? html`<p class="problem">A window has passed at the ${s.tier} tier, and there is no higher tier. ${s.chair.name} has been told to act now.</p>` : ''}
+  ${s.overdueAtTopTier && s.status !== 'resolved' && !s.causeResolvedAt ? html`<p class="problem">A window has passed at ${tierWords(s.tier)}, and there is no higher tier. ${s.chair.name} has been told to act now.</p>` : ''}
   ${starting ? html`<p class="notice">careloop is finding the chair of this escalation. This page looks again in a few seconds.</p>` : ''}
   ${
     s.causeResolvedAt && s.status !== 'resolved'
@@ -495,12 +505,12 @@ ${filterForm({ status: 'open' })}</section>`,
     const blocked = whyNot(step, s, callerOf(req.principal!));
     const fid = field ? fieldId(field.name) : '';
     const summary = problem
-      ? html`<div class="problem error-summary" role="alert"><h2>There is a problem</h2><ul><li>${problem.field && field ? html`<a href="#${fid}">${problem.message}</a>` : problem.message}</li></ul></div>`
+      ? html`<div class="problem error-summary" role="alert" tabindex="-1"><h2>There is a problem</h2><ul><li>${problem.field && field ? html`<a href="#${fid}">${problem.message}</a>` : problem.message}</li></ul></div>`
       : '';
     const what = html`<p>${TIER_NAME[s.tier]} escalation for participant ${s.participant.localRef}: ${triggerWords(s.trigger)}.</p>`;
     const due =
       step === 'acknowledge'
-        ? html`<p class="muted">You chair it at the ${s.tier} tier. Taking ownership is due by ${when(s.acknowledgeDueAt)}; the response action by ${when(s.respondDueAt)}.</p>`
+        ? html`<p class="muted">You chair it at ${tierWords(s.tier)}. Taking ownership is due by ${when(s.acknowledgeDueAt)}; the response action by ${when(s.respondDueAt)}.</p>`
         : step === 'respond'
           ? html`<p class="muted">Due by ${when(s.respondDueAt)}.</p>`
           : step === 'confirm' && s.causeResolvedAt
@@ -524,16 +534,24 @@ ${filterForm({ status: 'open' })}</section>`,
     <p><button type="submit">${def.button}</button> <a href="${href(s.escalationId)}">Cancel</a></p>
   </form>`;
     return page(
-      { title: def.title, signedInAs: signedInAs(req, res) },
+      { title: problem ? `Error: ${def.title}` : def.title, signedInAs: signedInAs(req, res) },
       html`<section class="card">
   <p class="muted"><a href="${href(s.escalationId)}">Back to the escalation</a></p>
+  ${summary}
   <h1>${def.title}</h1>
   ${what}
   ${due}
-  ${summary}
   ${form}
 </section>`,
     );
+  };
+
+  /** A step field's problem as a sentence: "Say what the outcome was", "The note must be 2000 characters or fewer". */
+  const fieldSentence = (field: NonNullable<(typeof STEPS)[Step]['field']>, message: string): string => {
+    if (message.startsWith('is required')) return field.missing;
+    const max = /must be at most (\d+) characters/.exec(message);
+    if (max) return `${field.noun} must be ${max[1]} characters or fewer`;
+    return `${field.noun} ${message}`;
   };
 
   /** What the confirm page starts with: the outcome careloop would record, in words. */
@@ -579,7 +597,7 @@ ${filterForm({ status: 'open' })}</section>`,
         const s = await services.escalations.get(caller, id);
         const fieldProblem = err.code === 'INVALID_INPUT' ? err.details?.fields?.[0] : undefined;
         const problem = fieldProblem
-          ? { field: true, message: fieldProblem.message.startsWith('is required') ? def.field!.missing : `${def.field!.noun} ${fieldProblem.message}` }
+          ? { field: true, message: fieldSentence(def.field!, fieldProblem.message) }
           : // The workflow's refusal, said from where the escalation stands now.
             { field: false, message: whyNot(step, s, caller) ?? err.userMessage };
         res.status(err.status).type('html').send(stepPage(req, res, s, step, value, problem));

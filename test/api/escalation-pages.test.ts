@@ -17,6 +17,7 @@ import { createParticipant, ownersByDay, type SprintPeople } from '../support/sp
 import { csrfFrom } from '../support/html';
 import { signInAs, type Agent } from '../support/signin';
 import { startRealStack, type RealStack } from '../support/stack';
+import { codesOnPage } from '../support/page-text';
 
 const bearer = (p: { token: string }) => ({ Authorization: `Bearer ${p.token}` });
 /** The escalation ids a list page shows, in its order. */
@@ -97,6 +98,7 @@ describe('escalation pages (real Temporal, PostgreSQL and SMTP)', () => {
     expect(list.text).toContain('you respond');
     expect(list.text).toContain('<a class="button" href="/escalations/new">Raise an escalation</a>');
     expect(list.text).not.toContain('/api/');
+    expect(codesOnPage(list.text)).toEqual([]);
     // Every row read is in the access log, as a page read.
     const logged = await t.db.accessLogEntry.findMany({ where: { staffId: people.coordinator.id, what: 'escalation', channel: 'page' }, select: { item: true } });
     expect(logged.map((l) => l.item)).toEqual(expect.arrayContaining([moderate, high, low]));
@@ -108,7 +110,10 @@ describe('escalation pages (real Temporal, PostgreSQL and SMTP)', () => {
     expect(resolvedOnly.text).toContain('No escalations match these filters.');
     const bad = await casey.get('/escalations?tier=severe').set('Accept', 'text/html');
     expect(bad.status).toBe(400);
-    expect(bad.text).toContain('must be one of');
+    // A hand-edited address: the problem in a sentence linked to its filter, "Error: " in the title, no tier codes listed.
+    expect(bad.text).toContain('<a href="#filter-tier">Choose a tier from the list</a>');
+    expect(bad.text).toMatch(/<title>Error: Escalations/);
+    expect(bad.text).not.toContain('must be one of');
 
     // The agency's manager sees every one chaired in the agency; nobody sees another agency's.
     const morgan = await signedIn(people.manager);
@@ -141,7 +146,7 @@ describe('escalation pages (real Temporal, PostgreSQL and SMTP)', () => {
     expect(form.status).toBe(200);
     expect(form.text).toContain(`name="participantLocalRef" value="${participant.localRef}"`);
     expect(form.text).toContain('Moderate: review within 24-72 hours');
-    expect(form.text).toContain('A coordinator chairs it, takes ownership within 24 hours and records the response action within 3 days. A missed window moves it up to high.');
+    expect(form.text).toContain('A coordinator chairs it, takes ownership within 24 hours and records the response action within 3 days. A missed window moves it up to the high tier.');
     expect(form.text).toContain('A manager chairs it, takes ownership within 15 minutes and records the response action within 1 hour. It is the top tier.');
 
     // Nothing filled in: every problem at the top, linked to its field, and the values kept.
@@ -149,6 +154,8 @@ describe('escalation pages (real Temporal, PostgreSQL and SMTP)', () => {
     const empty = await casey.post('/escalations/new').type('form').send({ _csrf: csrf, participantLocalRef: '', trigger: '  ', description: 'Kept <b>as typed</b>' });
     expect(empty.status).toBe(400);
     expect(empty.text).toContain('There is a problem');
+    expect(empty.text).toMatch(/<title>Error: Raise an escalation/);
+    expect(empty.text.indexOf('There is a problem')).toBeLessThan(empty.text.indexOf('<h1>'));
     expect(empty.text).toContain('<a href="#f-participantLocalRef">Enter the participant’s local reference</a>');
     expect(empty.text).toContain('<a href="#f-riskLevel">Choose a risk level</a>');
     expect(empty.text).toContain('<a href="#f-trigger">Say what triggered the escalation</a>');
@@ -204,10 +211,13 @@ describe('escalation pages (real Temporal, PostgreSQL and SMTP)', () => {
     expect(noAction.status).toBe(400);
     expect(noAction.text).toContain('<a href="#f-responseAction">Say what response action was taken</a>');
     expect(noAction.text).toContain('aria-invalid="true"');
+    expect(noAction.text).toMatch(/<title>Error: Record the response action/);
+    expect(noAction.text).toMatch(/<form[^>]*novalidate/);
+    expect(noAction.text).not.toMatch(/ (required|pattern)[ =>]/);
     expect(noAction.headers.refresh).toBeUndefined();
     const tooLong = await casey.post(`/escalations/${id}/respond`).type('form').send({ _csrf: csrf, responseAction: 'x'.repeat(2001) });
     expect(tooLong.status).toBe(400);
-    expect(tooLong.text).toContain('The response action must be at most 2000 characters');
+    expect(tooLong.text).toContain('The response action must be 2000 characters or fewer');
     expect((await casey.post(`/escalations/${id}/respond`).type('form').send({ _csrf: csrf, responseAction: 'Joint visit booked for tomorrow' })).status).toBe(303);
 
     const noNote = await submitStep(casey, id!, 'note', { text: '' });
@@ -224,6 +234,7 @@ describe('escalation pages (real Temporal, PostgreSQL and SMTP)', () => {
     const done = await casey.get(resolved.headers.location!);
     expect(done.text).toContain('The outcome is recorded and the escalation is resolved.');
     expect(done.text).toMatch(/id="escalation-status">Resolved</);
+    expect(codesOnPage(done.text)).toEqual([]);
     expect(done.text).toContain('Joint visit booked for tomorrow');
     expect(done.text).toContain('Visits back on schedule');
     expect(done.text).toContain('within the response window');
@@ -267,6 +278,7 @@ describe('escalation pages (real Temporal, PostgreSQL and SMTP)', () => {
     expect(before.text).toContain(`Overdue: ${task.title}`);
     expect(before.text).toContain(`<a href="/sprints/${encodeURIComponent(sprintId)}">Sprint task “${task.title}”</a>`);
     expect(before.text).toContain('Wren Nurse'); // the task's owner responds
+    expect(codesOnPage(before.text)).toEqual([]);
     expect((await casey.get(`/escalations/${escalationId}/confirm`)).text).toContain('The cause of this escalation has not ended, so there is no outcome to confirm yet.');
 
     // The owner does the task, late: the escalation is told its cause ended.
