@@ -133,6 +133,8 @@ export const HYPHENATED_CODES: readonly string[] = [
   ...Object.keys(PLAN_STEPS_STATUS_WORDS),
   ...Object.keys(PLAN_ACTION_STATUS_WORDS),
   ...Object.keys(HUDDLE_STATUS_WORDS),
+  ...Object.keys(RAPID_REVIEW_STATUS_WORDS),
+  ...Object.keys(DECISION_STATUS_WORDS),
   'stage-1',
   'stage-2',
   'stage-3',
