@@ -11,6 +11,7 @@ import type { Caller } from '../sprints/service';
 import { mayAccess } from '../../domain/access';
 import type { DisputeStageState, DisputeStatus } from '../../domain/dispute';
 import { withinDeadline } from '../../domain/on-time';
+import { DISPUTE_STATUS_WORDS, disputeStageWords } from '../../domain/words';
 
 /** Rows one list shows; beyond this the page says to narrow it. */
 export const MAX_ROWS = 200;
@@ -144,7 +145,7 @@ export function createDisputeList(deps: { db: Db; now?: () => Date }) {
           step: about.get(d.id)?.step ?? '',
           status: d.status as DisputeStatus,
           stage: d.stage,
-          stageLabel: current?.label ?? STAGE_LABELS[d.stage] ?? `Stage ${d.stage}`,
+          stageLabel: current?.label ?? STAGE_LABELS[d.stage] ?? disputeStageWords(d.stage),
           ...(open && current?.dueAt ? { stageDueAt: current.dueAt } : {}),
           overdue: open && !!current?.dueAt && !withinDeadline(at, current.dueAt),
           interimOwner: staffById.get(d.interimOwnerId) ?? { id: d.interimOwnerId, name: 'unknown staff' },
@@ -194,19 +195,17 @@ export function disputeStatusWords(s: { status: string; stage: number; stageLabe
       return 'The person who raised it withdrew it';
   }
   if (s.stage === 3) return s.overdue ? 'Waiting for partnership governance’s binding decision, which is overdue' : 'Waiting for partnership governance’s binding decision';
-  const label = s.stageLabel ?? STAGE_LABELS[s.stage] ?? `Stage ${s.stage}`;
+  const label = s.stageLabel ?? STAGE_LABELS[s.stage] ?? disputeStageWords(s.stage);
   return `${label}: the parties state positions and agree a resolution${s.overdue ? '; the stage’s deadline has passed' : ''}`;
 }
 
 /** Where it stands in a word or two, for a badge beside the full words. */
 export function disputeBadgeWords(s: { status: string; stage?: number; overdue?: boolean }): string {
-  if (s.status === 'resolved') return 'Resolved';
-  if (s.status === 'decided') return 'Decided';
-  if (s.status === 'withdrawn') return 'Withdrawn';
+  if (s.status === 'resolved' || s.status === 'decided' || s.status === 'withdrawn') return DISPUTE_STATUS_WORDS[s.status];
   // The search attribute's form ("stage-2") as well as the row's.
   const stage = s.stage ?? Number(/^stage-(\d)$/.exec(s.status)?.[1] ?? 0);
   if (s.overdue) return stage === 3 ? 'Decision overdue' : 'Deadline passed';
-  return stage ? `Stage ${stage} of 3` : 'Open';
+  return stage ? `${disputeStageWords(stage)} of 3` : DISPUTE_STATUS_WORDS.open;
 }
 
 /** The badge colour (api/static/careloop.css `tone-*`) of a dispute's status. */

@@ -139,14 +139,21 @@ export function disputePages(deps: AppDeps, services: AppServices, web: WebHelpe
       l = await disputeList.list(caller, req.query);
     } catch (err) {
       if (!(err instanceof AppError && err.code === 'INVALID_INPUT' && err.details?.fields)) throw err;
-      const labels: Record<string, string> = { status: 'Status', participant: 'Participant reference' };
-      const problems = err.details.fields.map((p) => `${labels[p.field] ?? p.field} ${p.message}`);
+      // A hand-edited address: say which filter is wrong, in a sentence, and offer the form again.
+      const sentence = (p: FieldProblem) =>
+        p.field === 'status'
+          ? 'Choose a status from the list'
+          : p.message.startsWith('must be at most')
+            ? 'The participant reference must be 64 characters or fewer'
+            : 'The participant reference may hold only letters, digits and the characters - _ / .';
+      const typed = typeof req.query.participant === 'string' ? req.query.participant.slice(0, 64) : undefined;
       res.status(400).type('html').send(
         page(
-          { title: 'Disputes', signedInAs: signedInAs(req, res) },
-          html`<section class="card"><h1>Disputes</h1>
-<div class="problem error-summary" role="alert"><h2>There is a problem with the filters</h2><ul>${problems.map((p) => html`<li>${p}</li>`)}</ul></div>
-${filterForm({ status: 'open' })}</section>`,
+          { title: 'Error: Disputes', signedInAs: signedInAs(req, res) },
+          html`<section class="card">
+<div class="problem error-summary" role="alert" tabindex="-1"><h2>There is a problem with the filters</h2><ul>${err.details.fields.map((p) => html`<li><a href="#filter-${p.field === 'status' ? 'status' : 'participant'}">${sentence(p)}</a></li>`)}</ul></div>
+<h1>Disputes</h1>
+${filterForm({ status: 'open', ...(typed ? { participant: typed } : {}) })}</section>`,
         ),
       );
       return;
@@ -181,7 +188,7 @@ ${filterForm({ status: 'open' })}</section>`,
 
   const raiseSentence = (p: FieldProblem): string => {
     if (p.field === 'participantLocalRef' && /^No /.test(p.message)) return p.message;
-    if (p.message.startsWith('is required')) return RAISE_MISSING[p.field] ?? 'This is required';
+    if (p.message.startsWith('is required')) return RAISE_MISSING[p.field] ?? 'Answer every question on the form';
     const max = /must be at most (\d+) characters/.exec(p.message);
     if (max) return `${RAISE_LABELS[p.field] ?? p.field} must be ${max[1]} characters or fewer`;
     if (p.field === 'respondentAgencyIds' && p.message.includes('other than your own')) return 'Choose at least one agency other than your own';
@@ -202,9 +209,9 @@ ${filterForm({ status: 'open' })}</section>`,
       { title: problems.length ? 'Error: Raise a dispute' : 'Raise a dispute', signedInAs: signedInAs(req, res) },
       html`<section class="card">
   <p class="muted"><a href="/disputes">Disputes</a></p>
+  ${summaryOf(problems)}
   <h1>Raise a dispute</h1>
   <p class="muted">When agencies disagree about who does a person’s next step. Care does not wait: someone carries the step on while the dispute runs, and it moves to service managers, then to partnership governance, if it is not agreed in time.</p>
-  ${summaryOf(problems)}
   <form method="get" action="/disputes/new" class="dispute-form" novalidate>
     <div class="field${problems.length ? ' has-error' : ''}">
       <label for="${fieldId('participantLocalRef')}">Participant reference</label>
@@ -238,12 +245,12 @@ ${filterForm({ status: 'open' })}</section>`,
     for (const c of choices.people) byAgency.set(c.agencyName, [...(byAgency.get(c.agencyName) ?? []), c]);
     const p = choices.participant;
     return page(
-      { title: problems.length ? 'Error: Raise a dispute' : 'Raise a dispute', signedInAs: signedInAs(req, res) },
+      { title: `${problems.length ? 'Error: ' : ''}Raise a dispute about ${p.localRef}`, signedInAs: signedInAs(req, res) },
       html`<section class="card">
   <p class="muted"><a href="/disputes">Disputes</a> · <a href="/disputes/new">another person</a></p>
+  ${summaryOf(problems)}
   <h1>Raise a dispute about ${p.localRef}</h1>
   <p class="muted">${p.displayName}. The representatives of each agency are told by email at once; stage 1 is for frontline leads.</p>
-  ${summaryOf(problems)}
   <form method="post" action="/disputes/new" class="dispute-form" novalidate>
     <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
     <input type="hidden" name="participantLocalRef" value="${p.localRef}">
@@ -416,10 +423,10 @@ ${outcomeSection(s, agencies, when)}
       { title: opts.problems?.length || opts.other ? `Error: ${heading}` : heading, signedInAs: signedInAs(req, res) },
       html`<section class="card">
   <p class="muted"><a href="${href(s.disputeId)}">Back to the dispute</a></p>
+  ${errorSummary(action, opts.problems, opts.other)}
   <h1>${heading}</h1>
   <p>Dispute about ${s.participant.localRef}: ${s.subject}. Step in dispute: ${s.step}.</p>
   ${stepDue(action, s, now(), when)}
-  ${errorSummary(action, opts.problems, opts.other)}
   ${opts.proposal ? html`<ol class="proposals single">${proposalCard(s, opts.proposal, view.agencies, when)}</ol>` : ''}
   ${form}
 </section>

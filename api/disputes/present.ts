@@ -8,6 +8,7 @@ import type { FieldProblem } from '../errors';
 import { workingDaysBetween, type PartnershipCalendar } from '../../domain/calendar';
 import { DISPUTE_AGREEMENT, type DisputeProposal, type DisputeStageState, type DisputeState } from '../../domain/dispute';
 import { disputeBadgeWords, disputeStatusWords, disputeTone } from './list';
+import { DISPUTE_STATUS_WORDS, disputeStageWords } from '../../domain/words';
 import { awaitingAnswer, type DisputeAbilities, type DisputeAction } from './service';
 
 export type When = (iso: string) => string;
@@ -66,7 +67,7 @@ export function facts(s: DisputeState, at: Date, when: When, agencies: AgencyNam
     <div><dt>Step in dispute</dt><dd>${s.step}</dd></div>
     <div><dt>${s.status === 'open' ? 'Interim owner' : 'Carries the step on'}</dt><dd>${s.status === 'open' ? `${s.interimOwner.name}, ${agencyOf(agencies, s.interimOwner.agencyId)}` : (carrierOf(s)?.name ?? s.interimOwner.name)}</dd></div>
     <div><dt>Parties</dt><dd>${s.partyAgencyIds.map((a) => agencyOf(agencies, a)).join(' and ')}</dd></div>
-    ${stage ? html`<div><dt>${s.status === 'open' ? `Stage ${stage.stage}: ${stage.label.toLowerCase()}` : 'Stage reached'}</dt><dd id="stage-clock">${s.status === 'open' ? stageClock(s, at, when) : `${stage.stage}, ${stage.label.toLowerCase()}`}</dd></div>` : ''}
+    ${stage ? html`<div><dt>${s.status === 'open' ? `${disputeStageWords(stage.stage)}: ${stage.label.toLowerCase()}` : 'Stage reached'}</dt><dd id="stage-clock">${s.status === 'open' ? stageClock(s, at, when) : `${disputeStageWords(stage.stage)}, ${stage.label.toLowerCase()}`}</dd></div>` : ''}
   </dl>`;
 }
 
@@ -166,7 +167,7 @@ export function timeline(s: DisputeState, agencies: AgencyNames, when: When): Sa
   for (const e of s.interimStep?.escalations ?? []) items.push({ at: e.raisedAt, what: `No progress was recorded on “${s.step}” by its due time: escalated.` });
   if (s.decision) items.push({ at: s.decision.at, what: `${s.decision.by.name} recorded partnership governance’s binding decision.` });
   if (s.withdrawal) items.push({ at: s.withdrawal.at, what: `${s.withdrawal.by.name} withdrew the dispute: ${s.withdrawal.reason}` });
-  if (s.outcome) items.push({ at: s.outcome.at, what: `${capital(s.status)} after ${s.outcome.workingDaysToClose} working day${s.outcome.workingDaysToClose === 1 ? '' : 's'}. ${carrierWords(s)}` });
+  if (s.outcome) items.push({ at: s.outcome.at, what: `${DISPUTE_STATUS_WORDS[s.status]} after ${s.outcome.workingDaysToClose} working day${s.outcome.workingDaysToClose === 1 ? '' : 's'}. ${carrierWords(s)}` });
   items.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   return html`<ol class="timeline dispute-timeline">${items.map((i) => html`<li><time datetime="${i.at}">${when(i.at)}</time> ${i.what}</li>`)}</ol>`;
 }
@@ -304,7 +305,7 @@ export function stepDue(action: DisputeAction, s: DisputeState, at: Date, when: 
   if (s.status !== 'open') return '';
   if (action === 'progress') return s.interimStep?.status === 'open' ? html`<p class="muted">Progress is due by ${when(s.interimStep.dueAt)}.</p>` : '';
   const stage = current(s);
-  return stage && action !== 'withdraw' ? html`<p class="muted">Stage ${stage.stage}, ${stage.label.toLowerCase()}: ${stageClock(s, at, when)}</p>` : '';
+  return stage && action !== 'withdraw' ? html`<p class="muted">${disputeStageWords(stage.stage)}, ${stage.label.toLowerCase()}: ${stageClock(s, at, when)}</p>` : '';
 }
 
 /** "Enter the decision", "The reason must be 1000 characters or fewer": a field's problem as a sentence. */
@@ -404,7 +405,7 @@ export const PARTY_ACTIONS: readonly DisputeAction[] = ['position', 'propose', '
 
 /** Why this person cannot take this step now, in words, and whether that is a refusal (403); undefined when they can. */
 export function whyNot(action: DisputeAction, s: DisputeState, may: DisputeAbilities, c: { agencyId: string; roles: readonly string[] }, when: (iso: string) => string, proposal?: DisputeProposal): { words: string; refused: boolean } | undefined {
-  if (s.status !== 'open') return { words: `This dispute was ${s.status}${s.outcome ? ` on ${when(s.outcome.at)}` : ''}. Nothing more can be recorded on it.`, refused: false };
+  if (s.status !== 'open') return { words: `This dispute closed${s.outcome ? ` on ${when(s.outcome.at)}` : ''}: ${DISPUTE_STATUS_WORDS[s.status].toLowerCase()}. Nothing more can be recorded on it.`, refused: false };
   if (PARTY_ACTIONS.includes(action)) {
     if (!may.party) {
       const reps = s.stages[s.stages.length - 1]?.representatives.filter((r) => r.agencyId === c.agencyId) ?? [];

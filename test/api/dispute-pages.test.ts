@@ -18,6 +18,7 @@ import type { SmtpCapture } from '../support/smtp';
 import type { SprintPeople } from '../support/sprint-fixture';
 import { createParticipant } from '../support/sprint-fixture';
 import { csrfFrom } from '../support/html';
+import { codesOnPage } from '../support/page-text';
 import { signInAs, type Agent } from '../support/signin';
 import { startRealStack, type RealStack } from '../support/stack';
 
@@ -90,6 +91,14 @@ describe('dispute pages and links, raise to a stage-3 decision (real Temporal, P
     const person = await raiser.get('/disputes/new?participant=');
     expect(person.status).toBe(400);
     expect(summary(person.text)).toEqual(['Enter the participant’s local reference']);
+    expect(person.text).toMatch(/<title>Error: Raise a dispute/);
+    expect(person.text.indexOf('There is a problem')).toBeLessThan(person.text.indexOf('<h1>'));
+    // A hand-edited filter: said in a sentence, linked to the filter, no codes listed.
+    const badFilter = await raiser.get('/disputes?status=stage-1');
+    expect(badFilter.status).toBe(400);
+    expect(summary(badFilter.text)).toEqual(['Choose a status from the list']);
+    expect(badFilter.text).toMatch(/<title>Error: Disputes/);
+    expect(codesOnPage(badFilter.text)).toEqual([]);
     // A stranger's reference reads like an unknown one.
     const outsiderPerson = await createParticipant(t.db, [people.outsider.agencyId]);
     expect(summary((await raiser.get(`/disputes/new?participant=${outsiderPerson.localRef}`)).text)).toEqual([`No person ${outsiderPerson.localRef} among the people your care teams include.`]);
@@ -103,6 +112,8 @@ describe('dispute pages and links, raise to a stage-3 decision (real Temporal, P
     expect(empty.status).toBe(400);
     expect(summary(empty.text)).toEqual(['Choose at least one agency you dispute with', 'Choose the interim owner of the step', 'Name the step in dispute', 'Say what is disputed', 'Say what outcome your agency seeks']);
     expect(empty.text).toContain('value="Who arranges the first home visit"');
+    expect(empty.text).toMatch(/<title>Error: Raise a dispute about/);
+    expect(empty.text).toMatch(/<form method="post" action="\/disputes\/new"[^>]*novalidate/);
     // The interim owner works for an agency in the dispute.
     const wrongOwner = await raiser.post('/disputes/new').type('form').send({
       _csrf: csrfFrom(form.text),
@@ -135,6 +146,9 @@ describe('dispute pages and links, raise to a stage-3 decision (real Temporal, P
     expect(page.text).toContain('Harper Homecare, ');
     expect(page.text).toContain(`href="/disputes/${disputeId}/position"`);
     expect(page.text).not.toMatch(/href="\/api\//);
+    expect(page.text).toContain('Stage 1 of 3');
+    expect(codesOnPage(page.text)).toEqual([]);
+    expect(codesOnPage((await raiser.get('/disputes')).text)).toEqual([]);
     // Each read of the page is on the access log, as the person's dispute.
     expect(await t.db.accessLogEntry.count({ where: { item: disputeId, what: 'dispute', channel: 'page', staffId: people.hospital.id } })).toBeGreaterThan(0);
   });
@@ -220,6 +234,8 @@ describe('dispute pages and links, raise to a stage-3 decision (real Temporal, P
 
     const page = await raiser.get(`/disputes/${disputeId}`);
     expect(page.text).toContain('Partnership governance decided; the decision binds every party');
+    expect(page.text).toContain('Decided by governance');
+    expect(codesOnPage(page.text)).toEqual([]);
     expect(page.text).toContain('The package of care includes it.');
     expect(page.text).toContain(`${homecareManager.name} carries “First visit confirmed” on, as the decision says.`);
     expect(page.text).not.toContain('Refresh');
@@ -227,6 +243,7 @@ describe('dispute pages and links, raise to a stage-3 decision (real Temporal, P
     expect((await raiser.get(`/disputes/${disputeId}/position`)).text).toContain('Nothing more can be recorded on it.');
     const list = await raiser.get('/disputes?status=closed');
     expect(list.text).toContain(`data-dispute="${disputeId}"`);
+    expect(codesOnPage(list.text)).toEqual([]);
     expect((await raiser.get('/disputes')).text).not.toContain(`data-dispute="${disputeId}"`);
   });
 
@@ -253,6 +270,9 @@ describe('dispute pages and links, raise to a stage-3 decision (real Temporal, P
     const noReason = await post(homecare, `/disputes/${id}/proposals/p1/decline`, { reason: ' ' });
     expect(noReason.status).toBe(400);
     expect(summary(noReason.text)).toEqual(['Say why your agency declines the proposal']);
+    expect(noReason.text).toMatch(/<title>Error: Decline proposal p1/);
+    expect(noReason.text.indexOf('There is a problem')).toBeLessThan(noReason.text.indexOf('<h1>'));
+    expect(noReason.text).toContain('<a href="#f-reason">Say why your agency declines the proposal</a>');
     expect((await post(homecare, `/disputes/${id}/proposals/p1/decline`, { reason: 'The ward has the equipment budget.' })).status).toBe(303);
     // Declined already: the counter-proposal is still open to it, and a second decline is explained.
     expect((await homecare.get(`/disputes/${id}/proposals/p1/decline`)).text).toContain(`${people.homecare.name} already declined proposal p1 for your agency: The ward has the equipment budget.`);
