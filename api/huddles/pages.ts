@@ -11,8 +11,8 @@ import { html, page, type SafeHtml } from '../html';
 import { callerOf } from '../sprints/service';
 import type { RosterRow } from '../evidence/roster';
 import { formatInstant, instantToZonedLocal } from '../../domain/format';
-import { daysAsText, HUDDLE_STATUS_WORDS, type HuddleStatus } from '../../domain/huddle';
-import { PLAN_RISK_FLAG_WORDS } from '../../domain/plan';
+import { daysAsText, type HuddleStatus } from '../../domain/huddle';
+import { HUDDLE_STATUS_WORDS, PLAN_RISK_FLAG_WORDS, processWords } from '../../domain/words';
 import { TIER_NAME } from '../escalations/list';
 import { huddleServiceOf, type HuddleDecisionView, type HuddleView } from './service';
 import { decisionBadge, decisionEndWords, endDecisionForms, errorSummary, fieldError, fieldId, valueOf, type FormState } from './view';
@@ -22,8 +22,6 @@ import type { HuddleScheduleView } from './schedules';
 const PREPARING_REFRESH_SECONDS = 2;
 
 const STATUS_TONE: Record<HuddleStatus, string> = { preparing: 'open', open: 'open', 'following-up': 'reminded', closed: 'done' };
-
-const PROCESS_WORDS: Record<string, string> = { sprint: 'Sprint', 'plan-change': 'Plan change', escalation: 'Escalation', dispute: 'Dispute', 'plan-steps': 'Plan' };
 
 /** Coordinators and managers run their agency's huddles; admins any. */
 const leads = allowWith('Huddles are for coordinators, managers and admins.', 'coordinator', 'manager', 'admin');
@@ -124,7 +122,6 @@ export function huddlePages(deps: AppDeps, _services: AppServices, web: WebHelpe
   ${current.recent.length ? html`<p class="small">Started lately: ${current.recent.map((r, i) => html`${i ? ', ' : ''}<a href="${href(r.workflowId)}">${when(r.at)}</a>`)}</p>` : ''}`
       : html`<p class="muted">No huddle schedule yet.</p>`
   }
-  ${mine ? errorSummary(st, (field) => fieldId(form, field)) : ''}
   <form method="post" action="/huddles/schedules" novalidate>
     ${hidden}
     <div class="field${at.box}">
@@ -160,6 +157,7 @@ export function huddlePages(deps: AppDeps, _services: AppServices, web: WebHelpe
           { title: state.problems?.length ? 'Error: Huddle schedules' : 'Huddle schedules', signedInAs: signedInAs(req, res) },
           html`<section class="card">
   <p class="muted"><a href="/huddles">Huddles</a></p>
+  ${state.form ? errorSummary(state, (field) => fieldId(state.form!, field)) : ''}
   <h1>Huddle schedules</h1>
   <p>At its time careloop captures the agency’s roster as it stands and emails the agency’s coordinators and managers a link to the huddle.</p>
   ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
@@ -224,7 +222,7 @@ ${cards}`,
   const rosterList = (v: HuddleView): SafeHtml => {
     const rows = v.roster.rows;
     const item = (i: RosterRow['items'][number]) =>
-      html`${i.action} <span class="muted">(${PROCESS_WORDS[i.process] ?? 'Process'}${i.owner ? `, ${i.owner.name}` : ''}${i.dueAt ? `, due ${when(i.dueAt)}` : ''})</span>${i.overdue ? html` <span class="badge tone-overdue">Overdue</span>` : ''}`;
+      html`${i.action} <span class="muted">(${processWords(i.process)}${i.owner ? `, ${i.owner.name}` : ''}${i.dueAt ? `, due ${when(i.dueAt)}` : ''})</span>${i.overdue ? html` <span class="badge tone-overdue">Overdue</span>` : ''}`;
     return html`${v.rosterProblem ? html`<p class="problem">careloop could not read the open work when it prepared this huddle. See <a href="/roster">the live roster</a> instead.</p>` : ''}
 ${
   rows.length
@@ -376,7 +374,10 @@ ${v.rosterHidden ? html`<p class="muted">${v.rosterHidden} more ${v.rosterHidden
     const csrf = web.csrfToken(req, res);
     const staff = v.mayTakeNotes ? await huddles.staffChoices() : [];
     const done = typeof req.query.done === 'string' && !state.problems?.length ? DONE[req.query.done] : undefined;
-    const anchor = (field: string) => fieldId(state.form ?? '', field.split('.')[0]!);
+    // A problem of the whole form (nothing to type differently) links to the form itself.
+    const formAnchor = (form: string) =>
+      form === 'decision' ? 'record-decision' : form.startsWith('end-') ? form.replace(/^end-/, '').replace(/-(not-)?done$/, '') : form === 'finish' ? 'finish' : 'attendance';
+    const anchor = (field: string) => (field.startsWith('(') ? formAnchor(state.form ?? '') : fieldId(state.form ?? '', field.split('.')[0]!));
     const open = v.decisions.filter((d) => d.status === 'open').length;
     res
       .status(status)
@@ -397,7 +398,7 @@ ${v.rosterHidden ? html`<p class="muted">${v.rosterHidden} more ${v.rosterHidden
   </dl>
   ${
     v.mayTakeNotes
-      ? html`<form method="post" action="${href(v.id)}/finish" novalidate><input type="hidden" name="_csrf" value="${csrf}"><p><button type="submit" class="secondary">Finish the huddle</button></p><p class="hint">Closes the notes: attendance and decisions no longer change, and open decisions are still followed up. Notes close by themselves on ${when(v.notesCloseAt)}.</p></form>`
+      ? html`<form method="post" action="${href(v.id)}/finish" novalidate id="finish"><input type="hidden" name="_csrf" value="${csrf}"><p><button type="submit" class="secondary">Finish the huddle</button></p><p class="hint">Closes the notes: attendance and decisions no longer change, and open decisions are still followed up. Notes close by themselves on ${when(v.notesCloseAt)}.</p></form>`
       : ''
   }
   <p class="muted small">Times are ${tz}.</p>

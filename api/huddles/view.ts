@@ -4,6 +4,7 @@
 import { html, type SafeHtml } from '../html';
 import type { FieldProblem } from '../errors';
 import type { HuddleDecisionView } from './service';
+import { DECISION_STATUS_WORDS } from '../../domain/words';
 
 export interface FormState {
   /** Which form on the page the problems belong to. */
@@ -38,8 +39,8 @@ export function fieldError(state: FormState, form: string, field: string): { box
 /** A decision's state in a few words, with its tone. */
 export function decisionBadge(d: Pick<HuddleDecisionView, 'status' | 'onTime' | 'overdue'>): SafeHtml {
   if (d.status === 'done') return html`<span class="badge tone-${d.onTime ? 'done' : 'reminded'}">${d.onTime ? 'Done on time' : 'Done late'}</span>`;
-  if (d.status === 'not-done') return html`<span class="badge tone-refused">Not done</span>`;
-  return d.overdue ? html`<span class="badge tone-overdue">Overdue</span>` : html`<span class="badge tone-open">Open</span>`;
+  if (d.status === 'not-done') return html`<span class="badge tone-refused">${DECISION_STATUS_WORDS['not-done']}</span>`;
+  return d.overdue ? html`<span class="badge tone-overdue">Overdue</span>` : html`<span class="badge tone-open">${DECISION_STATUS_WORDS.open}</span>`;
 }
 
 /** Who recorded the decision's end, when, and what they said. */

@@ -15,6 +15,7 @@ import { instantToZonedLocal } from '../../domain/format';
 import { buildTestApp, createStaff } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { csrfFrom } from '../support/html';
+import { codesOnPage } from '../support/page-text';
 import { mailerFor, TEST_LINKS } from '../support/mailer';
 import { signInAs, type Agent } from '../support/signin';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
@@ -84,6 +85,10 @@ describe('the daily huddle: schedule, roster, attendance and decisions (dev serv
     expect(bad.text).toContain('Enter the time on the 24-hour clock, for example 09:30');
     expect(bad.text).toContain('“mon-fry” is not a day or a range of days');
     expect(bad.text).toContain('value="9.30"');
+    // The summary at the top of the page, above the heading, each problem linked to its field.
+    expect(bad.text).toMatch(/<title>Error: Huddle schedules/);
+    expect(bad.text.indexOf('There is a problem')).toBeLessThan(bad.text.indexOf('<h1>'));
+    expect(bad.text).toMatch(/<a href="#f-schedule-[\w-]+-at">Enter the time on the 24-hour clock/);
     const set = await manager.post('/huddles/schedules').type('form').send({ _csrf: csrfFrom(form.text), at: '09:30', days: 'mon-fri' });
     expect(set.status).toBe(303);
     const page = await manager.get(set.headers.location!);
@@ -130,6 +135,7 @@ describe('the daily huddle: schedule, roster, attendance and decisions (dev serv
     expect(page.text.indexOf(refs.housing)).toBeLessThan(page.text.indexOf(refs.ed));
     expect(page.text.indexOf(refs.ed)).toBeLessThan(page.text.indexOf(refs.calm));
     expect(page.text).toContain('Housing instability');
+    expect(codesOnPage(page.text)).toEqual([]);
     // Each person shown is a read of their data, logged for the coordinator.
     expect(await t.db.accessLogEntry.count({ where: { staffId: people.coordinator.id, what: 'huddle', item: huddleId } })).toBeGreaterThanOrEqual(3);
     // The list names it; the live roster opens for the coordinator too.
@@ -160,6 +166,8 @@ describe('the daily huddle: schedule, roster, attendance and decisions (dev serv
     expect(empty.status).toBe(400);
     for (const words of ['Choose whom the decision is about', 'Say what was decided', 'Choose who owns the decision', 'Enter when follow-up is due']) expect(empty.text).toContain(words);
     expect(empty.text).toContain('href="#f-decision-text"');
+    expect(empty.text).toMatch(/<title>Error: /);
+    expect(empty.text).toMatch(/<form method="post" action="[^"]+\/decisions" novalidate/);
     const past = await coordinator.post(`${url}/decisions`).type('form').send({ _csrf: csrfFrom(page.text), participantRef: refs.calm, text: 'Check in', ownerId: people.homecare.id, due: '2020-01-01T09:00' });
     expect(past.status).toBe(400);
     expect(past.text).toContain('Follow-up must be due after now');
@@ -178,6 +186,7 @@ describe('the daily huddle: schedule, roster, attendance and decisions (dev serv
     page = await coordinator.get(url);
     expect(page.text).toContain('Home care calls the landlord and books a joint visit');
     expect(page.text).toContain('Owner: Harper Homecare');
+    expect(codesOnPage(page.text)).toEqual([]);
   });
 
   it('gives the owner a link that records the follow-up, and the huddle closes once its notes close and the decision is done', async () => {
@@ -208,6 +217,8 @@ describe('the daily huddle: schedule, roster, attendance and decisions (dev serv
     const closed = await coordinator.get(url);
     expect(closed.text).toContain('Notes are closed');
     expect(closed.text).not.toContain('Record a decision');
+    expect(codesOnPage(closed.text)).toEqual([]);
+    expect(codesOnPage((await coordinator.get('/huddles')).text)).toEqual([]);
     const decision = await t.db.huddleDecision.findUniqueOrThrow({ where: { id: `${huddleId}:decision-1` } });
     expect(decision).toMatchObject({ status: 'done', onTime: true, channel: 'link', endedById: people.homecare.id, note: 'Visit booked for Thursday' });
 
