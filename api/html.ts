@@ -54,6 +54,85 @@ function myWorkLink(owed: number | undefined): SafeHtml {
   return html`<a class="my-work-link" href="/">My work <span class="owed-count${owed ? ' has-owed' : ''}">${owed}</span><span class="visually-hidden"> ${owed === 1 ? 'thing' : 'things'} you owe</span></a>`;
 }
 
+/** HTML text (as our markup holds it) back to plain words: tags dropped, entities read, spaces collapsed. */
+function textOf(markup: string): string {
+  return markup
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(#x[0-9a-f]+|#[0-9]+|amp|lt|gt|quot|apos|nbsp);/gi, (_m, e: string) => {
+      const k = e.toLowerCase();
+      if (k.startsWith('#x')) return String.fromCodePoint(parseInt(k.slice(2), 16));
+      if (k.startsWith('#')) return String.fromCodePoint(parseInt(k.slice(1), 10));
+      return ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' } as Record<string, string>)[k] ?? '';
+    })
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const spanOf = (attrs: string, name: 'colspan' | 'rowspan'): number => {
+  const m = new RegExp(`\\s${name}\\s*=\\s*["']?(\\d+)`, 'i').exec(attrs);
+  return m ? Math.max(1, Number(m[1])) : 1;
+};
+const addAttr = (tag: string, attr: string): string => tag.replace(/\s*(\/?)>$/, ` ${attr}$1>`);
+const addRole = (tag: string, role: string): string => (/\srole\s*=/i.test(tag) ? tag : addAttr(tag, `role="${role}"`));
+// A cell's opening tag (not <thead>/<tbody>/<tfoot>): <td ...> or <th ...>.
+const CELL = /<(td|th)(\s[^>]*)?>/gi;
+
+/**
+ * Tables that stack on a phone: in every <table> with a <thead>, each body cell (<td>, or <th
+ * scope="row">) gets its column's heading as `data-label`, which the stylesheet prints before the
+ * cell when the table turns into one block per row. Cells that already have a data-label keep it;
+ * a cell spanning columns with different headings gets none; a table with nested tables, row
+ * spans or several heading rows is left as it is. Each table it labels gets the class `stack` (the
+ * stylesheet's phone layout, one block per row) and explicit table roles, because some browsers
+ * drop a table's semantics once CSS makes its parts blocks.
+ */
+export function labelTableCells(markup: string): string {
+  return markup.replace(/<table(\s[^>]*)?>([\s\S]*?)<\/table>/gi, (whole, attrs: string | undefined, inner: string) => {
+    if (/<table[\s>]/i.test(inner)) return whole;
+    const head = /<thead(\s[^>]*)?>([\s\S]*?)<\/thead>/i.exec(inner);
+    if (!head) return whole;
+    const headRows = head[2]!.match(/<tr[\s>]/gi) ?? [];
+    if (headRows.length !== 1 || /\srowspan\s*=/i.test(inner)) return whole;
+
+    // Each column's heading, a heading spanning columns naming each of them.
+    const headings: string[] = [];
+    const headHtml = head[2]!;
+    const thPattern = /<th(\s[^>]*)?>([\s\S]*?)<\/th>/gi;
+    for (let m = thPattern.exec(headHtml); m; m = thPattern.exec(headHtml)) {
+      const label = textOf(m[2]!);
+      for (let i = 0; i < spanOf(m[1] ?? '', 'colspan'); i++) headings.push(label);
+    }
+
+    const withRoles = inner
+      .replace(/<thead(\s[^>]*)?>([\s\S]*?)<\/thead>/i, (h) =>
+        addRole(h.slice(0, h.indexOf('>') + 1), 'rowgroup') + h.slice(h.indexOf('>') + 1).replace(/<tr(\s[^>]*)?>/gi, (t) => addRole(t, 'row')).replace(CELL, (c) => addRole(c, 'columnheader')),
+      )
+      .replace(/<tbody(\s[^>]*)?>([\s\S]*?)<\/tbody>/gi, (b) =>
+        addRole(b.slice(0, b.indexOf('>') + 1), 'rowgroup') +
+        b.slice(b.indexOf('>') + 1).replace(/<tr(\s[^>]*)?>([\s\S]*?)(?=<tr[\s>]|<\/tbody>)/gi, (_r, trAttrs: string | undefined, row: string) => {
+          let col = 0;
+          const cells = row.replace(CELL, (cell, name: string, cellAttrs = '') => {
+            const span = spanOf(cellAttrs, 'colspan');
+            const covered = headings.slice(col, col + span);
+            col += span;
+            const rowHeader = name.toLowerCase() === 'th';
+            let out = addRole(cell, rowHeader ? 'rowheader' : 'cell');
+            const label = covered[0];
+            if (!/\sdata-label\s*=/i.test(cellAttrs) && label && covered.length === span && covered.every((c) => c === label)) {
+              out = addAttr(out, `data-label="${escapeHtml(label)}"`);
+            }
+            return out;
+          });
+          return addRole(`<tr${trAttrs ?? ''}>`, 'row') + cells;
+        }),
+      );
+
+    let open = `<table${attrs ?? ''}>`;
+    if (!/\sclass\s*=\s*"([^"]*\s)?stack[\s"]/i.test(open)) open = /\sclass\s*=\s*"/i.test(open) ? open.replace(/(\sclass\s*=\s*")/i, '$1stack ') : addAttr(open, 'class="stack"');
+    return `${addRole(open, 'table')}${withRoles}</table>`;
+  });
+}
+
 export function page(opts: PageOptions, body: SafeHtml): string {
   return html`<!doctype html>
 <html lang="en">
@@ -64,20 +143,21 @@ export function page(opts: PageOptions, body: SafeHtml): string {
 <link rel="stylesheet" href="/static/careloop.css">
 </head>
 <body>
+<a class="skip-link" href="#main">Skip to main content</a>
 <header class="top">
   <a class="brand" href="/">careloop</a>
   ${
     opts.signedInAs
-      ? html`<nav class="top-nav" aria-label="You">${myWorkLink(opts.owed ?? requestLayout.getStore()?.owed)}<form class="signout" method="post" action="/signout">
-      <span>${opts.signedInAs.name}</span>
+      ? html`<nav class="top-nav" aria-label="Your account">${myWorkLink(opts.owed ?? requestLayout.getStore()?.owed)}<form class="signout" method="post" action="/signout">
+      <span class="signed-in-name">${opts.signedInAs.name}</span>
       <input type="hidden" name="_csrf" value="${opts.signedInAs.csrfToken}">
       <button type="submit">Sign out</button>
     </form></nav>`
       : ''
   }
 </header>
-<main${opts.wide ? html` class="wide"` : ''}>
-${body}
+<main id="main" tabindex="-1"${opts.wide ? html` class="wide"` : ''}>
+${new SafeHtml(labelTableCells(body.value))}
 </main>
 </body>
 </html>`.value;
