@@ -66,6 +66,8 @@ export function disputeEmail(opts: {
   const ref = opts.participantRef;
   const hello = `Hello ${opts.recipientName},`;
   const about = `the dispute "${opts.subject}" about participant ${ref}`;
+  /** The subject line's cause: the dispute's own subject, cut to stay readable in an inbox. */
+  const topic = `: “${opts.subject.length > 60 ? `${opts.subject.slice(0, 59).trimEnd()}…` : opts.subject}”`;
   const step = opts.step ? `"${opts.step}"` : 'the disputed step';
   const open = opts.link ? [`  ${opts.link}`] : [];
   const page = opts.pageUrl ? ['', `Signed in, the dispute's page: ${opts.pageUrl}`] : [];
@@ -91,7 +93,7 @@ export function disputeEmail(opts: {
   switch (opts.kind) {
     case 'dispute-interim-owner':
       return both(
-        `careloop dispute: you are the interim owner of a step for ${ref}`,
+        `careloop dispute: you are the interim owner of a step for ${ref}${topic}`,
         [
           `You are the interim owner of ${step} in ${about}. Care does not wait for the dispute: carry on with the step until the dispute closes.`,
           `Record how the step stands by ${opts.interimDueBy ?? opts.dueBy}, and then every few working days; you will be reminded before each is due. Open the link to record progress and see the dispute:`,
@@ -101,20 +103,20 @@ export function disputeEmail(opts: {
       );
     case 'dispute-interim-reminder':
       return both(
-        `careloop reminder: progress on the disputed step for ${ref} is due ${opts.interimDueBy ?? opts.dueBy}`,
+        `careloop reminder: progress on the disputed step for ${ref} is due ${opts.interimDueBy ?? opts.dueBy}${topic}`,
         [`A reminder: progress on ${step}, which you carry while ${about} runs, is due by ${opts.interimDueBy ?? opts.dueBy}.`],
         'Record progress',
         interimReply,
       );
     case 'dispute-interim-overdue':
       return both(
-        `careloop OVERDUE: progress on the disputed step for ${ref}`,
+        `careloop OVERDUE: progress on the disputed step for ${ref}${topic}`,
         [`No progress was recorded on ${step} by the time it was due (${opts.interimDueBy ?? opts.dueBy}). You carry the step while ${about} runs, and it has been escalated. Record how it stands:`],
         'Record progress',
         interimReply,
       );
     case 'dispute-stage': {
-      const subject = `careloop dispute (stage ${opts.stage}, ${opts.stageLabel.toLowerCase()}) for ${ref}`;
+      const subject = `careloop dispute (stage ${opts.stage}, ${opts.stageLabel.toLowerCase()}) for ${ref}${topic}`;
       return opts.stage === 3
         ? both(subject, [`You represent partnership governance at stage ${opts.stage} (${opts.stageLabel.toLowerCase()}) of ${about}.`, `Record the partnership's binding decision, with its rationale, by ${opts.dueBy}:`], 'Record the decision', [])
         : both(subject, [`You represent your agency at stage ${opts.stage} (${opts.stageLabel.toLowerCase()}) of ${about}.`, `State your agency's position, see the other side's, and agree a resolution by ${opts.dueBy}:`], 'State your position', partyReply);
@@ -122,7 +124,7 @@ export function disputeEmail(opts: {
     case 'dispute-proposal': {
       const what = opts.proposal?.answers ? `A counter-proposal (${opts.proposal.id}, answering ${opts.proposal.answers})` : `A resolution (${opts.proposal?.id ?? ''})`;
       return both(
-        `careloop dispute: a ${opts.proposal?.answers ? 'counter-proposal' : 'resolution'} is proposed for ${ref}`,
+        `careloop dispute: a ${opts.proposal?.answers ? 'counter-proposal' : 'resolution'} is proposed for ${ref}${topic}`,
         [`${what} to ${about} is proposed by ${opts.proposal?.byName ?? 'a party'}. Read it, then accept it for your agency, decline it with a reason, or answer it with a counter-proposal:`],
         'Answer the proposal',
         partyReply,
@@ -130,17 +132,17 @@ export function disputeEmail(opts: {
     }
     case 'dispute-declined':
       return both(
-        `careloop dispute: proposal ${opts.proposal?.id ?? ''} was declined for ${ref}`,
+        `careloop dispute: proposal ${opts.proposal?.id ?? ''} was declined for ${ref}${topic}`,
         [`${opts.declinedBy ?? 'A party'} declined proposal ${opts.proposal?.id ?? ''} in ${about}, and said why. Read the reason, and state a position or make a new proposal by ${opts.dueBy}:`],
         'Read the reason',
         partyReply,
       );
     case 'dispute-decision-overdue':
-      return both(`careloop dispute OVERDUE: governance decision for ${ref}`, [`Stage 3 of ${about} passed its deadline (${opts.dueBy}) without a decision. Record the binding decision now:`], 'Record the decision', []);
+      return both(`careloop dispute OVERDUE: governance decision for ${ref}${topic}`, [`Stage 3 of ${about} passed its deadline (${opts.dueBy}) without a decision. Record the binding decision now:`], 'Record the decision', []);
     case 'dispute-closed': {
       const c = opts.closed;
       const carrier = !c ? '' : c.carriesOn.id === opts.recipientId ? `You carry ${step} on from here.` : `${c.carriesOn.name} carries ${step} on from here${opts.recipientId ? '; you no longer hold it as interim owner' : ''}.`;
-      const subject = `careloop dispute ${c?.status ?? 'closed'} for ${ref}: who carries the step on`;
+      const subject = `careloop dispute ${c?.status ?? 'closed'} for ${ref}: who carries the step on${topic}`;
       const said = [`The dispute "${opts.subject}" about participant ${ref} is ${c ? STATUS_WORDS[c.status] : 'closed'}.`, carrier];
       return { subject, text: lines(...said, ...page), html: html(subject, said, undefined, []) };
     }

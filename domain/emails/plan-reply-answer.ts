@@ -2,8 +2,8 @@
 import { formatInstant } from '../format';
 import { emailHtml, PLAIN_FOOTER } from './html';
 import type { EmailContent } from './types';
+import { CHANNEL_WORDS } from '../words';
 
-const CHANNEL_WORDS: Record<string, string> = { 'email-reply': 'by replying to the email', link: 'by the emailed link', web: 'on the plan’s page', api: 'through careloop' };
 
 /** `at` an instant (ISO), `channel` how it was given (a code, said here in words). */
 export function planAcknowledgedEmail(opts: { name: string; version: number; at: string; channel: string; participantRef?: string; timeZone?: string }): EmailContent {

@@ -79,7 +79,7 @@ export function planStepsEmail(opts: {
     case 'review-started': {
       const intro = `After ${why}, the integrated plan for participant ${ref} needs a rapid review by ${opts.dueBy}. You hold the plan, so the review is yours.`;
       const how = 'Publish a new version with the trigger "scheduled review", or, if nothing needs to change, record "reviewed, no change" with the reason. You can ask the agencies named in the plan for an update on changed risk factors first:';
-      return email(`careloop: rapid review of the plan for ${ref}, due ${opts.dueBy}`, [hello, '', intro, how, ...open, ''], {
+      return email(`careloop: rapid review of the plan for ${ref} after ${why}, due ${opts.dueBy}`, [hello, '', intro, how, ...open, ''], {
         paragraphs: [intro, `${how.slice(0, -1)}.`],
         label: 'Open the review',
         signedIn: true,
@@ -87,16 +87,16 @@ export function planStepsEmail(opts: {
     }
     case 'review-reminder': {
       const intro = `A reminder: the rapid review of the integrated plan for participant ${ref}, after ${why}, is due by ${opts.dueBy}.`;
-      return email(`careloop reminder: rapid review of the plan for ${ref} is due ${opts.dueBy}`, [hello, '', intro, ...open, ''], { paragraphs: [intro], label: 'Open the review', signedIn: true });
+      return email(`careloop reminder: rapid review of the plan for ${ref} after ${why} is due ${opts.dueBy}`, [hello, '', intro, ...open, ''], { paragraphs: [intro], label: 'Open the review', signedIn: true });
     }
     case 'review-overdue': {
       const intro = `The rapid review of the integrated plan for participant ${ref}, after ${why}, passed its deadline (${opts.dueBy}) and has been escalated to a manager.`;
-      return email(`careloop OVERDUE: rapid review of the plan for ${ref}`, [hello, '', intro, 'Finish it:', ...open, ''], { paragraphs: [intro], label: 'Finish the review', signedIn: true });
+      return email(`careloop OVERDUE: rapid review of the plan for ${ref} after ${why}`, [hello, '', intro, 'Finish it:', ...open, ''], { paragraphs: [intro], label: 'Finish the review', signedIn: true });
     }
     case 'update-requested': {
       const intro = `${opts.askedBy ?? 'The plan-holder'} is reviewing the integrated plan for participant ${ref} after ${why}.`;
       const ask = `Please send a brief update from ${agency} on changed risk factors and interventions by ${opts.dueBy}:`;
-      return email(`careloop: an update on changed risk factors for ${ref}, by ${opts.dueBy}`, [hello, '', intro, ask, ...open, '', ...UPDATE_REPLY_HELP, ''], {
+      return email(`careloop: an update on changed risk factors for ${ref} after ${why}, by ${opts.dueBy}`, [hello, '', intro, ask, ...open, '', ...UPDATE_REPLY_HELP, ''], {
         paragraphs: [intro, `${ask.slice(0, -1)}.`],
         label: 'Send your update',
         replyHelp: UPDATE_REPLY_HELP,
@@ -104,11 +104,11 @@ export function planStepsEmail(opts: {
     }
     case 'update-reminder': {
       const intro = `A reminder: ${opts.askedBy ?? 'the plan-holder'} still needs the update from ${agency} on changed risk factors for participant ${ref}, by ${opts.dueBy}.`;
-      return email(`careloop reminder: update on changed risk factors for ${ref} due ${opts.dueBy}`, [hello, '', intro, ...open, '', ...UPDATE_REPLY_HELP, ''], { paragraphs: [intro], label: 'Send your update', replyHelp: UPDATE_REPLY_HELP });
+      return email(`careloop reminder: update on changed risk factors for ${ref} after ${why}, due ${opts.dueBy}`, [hello, '', intro, ...open, '', ...UPDATE_REPLY_HELP, ''], { paragraphs: [intro], label: 'Send your update', replyHelp: UPDATE_REPLY_HELP });
     }
     case 'update-overdue': {
       const intro = `The update from ${agency} on changed risk factors for participant ${ref} passed its deadline (${opts.dueBy}) and has been escalated to the plan-holder.`;
-      return email(`careloop OVERDUE: update on changed risk factors for ${ref}`, [hello, '', intro, 'Send it now:', ...open, '', ...UPDATE_REPLY_HELP, ''], { paragraphs: [intro], label: 'Send your update now', replyHelp: UPDATE_REPLY_HELP });
+      return email(`careloop OVERDUE: update on changed risk factors for ${ref} after ${why}`, [hello, '', intro, 'Send it now:', ...open, '', ...UPDATE_REPLY_HELP, ''], { paragraphs: [intro], label: 'Send your update now', replyHelp: UPDATE_REPLY_HELP });
     }
     case 'update-received': {
       const intro = `${opts.agencyName ?? 'An agency'} has sent its update on changed risk factors for the rapid review of the plan for participant ${ref} (due by ${opts.dueBy}).`;

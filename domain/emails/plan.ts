@@ -2,17 +2,9 @@
 // the escalation of missing acknowledgements.
 import { emailHtml, PLAIN_FOOTER, SIGNED_IN_FOOTER } from './html';
 import type { EmailContent } from './types';
+import { PLAN_TRIGGER_PHRASE_WORDS } from '../words';
 
 export type PlanEmailKind = 'plan-published' | 'plan-ack-request' | 'plan-ack-reminder' | 'plan-ack-escalation';
-
-const TRIGGER_WORDS: Record<string, string> = {
-  incident: 'an incident',
-  hospital_discharge: 'a hospital discharge',
-  safeguarding: 'a safeguarding concern',
-  risk_change: 'a change in risk',
-  scheduled_review: 'a scheduled review',
-  other: 'another reason',
-};
 
 /** Plan emails say which plan and version and why it matters to the reader, not what it holds. */
 export function planEmail(opts: {
@@ -27,13 +19,13 @@ export function planEmail(opts: {
 }): EmailContent {
   const ref = opts.participantRef;
   const hello = `Hello ${opts.recipientName},`;
-  const why = TRIGGER_WORDS[opts.trigger] ?? 'a change';
+  const why = (PLAN_TRIGGER_PHRASE_WORDS as Record<string, string>)[opts.trigger] ?? 'a change';
   const replyHelp = ['You can also reply to this email with the word: acknowledged'];
   const replyHelpHtml = ['You can also reply to this email with this word on the first line:', '  acknowledged'];
   const button = (label: string) => (opts.link ? { action: { label, url: opts.link } } : {});
   switch (opts.kind) {
     case 'plan-published': {
-      const subject = `careloop: plan for ${ref} updated to version ${opts.version}`;
+      const subject = `careloop: plan for ${ref} updated to version ${opts.version} after ${why}`;
       const intro = `The integrated plan for participant ${ref} has a new version (${opts.version}), after ${why}.`;
       return {
         subject,
@@ -42,7 +34,7 @@ export function planEmail(opts: {
       };
     }
     case 'plan-ack-request': {
-      const subject = `careloop: please acknowledge version ${opts.version} of the plan for ${ref}`;
+      const subject = `careloop: please acknowledge version ${opts.version} of the plan for ${ref}, changed after ${why}`;
       const intro = `The integrated plan for participant ${ref} has changed after ${why}, in a way that alters day-to-day delivery.`;
       const ask = `Please read what changed and acknowledge it${opts.ackDeadline ? ` by ${opts.ackDeadline}` : ''}:`;
       return {
@@ -52,7 +44,7 @@ export function planEmail(opts: {
       };
     }
     case 'plan-ack-reminder': {
-      const subject = `careloop reminder: acknowledge version ${opts.version} of the plan for ${ref}`;
+      const subject = `careloop reminder: acknowledge version ${opts.version} of the plan for ${ref}, changed after ${why}`;
       const intro = `A reminder: version ${opts.version} of the plan for participant ${ref} still needs your acknowledgement${opts.ackDeadline ? ` (by ${opts.ackDeadline})` : ''}.`;
       return {
         subject,

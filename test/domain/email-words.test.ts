@@ -1,7 +1,8 @@
 // Words, not codes, in every email careloop sends: each template in domain/emails/ rendered with
 // representative inputs, every kind of each, both parts. No status or reason code, no trigger or
 // channel code, no raw timestamp, no "undefined", no link into /api/; the subject names the
-// participant's reference whenever the email is about a participant; the HTML part shows no
+// participant’s reference whenever the email is about a participant and every subject says why
+// the email came (its cause); no hyphenated code domain/words.ts keeps appears; the HTML part shows no
 // address as text and has a button for every link the plain text gives.
 import { describe, expect, it } from 'vitest';
 import type { EmailContent } from '../../domain/emails/types';
@@ -21,6 +22,7 @@ import { parseReplyCommands } from '../../domain/reply-commands';
 import { parseEscalationReplyCommands } from '../../domain/escalation-reply-commands';
 import { formatInstant } from '../../domain/format';
 import { buttons, visibleText } from '../support/email-html';
+import { HYPHENATED_CODES, PLAN_TRIGGER_PHRASE_WORDS } from '../../domain/words';
 
 const REF = 'RX-4821';
 const BASE = 'https://careloop.example';
@@ -44,6 +46,8 @@ const RAW_CODES = [
 ];
 const CODE_PATTERN = new RegExp(`(?<![\\w-])(${RAW_CODES.map((c) => c.replace(/[[\]]/g, '\\$&')).join('|')})(?![\\w-])`);
 const ISO_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+/** Every hyphenated status and reason code in the vocabulary (domain/words.ts), as a whole word. */
+const HYPHENATED_CODE = new RegExp(`(?<![\\w-])(${HYPHENATED_CODES.join('|')})(?![\\w-])`);
 
 interface Rendered {
   name: string;
@@ -51,12 +55,14 @@ interface Rendered {
   ref?: string;
   /** Links the plain text gives (each must be a button, or a short link, in the HTML part). */
   links: string[];
+  /** Why the email came, as its subject must say it: the task, the trigger, the cause, the dispute. */
+  cause: string | RegExp;
   email: EmailContent;
 }
 
 function renderAll(): Rendered[] {
   const out: Rendered[] = [];
-  const add = (name: string, email: EmailContent, ref: string | undefined, links: string[] = []) => out.push({ name, email, ref, links });
+  const add = (name: string, email: EmailContent, ref: string | undefined, links: string[], cause: string | RegExp) => out.push({ name, email, ref, links, cause });
 
   const tasks = [
     { key: 'summary', title: 'Discharge summary received', dueAt: '2026-12-01T09:00:00.000Z', ownerName: 'Ada Lovelace', link: link(1) },
@@ -64,14 +70,14 @@ function renderAll(): Rendered[] {
   ];
   for (const kind of ['assigned', 'reminder', 'overdue'] as SprintEmailKind[]) {
     const few = kind === 'assigned' ? tasks : tasks.slice(0, 1);
-    add(`sprint ${kind}`, sprintEmail({ kind, recipientName: 'Ada', participantRef: REF, tasks: few, timeZone: 'Europe/London' }), REF, few.map((t) => t.link));
+    add(`sprint ${kind}`, sprintEmail({ kind, recipientName: 'Ada', participantRef: REF, tasks: few, timeZone: 'Europe/London' }), REF, few.map((t) => t.link), few.length > 1 ? /\d+ post-discharge tasks/ : few[0]!.title);
   }
 
   const line = (over: Partial<DigestLine>): DigestLine => ({
     kind: 'raised', role: 'chair', cause: 'Overdue: Discharge summary received', riskLevel: 'high', tierLabel: 'Same-day multi-agency huddle', chairName: 'Cy Chair',
     acknowledgeBy: DUE, respondBy: when('2026-12-01T13:00:00.000Z'), link: link(3), ...over,
   });
-  add('escalation raised', escalationDigestEmail({ recipientName: 'Ada', participantRef: REF, update: 1, lines: [line({})] }), REF, [link(3)]);
+  add('escalation raised', escalationDigestEmail({ recipientName: 'Ada', participantRef: REF, update: 1, lines: [line({})] }), REF, [link(3)], 'Overdue: Discharge summary received');
   add('escalation digest', escalationDigestEmail({
     recipientName: 'Ada', participantRef: REF, update: 2,
     lines: [
@@ -80,22 +86,23 @@ function renderAll(): Rendered[] {
       line({ kind: 'cause-resolved', causeReason: '“Discharge summary received” was done by Bo', graceEndsAt: DUE, link: link(5) }),
       line({ role: 'responder', link: link(6) }),
     ],
-  }), REF, [link(3), link(4), link(5), link(6)]);
+  }), REF, [link(3), link(4), link(5), link(6)], 'Overdue: Discharge summary received');
 
   for (const kind of ['plan-published', 'plan-ack-request', 'plan-ack-reminder', 'plan-ack-escalation'] as PlanEmailKind[]) {
     for (const trigger of ['risk_change', 'hospital_discharge', 'scheduled_review', 'incident', 'safeguarding', 'other']) {
       const withLink = kind !== 'plan-ack-escalation';
-      add(`plan ${kind} (${trigger})`, planEmail({ kind, recipientName: 'Ada', participantRef: REF, version: 3, trigger, link: withLink ? link(7) : undefined, ackDeadline: DUE, missing: ['Bo Brown (Housing)', 'Cy Chair (Hospital)'] }), REF, withLink ? [link(7)] : []);
+      const cause = kind === 'plan-ack-escalation' ? 'acknowledgements missing' : `after ${(PLAN_TRIGGER_PHRASE_WORDS as Record<string, string>)[trigger]}`;
+      add(`plan ${kind} (${trigger})`, planEmail({ kind, recipientName: 'Ada', participantRef: REF, version: 3, trigger, link: withLink ? link(7) : undefined, ackDeadline: DUE, missing: ['Bo Brown (Housing)', 'Cy Chair (Hospital)'] }), REF, withLink ? [link(7)] : [], cause);
     }
   }
   for (const role of ['new', 'previous'] as const) {
-    add(`plan handover (${role})`, planHandoverEmail({ role, recipientName: 'Ada', participantRef: REF, previousName: 'Bo Brown', newName: 'Ada Lovelace', byName: 'Cy Chair', link: `${BASE}/plans/plan_1` }), REF, [`${BASE}/plans/plan_1`]);
+    add(`plan handover (${role})`, planHandoverEmail({ role, recipientName: 'Ada', participantRef: REF, previousName: 'Bo Brown', newName: 'Ada Lovelace', byName: 'Cy Chair', link: `${BASE}/plans/plan_1` }), REF, [`${BASE}/plans/plan_1`], role === 'new' ? 'you now hold the plan' : 'is now held by Ada Lovelace');
   }
   for (const channel of ['email-reply', 'link', 'web', 'api']) {
-    add(`plan acknowledged (${channel})`, planAcknowledgedEmail({ name: 'Ada', version: 3, at: '2026-11-30T12:00:00.000Z', channel, participantRef: REF, timeZone: 'Europe/London' }), REF);
+    add(`plan acknowledged (${channel})`, planAcknowledgedEmail({ name: 'Ada', version: 3, at: '2026-11-30T12:00:00.000Z', channel, participantRef: REF, timeZone: 'Europe/London' }), REF, [], 'acknowledgement');
   }
-  add('plan acknowledged, no reference', planAcknowledgedEmail({ name: 'Ada', version: 3, at: '2026-11-30T12:00:00.000Z', channel: 'email-reply' }), undefined);
-  add('plan reply not understood', planReplyNotUnderstoodEmail({ name: 'Ada' }), undefined);
+  add('plan acknowledged, no reference', planAcknowledgedEmail({ name: 'Ada', version: 3, at: '2026-11-30T12:00:00.000Z', channel: 'email-reply' }), undefined, [], 'acknowledgement');
+  add('plan reply not understood', planReplyNotUnderstoodEmail({ name: 'Ada' }), undefined, [], 'your reply');
 
   // The sprint reply's answer, with what the service records for each status (taskRecordedWords).
   const statuses = [
@@ -107,9 +114,9 @@ function renderAll(): Rendered[] {
     { status: 'requested', statusReason: undefined },
   ] as const;
   const recorded = statuses.map((s) => ({ taskKey: 'summary', ok: true, message: taskRecordedWords({ title: 'Discharge summary received', ...s }) }));
-  add('sprint reply answer', replyAnswerEmail('Ada', parseReplyCommands(statuses.map((_, i) => `${i + 1} done`).join('\n')), recorded, REF), REF);
-  add('sprint reply answer, part', replyAnswerEmail('Ada', parseReplyCommands('1 done\n2 done\nplease call me'), [recorded[0]!, { taskKey: '', ok: false, message: 'ignored' }]), undefined);
-  add('sprint reply answer, nothing', replyAnswerEmail('Ada', parseReplyCommands('thanks!'), []), undefined);
+  add('sprint reply answer', replyAnswerEmail('Ada', parseReplyCommands(statuses.map((_, i) => `${i + 1} done`).join('\n')), recorded, REF), REF, [], 'your reply');
+  add('sprint reply answer, part', replyAnswerEmail('Ada', parseReplyCommands('1 done\n2 done\nplease call me'), [recorded[0]!, { taskKey: '', ok: false, message: 'ignored' }]), undefined, [], 'your reply');
+  add('sprint reply answer, nothing', replyAnswerEmail('Ada', parseReplyCommands('thanks!'), []), undefined, [], 'your reply');
 
   const escReply = parseEscalationReplyCommands('1 acknowledged\n2 response: called the family\nwhat now?');
   add('escalation reply answer', escalationReplyAnswerEmail({
@@ -118,26 +125,26 @@ function renderAll(): Rendered[] {
       { number: 1, participantRef: REF, action: 'acknowledge', ok: true, message: '' },
       { number: 2, participantRef: REF, action: 'respond', ok: false, message: 'Take ownership first: the response action is recorded by the chair who has.' },
     ],
-  }), REF);
-  add('escalation reply answer, nothing', escalationReplyAnswerEmail({ name: 'Ada', listed: 1, participantRefs: [REF], reply: parseEscalationReplyCommands('thanks'), results: [] }), REF);
+  }), REF, [], 'your reply');
+  add('escalation reply answer, nothing', escalationReplyAnswerEmail({ name: 'Ada', listed: 1, participantRefs: [REF], reply: parseEscalationReplyCommands('thanks'), results: [] }), REF, [], 'your reply');
 
-  add('forged reply', forgedReplyEmail({ ownerName: 'Ada', ownerEmail: 'ada@ward.example', claimedFrom: 'mallory@evil.example' }), undefined);
-  add('sign-in link', signinLinkEmail({ name: 'Ada', link: `${BASE}/signin/cls_${'9'.repeat(40)}`, minutes: 15 }), undefined, [`${BASE}/signin/cls_${'9'.repeat(40)}`]);
+  add('forged reply', forgedReplyEmail({ ownerName: 'Ada', ownerEmail: 'ada@ward.example', claimedFrom: 'mallory@evil.example' }), undefined, [], 'a reply to your email was not accepted');
+  add('sign-in link', signinLinkEmail({ name: 'Ada', link: `${BASE}/signin/cls_${'9'.repeat(40)}`, minutes: 15 }), undefined, [`${BASE}/signin/cls_${'9'.repeat(40)}`], 'sign-in link');
 
   const stepKinds: PlanStepsEmailKind[] = ['action-assigned', 'action-reminder', 'action-overdue', 'action-cancelled', 'review-started', 'review-reminder', 'review-overdue', 'update-requested', 'update-reminder', 'update-overdue', 'update-received'];
   for (const kind of stepKinds) {
     const withLink = kind !== 'action-cancelled';
-    add(`plan steps ${kind}`, planStepsEmail({ kind, recipientName: 'Ada', participantRef: REF, dueBy: DUE, why: 'a hospital discharge', version: 4, askedBy: 'Bo Brown', agencyName: 'Housing', link: withLink ? link(8) : undefined }), REF, withLink ? [link(8)] : []);
+    add(`plan steps ${kind}`, planStepsEmail({ kind, recipientName: 'Ada', participantRef: REF, dueBy: DUE, why: 'a hospital discharge', version: 4, askedBy: 'Bo Brown', agencyName: 'Housing', link: withLink ? link(8) : undefined }), REF, withLink ? [link(8)] : [], kind.startsWith('action') ? /plan action|action in the plan/ : kind === 'update-received' ? 'sent its update' : 'after a hospital discharge');
   }
-  add('plan step answer, recorded', planStepReplyAnswerEmail({ name: 'Ada', participantRef: REF, recorded: 'the action is done.', help: [] }), REF);
-  add('plan step answer, not recorded', planStepReplyAnswerEmail({ name: 'Ada', participantRef: REF, problem: 'Say why it was not done.', line: 'not done', help: ACTION_REPLY_HELP }), REF);
+  add('plan step answer, recorded', planStepReplyAnswerEmail({ name: 'Ada', participantRef: REF, recorded: 'the action is done.', help: [] }), REF, [], 'your reply');
+  add('plan step answer, not recorded', planStepReplyAnswerEmail({ name: 'Ada', participantRef: REF, problem: 'Say why it was not done.', line: 'not done', help: ACTION_REPLY_HELP }), REF, [], 'your reply');
 
   const huddleKinds: HuddleEmailKind[] = ['huddle-ready', 'decision-assigned', 'decision-reminder', 'decision-overdue'];
   for (const kind of huddleKinds) {
     const about = kind === 'huddle-ready' ? undefined : REF;
-    add(`huddle ${kind}`, huddleEmail({ kind, recipientName: 'Ada', agencyName: 'County care team', heldAt: when('2026-11-30T09:30:00.000Z'), rosterRows: 12, participantRef: about, dueBy: DUE, link: link(9) }), about, [link(9)]);
+    add(`huddle ${kind}`, huddleEmail({ kind, recipientName: 'Ada', agencyName: 'County care team', heldAt: when('2026-11-30T09:30:00.000Z'), rosterRows: 12, participantRef: about, dueBy: DUE, link: link(9) }), about, [link(9)], about ? 'huddle decision' : 'huddle is ready');
   }
-  add('huddle ready, roster problem', huddleEmail({ kind: 'huddle-ready', recipientName: 'Ada', agencyName: 'County care team', heldAt: DUE, rosterRows: 1, rosterProblem: true, link: `${BASE}/huddles/h1` }), undefined, [`${BASE}/huddles/h1`]);
+  add('huddle ready, roster problem', huddleEmail({ kind: 'huddle-ready', recipientName: 'Ada', agencyName: 'County care team', heldAt: DUE, rosterRows: 1, rosterProblem: true, link: `${BASE}/huddles/h1` }), undefined, [`${BASE}/huddles/h1`], 'huddle is ready');
 
   const disputeKinds: DisputeEmailKind[] = ['dispute-interim-owner', 'dispute-interim-reminder', 'dispute-interim-overdue', 'dispute-stage', 'dispute-proposal', 'dispute-declined', 'dispute-decision-overdue', 'dispute-closed'];
   for (const kind of disputeKinds) {
@@ -146,10 +153,10 @@ function renderAll(): Rendered[] {
         kind, recipientName: 'Ada', recipientId: 's1', participantRef: REF, subject: 'Who arranges the ramp', step: 'Arrange the ramp', stage, stageLabel: stage === 3 ? 'Partnership governance' : 'Team leads', dueBy: DUE, interimDueBy: DUE,
         proposal: { id: 'p2', byName: 'Housing', answers: 'p1' }, declinedBy: 'Hospital', closed: { status: 'decided', carriesOn: { id: 's2', name: 'Bo Brown' } },
         link: kind === 'dispute-closed' ? undefined : link(10), pageUrl: `${BASE}/disputes/d1`, replyable: true,
-      }), REF, kind === 'dispute-closed' ? [`${BASE}/disputes/d1`] : [link(10), `${BASE}/disputes/d1`]);
+      }), REF, kind === 'dispute-closed' ? [`${BASE}/disputes/d1`] : [link(10), `${BASE}/disputes/d1`], '“Who arranges the ramp”');
     }
   }
-  add('dispute reply answer', disputeReplyAnswerEmail({ name: 'Ada', participantRef: REF, results: [{ what: 'Position', ok: true }, { what: 'Accept p2', ok: false, message: 'p2 is not waiting for your agency’s answer.' }], unrecognised: [{ line: 'hm', problem: 'Not a command careloop knows.' }], role: 'party' }), REF);
+  add('dispute reply answer', disputeReplyAnswerEmail({ name: 'Ada', participantRef: REF, results: [{ what: 'Position', ok: true }, { what: 'Accept p2', ok: false, message: 'p2 is not waiting for your agency’s answer.' }], unrecognised: [{ line: 'hm', problem: 'Not a command careloop knows.' }], role: 'party' }), REF, [], 'your reply');
   add('weekly digest', digestEmail({
     recipientName: 'Ada', timeZone: 'Europe/London', homeUrl: `${BASE}/`,
     items: [
@@ -157,7 +164,7 @@ function renderAll(): Rendered[] {
       { words: 'Rapid review of the plan', participantRef: REF, dueBy: DUE, overdue: false, link: { url: `${BASE}/plans/p1/review`, signIn: true } },
       { words: 'Weekly huddle notes', overdue: false },
     ],
-  }), undefined, [link(11), `${BASE}/plans/p1/review`, `${BASE}/`]);
+  }), undefined, [link(11), `${BASE}/plans/p1/review`, `${BASE}/`], /open items/);
   return out;
 }
 
@@ -177,6 +184,18 @@ describe('words, not codes, in every email', () => {
 
   it.each(rendered.filter((r) => r.ref).map((r) => [r.name, r] as const))('%s: the subject names the participant', (_name, r) => {
     expect(r.email.subject).toContain(r.ref!);
+  });
+
+  it.each(rendered.map((r) => [r.name, r] as const))('%s: the subject says why the email came', (_name, r) => {
+    if (typeof r.cause === 'string') expect(r.email.subject).toContain(r.cause);
+    else expect(r.email.subject).toMatch(r.cause);
+  });
+
+  it.each(rendered.map((r) => [r.name, r] as const))('%s: no code words.ts keeps reaches the subject, the text or the HTML', (_name, r) => {
+    const { subject, text, html } = r.email;
+    for (const [part, words] of [['subject', subject], ['text', text], ['html', html!], ['html text', visibleText(html!)]] as const) {
+      expect(words, `${part} holds a code`).not.toMatch(HYPHENATED_CODE);
+    }
   });
 
   it.each(rendered.map((r) => [r.name, r] as const))('%s: the HTML part shows no address as text, and each link is a button', (_name, r) => {
@@ -199,5 +218,8 @@ describe('words, not codes, in every email', () => {
     expect('Version 3 of the plan (requested)').toMatch(CODE_PATTERN);
     expect('your update was requested by Bo').toMatch(CODE_PATTERN);
     expect('post-discharge tasks, not applicable: why').not.toMatch(CODE_PATTERN);
+    expect('Version 3: awaiting-acknowledgements').toMatch(HYPHENATED_CODE);
+    expect('the review ended with no-change').toMatch(HYPHENATED_CODE);
+    expect('a follow-up of the decision, not done').not.toMatch(HYPHENATED_CODE);
   });
 });
