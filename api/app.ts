@@ -2,7 +2,7 @@
 // app against real services; `api/main.ts` runs it.
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { doubleCsrf } from 'csrf-csrf';
@@ -83,6 +83,8 @@ export interface WebHelpers {
   requireSignedIn: RequestHandler;
   signinLimiter: RequestHandler;
   tokenLimiter: RequestHandler;
+  /** Counts a link's 4xx against the caller's address (a link page that answers a refusal itself still counts it), then calls next. */
+  countTokenFailure: ErrorRequestHandler;
   /** Throws a 429 when this email address has asked for too many sign-in links. */
   limitSigninEmail(email: string): Promise<void>;
 }
@@ -143,6 +145,7 @@ export function createApp(deps: AppDeps): express.Express {
     },
     signinLimiter: limits.signinGuard,
     tokenLimiter: limits.tokenGuard,
+    countTokenFailure: limits.countTokenFailure,
     limitSigninEmail: limits.limitSigninEmail,
   };
 

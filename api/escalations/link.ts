@@ -8,6 +8,7 @@ import { ESCALATION_POLICY, type EscalationState, type StepRecord } from '../../
 import { SPRINT_TEMPLATE, type ActionChannel } from '../../domain/sprint';
 import { AppError, type FieldProblem } from '../errors';
 import { html, type SafeHtml } from '../html';
+import { endedAnswer, personWords } from '../links/ended';
 import type { LinkAnswer, LinkHandler, LinkView } from '../links/registry';
 import type { EscalationService } from './service';
 
@@ -252,17 +253,50 @@ export function escalationLink(escalations: EscalationService): LinkHandler {
     },
 
     async ended(view, gone) {
+      let state: EscalationState;
       try {
-        const { state } = await escalations.inspectEscalationLink(view.row);
-        if (state.status !== 'resolved') return undefined;
-        const isPost = view.req.method === 'POST';
-        return { ...resolvedRecord(state, view, isPost ? `${gone.userMessage} The escalation is already resolved.` : undefined), status: isPost ? 410 : 200 };
+        state = (await escalations.inspectEscalationLink(view.row)).state;
       } catch {
         // Nothing to show beyond the link's own refusal.
         return undefined;
       }
+      const isPost = view.req.method === 'POST';
+      if (state.status === 'resolved') return { ...resolvedRecord(state, view, isPost ? `${gone.userMessage} The escalation is already resolved.` : undefined), status: isPost ? 410 : 200 };
+      return stillOpen(state, view, gone);
     },
   };
+}
+
+/**
+ * An escalation still open whose link no longer works: moved up to another chair (who, when and
+ * why), or the link expired while the holder still chairs it (where it stands, and what to do).
+ */
+async function stillOpen(s: EscalationState, view: LinkView, gone: AppError): Promise<LinkAnswer> {
+  const context = `Escalation · participant ${s.participant.localRef} · ${causeInWords(s)}`;
+  const signedInPage = { href: `/escalations/${encodeURIComponent(s.escalationId)}`, what: 'the escalation’s page' };
+  const chair = await personWords(view, s.chair);
+  if (s.chair.id !== view.row.staff.id) {
+    const moved = s.tiers.length > 1 ? s.tiers[s.tiers.length - 1]! : undefined;
+    const why = moved?.entry === 'acknowledgement-missed' ? 'nobody took ownership in time' : moved?.entry === 'response-missed' ? 'no response action was recorded in time' : undefined;
+    return endedAnswer(view, {
+      context,
+      signedInPage,
+      gone,
+      title: 'This escalation has a new chair',
+      happened: moved
+        ? `It moved up to ${moved.tier} risk on ${view.when(moved.enteredAt)}${why ? ` because ${why}` : ''}; ${chair} chairs it now.`
+        : `${capital(chair)} chairs it now.`,
+      todo: `Nothing more is needed from you as its chair: ${s.chair.name} records its steps.`,
+    });
+  }
+  return endedAnswer(view, {
+    context,
+    signedInPage,
+    gone: view.ending?.kind === 'expired' ? undefined : gone,
+    title: view.ending?.kind === 'expired' ? 'This link has expired' : 'This link no longer works',
+    happened: `${view.ending?.kind === 'expired' ? `This link expired on ${view.when(view.ending.at)}. ` : ''}You still chair this escalation. ${whereItStands(s, view, true)}`,
+    todo: 'Record its next step signed in to careloop, from the escalation’s page.',
+  });
 }
 
 /** A resolved escalation, read from the chair's spent link: what was recorded, by whom and when. */
@@ -286,6 +320,19 @@ export function escalationViewLink(escalations: EscalationService): LinkHandler 
     },
     async act() {
       throw new AppError('INVALID_INPUT', 'This link only shows the escalation; its chair records the steps.');
+    },
+    async ended(view, gone) {
+      // Resolved: who resolved it and when, none of the words recorded (as while the link worked).
+      const { state } = await escalations.inspectEscalationLink(view.row);
+      if (state.status !== 'resolved') return undefined;
+      return endedAnswer(view, {
+        context: `Escalation · participant ${state.participant.localRef} · ${causeInWords(state)}`,
+        signedInPage: { href: `/escalations/${encodeURIComponent(state.escalationId)}`, what: 'the escalation’s page' },
+        gone,
+        title: 'This escalation is resolved',
+        happened: whereItStands(state, view, false),
+        todo: 'Nothing more is needed from you.',
+      });
     },
   };
 }

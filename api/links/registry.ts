@@ -4,7 +4,7 @@
 import type { Request, Response } from 'express';
 import type { AppError } from '../errors';
 import type { SafeHtml } from '../html';
-import type { ActionTokenRow } from './tokens';
+import type { ActionTokenRow, TokenEnding } from './tokens';
 
 export interface LinkView {
   req: Request;
@@ -16,6 +16,10 @@ export interface LinkView {
   /** A time as people read it, in the partnership's zone. */
   when(iso: string): string;
   now: Date;
+  /** For `ended`: how and when the link stopped working (used, revoked or expired). */
+  ending?: TokenEnding;
+  /** The name of a staff member's agency, for "by Sam Rivera (Northside Council)"; undefined when careloop does not know them. */
+  agencyOf(staffId: string): Promise<string | undefined>;
 }
 
 export interface LinkAnswer {
@@ -30,9 +34,10 @@ export interface LinkHandler {
   /** POST from the page: acts for the person the link was sent to, and spends the link once its work is done (an escalation's at its last step). */
   act(view: LinkView, body: unknown): Promise<LinkAnswer>;
   /**
-   * GET or POST of a link already used or revoked, within its lifetime: what became of its item,
-   * when the handler keeps a record worth showing (a resolved escalation's outcome); undefined
-   * for the usual 410 in `gone`'s words.
+   * GET or POST of a link already used, revoked or expired (`view.ending` says which and when):
+   * what became of its item, by whom and when, and what the holder can do now, read under the
+   * holder's own access; undefined when the handler cannot say, for the page in `gone`'s words
+   * (api/links/ended.ts). Never sends the holder to sign in to learn what happened.
    */
   ended?(view: LinkView, gone: AppError): Promise<LinkAnswer | undefined>;
 }

@@ -24,8 +24,17 @@ export interface ActionTokenRow {
 export interface TokenRefusal {
   error: AppError;
   purpose?: TokenPurpose;
-  /** A link that was used or revoked (not unknown, not expired): its row, for a handler that shows what became of its item. */
+  /** A link that was used, revoked or has expired (not unknown): its row, for a handler that shows what became of its item. */
   ended?: ActionTokenRow;
+  /** How and when it stopped working, with `ended`. */
+  ending?: TokenEnding;
+}
+
+/** How a link that was real stopped working: spent by its use, revoked (its item ended or moved on), or past its lifetime. */
+export interface TokenEnding {
+  kind: 'used' | 'revoked' | 'expired';
+  /** When: the use, the revocation, or the expiry (ISO). */
+  at: string;
 }
 
 /**
@@ -42,12 +51,13 @@ export async function lookupActionToken(db: Db, token: string, now: Date, purpos
   });
   if (!row || !isTokenPurpose(row.purpose) || (purposes && !purposes.includes(row.purpose)) || !row.workflowId || !row.staff.active) return { refused: { error: LINK_NOT_VALID() } };
   const found: ActionTokenRow = { id: row.id, purpose: row.purpose, workflowId: row.workflowId, scope: row.scope, expiresAt: row.expiresAt, staff: row.staff };
-  // A used or revoked link still within its lifetime may show what became of its item; an expired one shows nothing.
-  const ended = row.expiresAt > now ? found : undefined;
-  const gone = (message: string, withRow?: ActionTokenRow) => ({ refused: { error: new AppError('GONE', message), purpose: found.purpose, ended: withRow } });
-  if (row.usedAt) return gone('This link has already been used.', ended);
-  if (row.revokedAt) return gone(TOKEN_PURPOSES[row.purpose].noLongerWorks, ended);
-  if (row.expiresAt <= now) return gone('This link has expired.');
+  // A link that was real (its holder still active) may show its holder what became of its item,
+  // whether it was used, revoked or has expired: the handler reads the record under the holder's
+  // own access, as it did while the link worked.
+  const gone = (message: string, ending: TokenEnding) => ({ refused: { error: new AppError('GONE', message), purpose: found.purpose, ended: found, ending } });
+  if (row.usedAt) return gone('This link has already been used.', { kind: 'used', at: row.usedAt.toISOString() });
+  if (row.revokedAt) return gone(TOKEN_PURPOSES[row.purpose].noLongerWorks, { kind: 'revoked', at: row.revokedAt.toISOString() });
+  if (row.expiresAt <= now) return gone('This link has expired.', { kind: 'expired', at: row.expiresAt.toISOString() });
   return { row: found };
 }
 
