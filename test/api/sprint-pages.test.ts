@@ -157,17 +157,22 @@ describe('sprint web pages (real Temporal, PostgreSQL and SMTP)', () => {
     expect(text).not.toContain('<b>Example</b>');
     // Each problem sits right above its own input, which keeps what was typed.
     expect(text).toMatch(
-      /<p class="field-error" id="f-participant-localRef-error">Local reference may contain letters, digits, - _ \/ \. only<\/p>\s*<input type="text" id="f-participant-localRef" name="participant.localRef" value="&lt;script&gt;alert\(1\)&lt;\/script&gt;"/,
+      /<p class="field-error" id="f-participant-localRef-error"><span class="visually-hidden">Error:<\/span> Local reference may contain letters, digits, - _ \/ \. only<\/p>\s*<input type="text" id="f-participant-localRef" name="participant.localRef" value="&lt;script&gt;alert\(1\)&lt;\/script&gt;"/,
     );
     expect(text).toContain('value="Ada &lt;b&gt;Example&lt;/b&gt;"');
-    expect(text).toMatch(/<p class="field-error" id="f-dischargeAt-error">Enter the discharge date and time<\/p>\s*<input type="datetime-local" id="f-dischargeAt"/);
-    expect(text).toMatch(/<p class="field-error" id="f-owners-transport-confirmed-error">Choose who owns “Transport confirmed”<\/p>\s*<select id="f-owners-transport-confirmed"/);
-    expect(text).toMatch(/<p class="field-error" id="f-timing-reminderLead-error">Reminder lead \(before each due time\) must be an ISO-8601 duration[^<]*<\/p>\s*<input type="text" id="f-timing-reminderLead" name="timing.reminderLead" value="PT1Y"/);
+    expect(text).toMatch(/<p class="field-error" id="f-dischargeAt-error"><span class="visually-hidden">Error:<\/span> Enter the discharge date and time<\/p>\s*<input type="datetime-local" id="f-dischargeAt"/);
+    expect(text).toMatch(/<p class="field-error" id="f-owners-transport-confirmed-error"><span class="visually-hidden">Error:<\/span> Choose who owns “Transport confirmed”<\/p>\s*<select id="f-owners-transport-confirmed"/);
+    expect(text).toMatch(/<p class="field-error" id="f-timing-reminderLead-error"><span class="visually-hidden">Error:<\/span> Reminder lead \(before each due time\) must be an ISO-8601 duration[^<]*<\/p>\s*<input type="text" id="f-timing-reminderLead" name="timing.reminderLead" value="PT1Y"/);
     expect(text).toMatch(/<details class="timing" open>/);
     // The owners chosen stay chosen.
     expect(text).toContain(`<option value="${people.hospital.id}" selected>`);
     // The summary at the top links to each field.
-    expect(text).toMatch(/<div class="problem error-summary" role="alert">/);
+    expect(text).toMatch(/<div class="problem error-summary" role="alert" tabindex="-1" aria-labelledby="error-summary-title">\s*<h2 id="error-summary-title">There is a problem<\/h2>/);
+    // GOV.UK's pattern: "Error:" first in the title, and no browser-only checks in the way.
+    expect(text).toContain('<title>Error: Start a sprint · careloop</title>');
+    expect(text).toMatch(/<form method="post" action="\/sprints\/new" class="sprint-form" novalidate>/);
+    expect(text).not.toMatch(/<(input|select|textarea)[^>]* (required|pattern=)/);
+    expect(text).toContain('<a href="#f-dischargeAt">Enter the discharge date and time</a>');
     expect(text).toContain('<a href="#f-participant-localRef">');
     expect(text).toContain('<a href="#f-owners-transport-confirmed">');
     expect(await t.db.participant.count()).toBe(participantsBefore);
@@ -175,7 +180,7 @@ describe('sprint web pages (real Temporal, PostgreSQL and SMTP)', () => {
     // Problems the service finds after the schema: an owner who is not staff, days out of order.
     const unknownOwner = await submit(agent, { 'participant.localRef': 'P-ok', 'participant.displayName': 'Ada', dischargeAt: await dischargeLocal(), ...ownerFields({ 'owners.services-active': 'no-such-staff' }) });
     expect(unknownOwner.status).toBe(400);
-    expect(unknownOwner.text).toMatch(/<p class="field-error" id="f-owners-services-active-error">The owner of “Services active” is not an active staff member<\/p>/);
+    expect(unknownOwner.text).toMatch(/<p class="field-error" id="f-owners-services-active-error"><span class="visually-hidden">Error:<\/span> Choose who owns “Services active” from the list: the person chosen is not an active staff member<\/p>/);
     const backwards = await submit(agent, {
       'participant.localRef': 'P-ok',
       'participant.displayName': 'Ada',
@@ -185,7 +190,7 @@ describe('sprint web pages (real Temporal, PostgreSQL and SMTP)', () => {
       'timing.dueOffsets.1': 'PT1H',
     });
     expect(backwards.status).toBe(400);
-    expect(backwards.text).toMatch(/<p class="field-error" id="f-timing-dueOffsets-1-error">Day 1 may not fall due before day 0<\/p>\s*<input type="text" id="f-timing-dueOffsets-1" name="timing.dueOffsets.1" value="PT1H"/);
+    expect(backwards.text).toMatch(/<p class="field-error" id="f-timing-dueOffsets-1-error"><span class="visually-hidden">Error:<\/span> Day 1 may not fall due before day 0<\/p>\s*<input type="text" id="f-timing-dueOffsets-1" name="timing.dueOffsets.1" value="PT1H"/);
     expect(await t.db.participant.count()).toBe(participantsBefore);
   });
 
@@ -220,18 +225,25 @@ describe('sprint web pages (real Temporal, PostgreSQL and SMTP)', () => {
     expect(live.status).toBe(200);
     expect(live.headers.refresh).toBe(`15; url=/sprints/${sprintId}`);
     expect(live.text).toContain(`${localRef} · Ada &lt;b&gt;Example&lt;/b&gt;`);
-    expect(live.text.match(/<tr class="task tone-open" data-task="[\w-]+">/g)).toHaveLength(SPRINT_TEMPLATE.length);
+    // Each row of the tasks table, its cells labelled with their column for the phone layout.
+    expect(live.text.match(/<tr class="task tone-open" data-task="[\w-]+" role="row">/g)).toHaveLength(SPRINT_TEMPLATE.length);
     for (const task of state.tasks) {
-      expect(live.text).toContain(`<tr class="task tone-open" data-task="${task.key}">\n  <td>${task.day}</td>\n  <td>${task.title}</td>\n  <td>${task.owner.name}<br>`);
-      expect(live.text).toContain(`<td>${formatInstant(task.dueAt, 'UTC')}</td>`);
+      expect(live.text).toContain(
+        `<tr class="task tone-open" data-task="${task.key}" role="row">\n  <td role="cell" data-label="Day">${task.day}</td>\n  <td role="cell" data-label="Task">${task.title}</td>\n  <td role="cell" data-label="Owner">${task.owner.name}<br>`,
+      );
+      expect(live.text).toContain(`<td role="cell" data-label="Due">${formatInstant(task.dueAt, 'UTC')}</td>`);
     }
     expect(live.text).toContain('<span class="badge tone-open" id="sprint-status">Open</span>');
     expect(live.text).toContain(`<dd>${formatInstant(state.dischargeAt, 'UTC')}</dd>`);
     expect(live.text).toContain(`<dd>${formatInstant(state.closesAt, 'UTC')}</dd>`);
-    // The picture: one dot per task, axis labels from discharge to close.
-    const svg = live.text.slice(live.text.indexOf('<svg class="sprint-picture"'), live.text.indexOf('</svg>'));
-    expect(svg.match(/<circle class="mark"/g)).toHaveLength(SPRINT_TEMPLATE.length);
-    for (const label of ['discharge', '+1 h', '+2 h', '+3 h · close']) expect(svg).toContain(`>${label}</text>`);
+    // The picture: a list item per task with its status and due time in words and a dot on its
+    // line, under axis labels from discharge to close.
+    const chart = live.text.slice(live.text.indexOf('<figure class="sprint-figure">'), live.text.indexOf('</figure>'));
+    expect(chart.match(/<li class="chart-row tone-open" data-task="[\w-]+">/g)).toHaveLength(SPRINT_TEMPLATE.length);
+    expect(chart.match(/<span class="mark" style="left:[\d.]+%">/g)).toHaveLength(SPRINT_TEMPLATE.length);
+    expect(chart).toContain(`<span class="task-title">${state.tasks[0]!.title}</span>\n<span class="task-line"><span class="badge tone-open">Open</span> <span class="nowrap">due +1 h</span> · ${state.tasks[0]!.owner.name}</span>`);
+    expect(chart).toContain(`<strong>0 of ${SPRINT_TEMPLATE.length} tasks ended.</strong>`);
+    for (const label of ['discharge', '+1 h', '+2 h', '+3 h · close']) expect(chart).toContain(`>${label}</span>`);
     expect(live.text).toContain(`href="/sprints/${sprintId}/cancel"`);
 
     // The same form again finds the same sprint and says so.
@@ -265,7 +277,9 @@ describe('sprint web pages (real Temporal, PostgreSQL and SMTP)', () => {
     const confirm = await coordinator.get(`${location}/cancel`);
     const noReason = await coordinator.post(`${location}/cancel`).type('form').send({ _csrf: csrfFrom(confirm.text), reason: '  ' });
     expect(noReason.status).toBe(400);
-    expect(noReason.text).toContain('<p class="field-error" id="cancel-reason-error">Say why the sprint is cancelled</p>');
+    expect(noReason.text).toContain('<p class="field-error" id="cancel-reason-error"><span class="visually-hidden">Error:</span> Enter why the sprint is cancelled</p>');
+    expect(noReason.text).toContain('<title>Error: Cancel the sprint · careloop</title>');
+    expect(noReason.text).toContain('<a href="#cancel-reason">Enter why the sprint is cancelled</a>');
     const cancelled = await cancelThroughPage(coordinator, sprintId);
     expect(cancelled.headers.location).toBe(`${location}?cancelled=1`);
     const after = await coordinator.get(cancelled.headers.location as string);
@@ -273,7 +287,9 @@ describe('sprint web pages (real Temporal, PostgreSQL and SMTP)', () => {
     expect(after.text).toContain('<span class="badge tone-cancelled" id="sprint-status">Cancelled</span>');
     expect(after.text).toContain('<p class="problem">Cancelled: Test finished</p>');
     expect(after.text.match(/<tr class="task tone-cancelled"/g)).toHaveLength(SPRINT_TEMPLATE.length);
-    expect(after.text).toContain('cancelled · sprint-cancelled');
+    // Words, not codes: each task says it was cancelled with the sprint, and no status code shows.
+    expect(after.text.match(/<span class="badge tone-cancelled">Cancelled with the sprint<\/span>/g)).toHaveLength(SPRINT_TEMPLATE.length);
+    expect(after.text).not.toMatch(/sprint-cancelled|>requested<|not-done-by-close/);
     expect(after.text).toMatch(/<strong>Sprint cancelled<\/strong> · by Casey Coordinator/);
     expect(after.text).not.toContain(`href="/sprints/${sprintId}/cancel"`);
   });
@@ -302,14 +318,15 @@ describe('sprint web pages (real Temporal, PostgreSQL and SMTP)', () => {
 
     const page = await housing.get(`/sprints/${sprintId}`);
     expect(page.status).toBe(200);
-    expect(page.text).toMatch(/<tr class="task tone-done" data-task="services-active">/);
+    expect(page.text).toMatch(/<tr class="task tone-done" data-task="services-active" role="row">/);
     expect(page.text).toContain('Note: Carers start Monday');
     expect(page.text.match(/<tr class="task tone-overdue"/g)).toHaveLength(3);
     // The badge says overdue; the flag adds that the owner had been reminded.
     expect(page.text.match(/<span class="badge tone-overdue">Overdue<\/span>\s*<span class="flag">reminded<\/span>\s*<br>/g)).toHaveLength(3);
     expect(page.text).toContain('<strong class="overdue">3 overdue</strong>');
-    expect(page.text.match(/<g class="row tone-overdue">/g)).toHaveLength(3);
-    expect(page.text).toMatch(/<line class="ended-tick"/);
+    expect(page.text.match(/<li class="chart-row tone-overdue" data-task="[\w-]+">/g)).toHaveLength(3);
+    expect(page.text).toMatch(/<li class="chart-row tone-done" data-task="services-active">\n<div class="chart-words"><span class="task-title">Services active<\/span>\n<span class="task-line"><span class="badge tone-done">Done<\/span> <span class="nowrap">due \+2 h<\/span> · <span class="nowrap">ended \+\d+ min<\/span> · /);
+    expect(page.text).toMatch(/<span class="ended-tick" style="left:[\d.]+%">/);
     expect(page.text).toContain('passed its deadline without ending');
     expect(page.text).toMatch(/<strong>Reminder sent<\/strong> · Discharge summary received/);
     await cancelThroughPage(coordinator, sprintId);

@@ -139,8 +139,9 @@ describe('a coordinator in Chromium: sign in, start a sprint, watch it, cancel i
       expect(await row.locator('.badge').innerText()).toBe('Open');
     }
     expect(await page.locator('tr[data-task="transport-confirmed"] td').nth(2).innerText()).toContain('Harper Homecare');
-    expect(await page.locator('svg.sprint-picture circle.mark').count()).toBe(SPRINT_TEMPLATE.length);
-    expect(await page.locator('svg.sprint-picture text.tick-label').allTextContents()).toEqual(['discharge', '+2 min', '+3 min', '+4 min · close']);
+    expect(await page.locator('.sprint-figure li.chart-row .mark').count()).toBe(SPRINT_TEMPLATE.length);
+    expect(await page.locator('.sprint-figure li.chart-row .task-line').first().innerText()).toMatch(/^Open due \+2 min · /);
+    expect(await page.locator('.sprint-figure .chart-axis .tick-label').allTextContents()).toEqual(['discharge', '+2 min', '+3 min', '+4 min · close']);
     expect(await page.locator('#sprint-status').innerText()).toBe('Open');
 
     // Each owner's email went out through the worker; the timeline shows it on the next refresh.
@@ -200,7 +201,8 @@ describe('a coordinator in Chromium: sign in, start a sprint, watch it, cancel i
     // One picture per open sprint, the overdue one first, its three day-0 tasks marked overdue.
     const timelines = page.locator('#timelines article.timeline');
     expect(await timelines.first().getAttribute('data-sprint')).toBe(overdue.sprintId);
-    expect(await timelines.first().locator('svg.sprint-picture g.tone-overdue').count()).toBe(3);
+    expect(await timelines.first().locator('li.chart-row.tone-overdue').count()).toBe(3);
+    expect(await timelines.first().locator('li.chart-row.tone-overdue .badge').allInnerTexts()).toEqual(['Overdue', 'Overdue', 'Overdue']);
     expect(await timelines.nth(1).getAttribute('data-sprint')).toBe(onTime.sprintId);
     expect(await page.locator('#live tbody tr').count()).toBeGreaterThanOrEqual(2);
     const png = path.join(screenshotDir, 'dashboard.png');
