@@ -12,6 +12,8 @@ import { EVENT_LABEL, SPRINT_STATUS, sprintPicture, taskTone, TONE_LABEL, type T
 import type { AppDeps, AppServices, WebHelpers } from '../app';
 import type { LiveEscalation } from '../escalations/service';
 import { escalationStatusWords, TIER_NAME } from '../escalations/list';
+import { SPRINT_STATUS_WORDS, taskStatusWords } from '../../domain/words';
+import { actionWords } from '../people/audit-words';
 
 /** Seconds between refreshes of an open sprint's page: live without any script. */
 const REFRESH_SECONDS = 15;
@@ -55,9 +57,20 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
     if (field.startsWith('owners.')) return `The owner of “${taskTitleOf(field)}”`;
     return TIMING_FIELDS.find((f) => f.name === field)?.label ?? field;
   };
-  /** zod says "is required"; a person reads "Local reference is required". */
+  /** What to do when a field is empty, as GOV.UK words it: "Enter …", "Choose …". */
+  const missingWords: Record<string, string> = {
+    'participant.localRef': 'Enter the participant’s local reference',
+    'participant.displayName': 'Enter the participant’s name',
+    dischargeAt: 'Enter the discharge date and time',
+  };
+  /** zod says "is required"; a person reads "Enter the participant’s local reference". */
   const sentence = (p: FieldProblem): string => {
-    if (p.field.startsWith('owners.') && p.message === 'is required') return `Choose who owns “${taskTitleOf(p.field)}”`;
+    const required = p.message === 'is required' || p.message.startsWith('is required:');
+    if (p.field.startsWith('owners.') && required) return `Choose who owns “${taskTitleOf(p.field)}”`;
+    if (p.field.startsWith('owners.') && p.message === 'is not an active staff member') return `Choose who owns “${taskTitleOf(p.field)}” from the list: the person chosen is not an active staff member`;
+    if (required && missingWords[p.field]) return missingWords[p.field]!;
+    const atMost = /^must be at most (\d+) characters$/.exec(p.message);
+    if (atMost) return `${labelFor(p.field)} must be ${atMost[1]} characters or fewer`;
     if (/^(is|must|may) /.test(p.message)) return `${labelFor(p.field)} ${p.message}`;
     return p.message.charAt(0).toUpperCase() + p.message.slice(1);
   };
@@ -67,7 +80,7 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
     const problemOf = (name: string) => problems.find((p) => p.field === name);
     const errorFor = (name: string) => {
       const p = problemOf(name);
-      return p ? html`<p class="field-error" id="${fieldId(name)}-error">${sentence(p)}</p>` : '';
+      return p ? html`<p class="field-error" id="${fieldId(name)}-error"><span class="visually-hidden">Error:</span> ${sentence(p)}</p>` : '';
     };
     const invalid = (name: string) => (problemOf(name) ? html` aria-invalid="true" aria-describedby="${fieldId(name)}-error"` : '');
     const textInput = (name: string, label: string, opts: { hint?: string; maxlength?: number; placeholder?: string; autocomplete?: string } = {}) => html`<div class="field${problemOf(name) ? ' has-error' : ''}">
@@ -82,7 +95,7 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
       return html`<div class="owner${problemOf(name) ? ' has-error' : ''}">
   <label for="${fieldId(name)}">${title}</label>
   <div>${errorFor(name)}
-  <select id="${fieldId(name)}" name="${name}" required${invalid(name)}>
+  <select id="${fieldId(name)}" name="${name}"${invalid(name)}>
     <option value="">Choose an owner…</option>
     ${groups.map(
       (g) => html`<optgroup label="${g.agency}">${g.staff.map((s) => html`<option value="${s.id}"${s.id === chosen ? html` selected` : ''}>${s.name}</option>`)}</optgroup>`,
@@ -92,19 +105,19 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
     };
     const timingOpen = TIMING_FIELDS.some((f) => values[f.name] || problemOf(f.name));
     const summary = problems.length
-      ? html`<div class="problem error-summary" role="alert">
-  <h2>Check ${problems.length === 1 ? 'this field' : 'these fields'}</h2>
+      ? html`<div class="problem error-summary" role="alert" tabindex="-1" aria-labelledby="error-summary-title">
+  <h2 id="error-summary-title">There is a problem</h2>
   <ul>${problems.map((p) => html`<li>${known.has(p.field) ? html`<a href="#${fieldId(p.field)}">${sentence(p)}</a>` : sentence(p)}</li>`)}</ul>
 </div>`
       : '';
     return page(
-      { title: 'Start a sprint', signedInAs: signedInAs(req, res) },
+      { title: problems.length ? 'Error: Start a sprint' : 'Start a sprint', signedInAs: signedInAs(req, res) },
       html`<section class="card">
+  ${summary}
   <p class="muted"><a href="/sprints">Sprints</a></p>
   <h1>Start a post-discharge sprint</h1>
   <p class="muted">Ten tasks over the 72 hours after discharge, each with one named owner. Owners get an email with a link per task, a reminder before it is due, and an escalation when it slips.</p>
-  ${summary}
-  <form method="post" action="/sprints/new" class="sprint-form">
+  <form method="post" action="/sprints/new" class="sprint-form" novalidate>
     <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
     <fieldset>
       <legend>Participant</legend>
@@ -117,7 +130,7 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
         <label for="${fieldId('dischargeAt')}">Discharge date and time</label>
         <p class="hint">In ${tz} time. Deadlines count from here.</p>
         ${errorFor('dischargeAt')}
-        <input type="datetime-local" id="${fieldId('dischargeAt')}" name="dischargeAt" value="${values.dischargeAt ?? ''}" required${invalid('dischargeAt')}>
+        <input type="datetime-local" id="${fieldId('dischargeAt')}" name="dischargeAt" value="${values.dischargeAt ?? ''}"${invalid('dischargeAt')}>
       </div>
     </fieldset>
     <fieldset class="owners">
@@ -208,7 +221,7 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
       ? html`<table>
     <thead><tr><th>Participant</th><th>Discharge</th><th>Closes</th><th>Status</th></tr></thead>
     <tbody>${sprints.map((s) => {
-      const st = SPRINT_STATUS[s.status as SprintStatus] ?? { label: s.status, tone: 'open' as Tone };
+      const st = SPRINT_STATUS[s.status as SprintStatus] ?? { label: 'Unknown status', tone: 'open' as Tone };
       return html`<tr><td><a href="/sprints/${s.id}">${s.participant.localRef}</a> <span class="muted">${s.participant.displayName}</span></td><td>${when(s.dischargeAt.toISOString())}</td><td>${when(s.closesAt.toISOString())}</td><td><span class="badge tone-${st.tone}">${st.label}</span></td></tr>`;
     })}</tbody>
   </table>`
@@ -262,7 +275,7 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
   <td>${when(t.dueAt)}</td>
   <td><span class="badge tone-${tone}">${TONE_LABEL[tone]}</span>
     ${t.reminded && tone !== 'reminded' ? html`<span class="flag">reminded</span>` : ''}${t.overdue && tone !== 'overdue' ? html`<span class="flag overdue">late</span>` : ''}
-    <br><span class="muted code">${t.status}${t.statusReason ? ` · ${t.statusReason}` : ''}</span>
+    ${t.status === 'cancelled' && t.statusReason === 'sprint-cancelled' ? '' : t.status !== 'requested' && taskStatusWords(t.status, t.statusReason) !== TONE_LABEL[tone] ? html`<br><span class="muted">${taskStatusWords(t.status, t.statusReason)}</span>` : ''}
     ${t.reason && t.statusReason !== 'sprint-cancelled' ? html`<br><span class="muted">Why: ${t.reason}</span>` : ''}${t.managedHow ? html`<br><span class="muted">Managed: ${t.managedHow}</span>` : ''}${t.note ? html`<br><span class="muted">Note: ${t.note}</span>` : ''}
   </td>
   <td>${t.endedAt ? html`${t.endedBy ? html`${t.endedBy.name}<br>` : ''}<span class="muted">${whenPrecise(t.endedAt)}</span>` : html`<span class="muted">—</span>`}</td>
@@ -311,8 +324,8 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
 <section class="card">
   <h2>Timeline</h2>
   <ol class="timeline">${state.timeline.map(
-    (e) => html`<li><time datetime="${e.at}">${whenPrecise(e.at)}</time> <strong>${EVENT_LABEL[e.type] ?? e.type}</strong>${e.taskKey ? html` · ${title(e.taskKey)}` : ''}${e.actor ? html` · by ${e.actor}` : ''}${
-      e.detail && e.type !== 'sprint.started' ? html` <span class="muted">— ${e.type === 'sprint.closed' ? (SPRINT_STATUS[e.detail as SprintStatus]?.label ?? e.detail) : e.detail}</span>` : ''
+    (e) => html`<li><time datetime="${e.at}">${whenPrecise(e.at)}</time> <strong>${EVENT_LABEL[e.type] ?? actionWords(e.type)}</strong>${e.taskKey ? html` · ${title(e.taskKey)}` : ''}${e.actor ? html` · by ${e.actor}` : ''}${
+      e.detail && e.type !== 'sprint.started' ? html` <span class="muted">— ${e.type === 'sprint.closed' ? (SPRINT_STATUS_WORDS[e.detail as SprintStatus] ?? 'Closed') : e.detail}</span>` : ''
     }</li>`,
   )}</ol>
 </section>`,
@@ -323,16 +336,26 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
   // Cancelling has a page of its own: the live page refreshes and would wipe a half-typed reason.
   const cancelForm = (req: Request, res: Response, state: SprintState, reason = '', problem?: string) =>
     page(
-      { title: 'Cancel sprint', signedInAs: signedInAs(req, res) },
+      { title: problem ? 'Error: Cancel the sprint' : 'Cancel the sprint', signedInAs: signedInAs(req, res) },
       html`<section class="card">
+  ${
+    problem
+      ? html`<div class="problem error-summary" role="alert" tabindex="-1" aria-labelledby="error-summary-title">
+  <h2 id="error-summary-title">There is a problem</h2>
+  <ul><li><a href="#cancel-reason">${problem}</a></li></ul>
+</div>`
+      : ''
+  }
   <p class="muted"><a href="/sprints/${state.sprintId}">Back to the sprint</a></p>
   <h1>Cancel the sprint for ${state.participant.localRef}?</h1>
   <p>Every open task is cancelled, owners' links stop working, and the reason goes into the audit trail.</p>
-  <form method="post" action="/sprints/${state.sprintId}/cancel">
+  <form method="post" action="/sprints/${state.sprintId}/cancel" novalidate>
     <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
+    <div class="field${problem ? ' has-error' : ''}">
     <label for="cancel-reason">Why is the sprint cancelled?</label>
-    ${problem ? html`<p class="field-error" id="cancel-reason-error">${problem}</p>` : ''}
-    <textarea id="cancel-reason" name="reason" rows="3" maxlength="2000" required${problem ? html` aria-invalid="true" aria-describedby="cancel-reason-error"` : ''}>${reason}</textarea>
+    ${problem ? html`<p class="field-error" id="cancel-reason-error"><span class="visually-hidden">Error:</span> ${problem}</p>` : ''}
+    <textarea id="cancel-reason" name="reason" rows="3"${problem ? html` aria-invalid="true" aria-describedby="cancel-reason-error"` : ''}>${reason}</textarea>
+    </div>
     <p><button type="submit" class="danger">Cancel the sprint</button></p>
   </form>
 </section>`,
@@ -355,7 +378,8 @@ export function sprintPages(deps: AppDeps, services: AppServices, web: WebHelper
     } catch (err) {
       if (!(err instanceof AppError && err.code === 'INVALID_INPUT')) throw err;
       const state = await services.sprints.get(callerOf(who), id);
-      res.status(400).type('html').send(cancelForm(req, res, state, reason, 'Say why the sprint is cancelled'));
+      const problem = reason.trim().length > 2000 ? 'The reason must be 2000 characters or fewer' : 'Enter why the sprint is cancelled';
+      res.status(400).type('html').send(cancelForm(req, res, state, reason, problem));
       return;
     }
     res.redirect(303, `/sprints/${encodeURIComponent(id)}?cancelled=1`);

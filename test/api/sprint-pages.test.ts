@@ -288,7 +288,7 @@ describe('sprint web pages (real Temporal, PostgreSQL and SMTP)', () => {
     expect(after.text).toContain('<p class="problem">Cancelled: Test finished</p>');
     expect(after.text.match(/<tr class="task tone-cancelled"/g)).toHaveLength(SPRINT_TEMPLATE.length);
     // Words, not codes: each task says it was cancelled with the sprint, and no status code shows.
-    expect(after.text.match(/<span class="badge tone-cancelled">Cancelled with the sprint<\/span>/g)).toHaveLength(SPRINT_TEMPLATE.length);
+    expect(after.text.match(/<td role="cell" data-label="Status"><span class="badge tone-cancelled">Cancelled with the sprint<\/span>/g)).toHaveLength(SPRINT_TEMPLATE.length);
     expect(after.text).not.toMatch(/sprint-cancelled|>requested<|not-done-by-close/);
     expect(after.text).toMatch(/<strong>Sprint cancelled<\/strong> · by Casey Coordinator/);
     expect(after.text).not.toContain(`href="/sprints/${sprintId}/cancel"`);
@@ -322,7 +322,7 @@ describe('sprint web pages (real Temporal, PostgreSQL and SMTP)', () => {
     expect(page.text).toContain('Note: Carers start Monday');
     expect(page.text.match(/<tr class="task tone-overdue"/g)).toHaveLength(3);
     // The badge says overdue; the flag adds that the owner had been reminded.
-    expect(page.text.match(/<span class="badge tone-overdue">Overdue<\/span>\s*<span class="flag">reminded<\/span>\s*<br>/g)).toHaveLength(3);
+    expect(page.text.match(/<span class="badge tone-overdue">Overdue<\/span>\s*<span class="flag">reminded<\/span>/g)).toHaveLength(3);
     expect(page.text).toContain('<strong class="overdue">3 overdue</strong>');
     expect(page.text.match(/<li class="chart-row tone-overdue" data-task="[\w-]+">/g)).toHaveLength(3);
     expect(page.text).toMatch(/<li class="chart-row tone-done" data-task="services-active">\n<div class="chart-words"><span class="task-title">Services active<\/span>\n<span class="task-line"><span class="badge tone-done">Done<\/span> <span class="nowrap">due \+2 h<\/span> · <span class="nowrap">ended \+\d+ min<\/span> · /);
