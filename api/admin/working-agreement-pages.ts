@@ -314,7 +314,7 @@ export function workingAgreementPages(deps: AppDeps, services: AppServices, web:
   }
   ${
     others.length
-      ? html`<form method="get" action="${BASE}/versions/${n}" class="filters">
+      ? html`<form method="get" action="${BASE}/versions/${n}" class="filters" novalidate>
     <div><label for="${fieldId('against')}">Compare with version</label>
     <select id="${fieldId('against')}" name="against">${others.map((v) => html`<option value="${v.version}"${(before?.version ?? -1) === v.version ? html` selected` : ''}>Version ${v.version}</option>`)}</select></div>
     <div class="filter-buttons"><button type="submit">Compare</button></div>
@@ -436,7 +436,7 @@ export function workingAgreementPages(deps: AppDeps, services: AppServices, web:
       ${errorFor('reason')}
       <textarea id="${fieldId('reason')}" name="reason" rows="3" maxlength="2000"${invalid('reason')}>${one(values, 'reason')}</textarea>
     </div>
-    <p><button type="submit">Save as version ${current.version + 1}</button> <a href="${BASE}">Cancel</a></p>
+    <div class="actions-row"><button type="submit">Save as version ${current.version + 1}</button> <a href="${BASE}">Cancel</a></div>
   </form>
 </section>`,
     );

@@ -98,7 +98,7 @@ export function disputePages(deps: AppDeps, services: AppServices, web: WebHelpe
   // -------------------------------------------------------------------------------------------
   // The list.
 
-  const filterForm = (q: DisputeList['query']) => html`<form method="get" action="/disputes" class="filters">
+  const filterForm = (q: DisputeList['query']) => html`<form method="get" action="/disputes" class="filters" novalidate>
   <div><label for="filter-status">Status</label>
   <select id="filter-status" name="status">${(
     [
@@ -219,7 +219,7 @@ ${filterForm({ status: 'open', ...(typed ? { participant: typed } : {}) })}</sec
       ${problems.length ? html`<p class="field-error" id="${fieldId('participantLocalRef')}-error">${raiseSentence(problems[0]!)}</p>` : ''}
       <input type="text" id="${fieldId('participantLocalRef')}" name="participant" value="${ref}" maxlength="64" autocomplete="off"${problems.length ? html` aria-invalid="true" aria-describedby="${fieldId('participantLocalRef')}-error"` : ''}>
     </div>
-    <p><button type="submit">Continue</button> <a href="/disputes">Cancel</a></p>
+    <div class="actions-row"><button type="submit">Continue</button> <a href="/disputes">Cancel</a></div>
   </form>
 </section>`,
     );
@@ -276,7 +276,7 @@ ${filterForm({ status: 'open', ...(typed ? { participant: typed } : {}) })}</sec
     ${textField('step', 'The person’s next step the agencies disagree about, for example “First home visit confirmed”.', { max: 300 })}
     ${textField('description', 'Each side’s view, in a few sentences.', { area: true, max: 2000 })}
     ${textField('outcomeSought', 'What your agency asks the others to agree to.', { area: true, max: 1000 })}
-    <p><button type="submit">Raise the dispute</button> <a href="/disputes">Cancel</a></p>
+    <div class="actions-row"><button type="submit">Raise the dispute</button> <a href="/disputes">Cancel</a></div>
   </form>
 </section>`,
     );
@@ -417,7 +417,7 @@ ${outcomeSection(s, agencies, when)}
     <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
     ${def.intro ? html`<p>${def.intro}</p>` : ''}
     ${formFields(action, s, opts.values ?? {}, opts.problems, choices)}
-    <p><button type="submit">${def.button}</button> <a href="${href(s.disputeId)}">Cancel</a></p>
+    <div class="actions-row"><button type="submit">${def.button}</button> <a href="${href(s.disputeId)}">Cancel</a></div>
   </form>`;
     return page(
       { title: opts.problems?.length || opts.other ? `Error: ${heading}` : heading, signedInAs: signedInAs(req, res) },

@@ -144,7 +144,7 @@ export function escalationPages(deps: AppDeps, services: AppServices, web: WebHe
   // -------------------------------------------------------------------------------------------
   // The list.
 
-  const filterForm = (q: EscalationList['query']) => html`<form method="get" action="/escalations" class="filters">
+  const filterForm = (q: EscalationList['query']) => html`<form method="get" action="/escalations" class="filters" novalidate>
   <div><label for="filter-tier">Tier</label>
   <select id="filter-tier" name="tier"><option value="">Any tier</option>${[...RISK_LEVELS].reverse().map((l) => html`<option value="${l}"${q.tier === l ? html` selected` : ''}>${TIER_NAME[l]}</option>`)}</select></div>
   <div><label for="filter-status">Status</label>
@@ -531,7 +531,7 @@ ${filterForm({ status: 'open', ...(typed ? { participant: typed } : {}) })}</sec
     </div>`
         : html`<p>You take ownership: you will record the response action and then the outcome. The record shows you took it now.</p>`
     }
-    <p><button type="submit">${def.button}</button> <a href="${href(s.escalationId)}">Cancel</a></p>
+    <div class="actions-row"><button type="submit">${def.button}</button> <a href="${href(s.escalationId)}">Cancel</a></div>
   </form>`;
     return page(
       { title: problem ? `Error: ${def.title}` : def.title, signedInAs: signedInAs(req, res) },

@@ -67,7 +67,7 @@ export function huddlePages(deps: AppDeps, _services: AppServices, web: WebHelpe
   <h1>Huddles</h1>
   ${started ? html`<p class="notice" role="status">The huddle has started: its roster is being prepared.</p>` : ''}
   ${scheduleLine(schedule, oversees(caller.roles))}
-  <form method="post" action="/huddles/start" class="inline">
+  <form method="post" action="/huddles/start" class="inline" novalidate>
     <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
     <p><button type="submit">Start a huddle now</button></p>
     <p class="hint">Captures the roster as it stands and emails your agency’s coordinators and managers a link to the huddle.</p>
@@ -385,8 +385,9 @@ ${v.rosterHidden ? html`<p class="muted">${v.rosterHidden} more ${v.rosterHidden
       .send(
         page(
           { title: `${state.problems?.length ? 'Error: ' : ''}${v.agency.name} huddle`, signedInAs: signedInAs(req, res) },
-          html`${errorSummary(state, anchor)}<section class="card">
+          html`<section class="card">
   <p class="muted"><a href="/huddles">Huddles</a></p>
+  ${errorSummary(state, anchor)}
   <h1>${v.agency.name} huddle <span class="muted">${when(v.startedAt)}</span></h1>
   ${done ? html`<p class="notice" role="status">${done}</p>` : ''}
   <dl class="facts">
