@@ -8,6 +8,8 @@ import { AppError, parseInput } from '../errors';
 import type { Caller } from '../sprints/service';
 import { createAccess } from '../access';
 import { toCsv } from './reports';
+import { actionWords } from '../people/audit-words';
+import { CHANNEL_WORDS, processStatusWords, PROCESS_WORDS, TASK_REASON_WORDS, TASK_STATUS_WORDS } from '../../domain/words';
 
 export const ZParticipantId = z.string().regex(/^[\w-]{1,64}$/, 'must be a participant id');
 export const ZAuditQuery = z.object({ format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).optional() }).strict();
@@ -39,7 +41,11 @@ export interface ParticipantAudit {
   };
 }
 
-export const AUDIT_CSV_COLUMNS = ['seq', 'at', 'actor', 'actorId', 'action', 'reason', 'process', 'workflowId', 'item', 'data', 'prevHash', 'hash'];
+/**
+ * The CSV is for people reading the trail: what happened, the process and the details in words.
+ * The codes and each event's data as recorded stay in the JSON, with the hashes to check them by.
+ */
+export const AUDIT_CSV_COLUMNS = ['seq', 'at', 'actor', 'actorId', 'what', 'process', 'item', 'reason', 'details', 'workflowId', 'prevHash', 'hash'];
 
 export function createParticipantAuditService(deps: { db: Db; temporal: Client; now?: () => Date }) {
   const access = createAccess({ db: deps.db, now: deps.now });
@@ -92,9 +98,42 @@ export async function readAuditPage(db: Db, participantId: string, page: number,
   return { page: at, pages, total, events: rows.map((e) => ({ ...e, at: e.at.toISOString() })) };
 }
 
+const OTHER_PROCESS_WORDS: Record<string, string> = { plan: 'Care plan', 'care-team': 'Care team', staff: 'Staff', manual: 'Raised by a person', 'working-agreement': 'Working agreement' };
+
+/** A process named in words ("Post-discharge sprint", "Care plan"). */
+function auditProcessWords(process: string | null): string {
+  if (!process) return '';
+  return (PROCESS_WORDS as Record<string, string>)[process] ?? OTHER_PROCESS_WORDS[process] ?? process.replace(/[-_]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
+}
+
+/** One value of an event's data in words: statuses, reasons and channels through domain/words.ts. */
+function valueWords(key: string, value: unknown, process: string | null, action: string): string {
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value !== 'string') return JSON.stringify(value) ?? '';
+  if (key === 'status' && action.startsWith('task.')) return (TASK_STATUS_WORDS as Record<string, string>)[value] ?? value;
+  if (key === 'status') {
+    const words = processStatusWords(process ?? undefined, value);
+    if (words !== 'Unknown status') return words;
+    return (TASK_STATUS_WORDS as Record<string, string>)[value] ?? value;
+  }
+  if (key === 'statusReason') return (TASK_REASON_WORDS as Record<string, string>)[value] ?? value;
+  if (key === 'channel') return CHANNEL_WORDS[value] ?? value;
+  return value;
+}
+
+/** An event's data as "key: value" pairs in words ("status: Done; on time: yes"). */
+export function auditDetailsWords(data: unknown, process: string | null, action = ''): string {
+  if (data === null || data === undefined) return '';
+  if (typeof data !== 'object' || Array.isArray(data)) return JSON.stringify(data);
+  return Object.entries(data as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => `${k.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase()}: ${valueWords(k, v, process, action)}`)
+    .join('; ');
+}
+
 export function participantAuditCsv(audit: ParticipantAudit): string {
   return toCsv(
-    audit.events.map((e) => ({ ...e, data: JSON.stringify(e.data) })),
+    audit.events.map((e) => ({ ...e, what: actionWords(e.action), process: auditProcessWords(e.process), details: auditDetailsWords(e.data, e.process, e.action) })),
     AUDIT_CSV_COLUMNS,
   );
 }

@@ -32,6 +32,7 @@ import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
 import { zonedLocalToInstant } from '../../domain/format';
 import type { Caller } from '../sprints/service';
+import { CHANNEL_WORDS, disputeStageWords, PLAN_TRIGGER_WORDS, TIER_WORDS } from '../../domain/words';
 
 const DAY_MS = 86_400_000;
 const MAX_PERIOD_DAYS = 400;
@@ -177,7 +178,35 @@ function unitOf(measure: string): string {
   return 'count';
 }
 
-/** The figures as rows of section, measure, value and unit (refusals have their own CSV). */
+const SECTION_WORDS: Record<string, string> = {
+  period: 'Period',
+  scope: 'Scope',
+  sprints: 'Sprints',
+  firstContact: 'First contact after discharge',
+  sprintTasks: 'Sprint tasks',
+  acknowledgements: 'Plan change acknowledgements',
+  escalations: 'Escalations',
+  disputes: 'Disputes',
+  planActions: 'The plan’s actions',
+  rapidReviews: 'Rapid reviews',
+  huddles: 'Huddles',
+};
+
+/** "byTier.high.resolvedByCause" in words: "by tier, high, resolved by cause"; channels, triggers and stages in careloop's words. */
+function measureWords(section: string, path: readonly string[]): string {
+  const words = path.map((key, i) => {
+    const parent = path[i - 1];
+    if (parent === 'byStage') return disputeStageWords(Number(key)).toLowerCase();
+    if (parent === 'byTier' && key in TIER_WORDS) return `${TIER_WORDS[key as keyof typeof TIER_WORDS].toLowerCase()} tier`;
+    if (parent === 'byChannel') return CHANNEL_WORDS[key] ?? 'another way';
+    if (parent === 'byTrigger') return `after ${PLAN_TRIGGER_WORDS[key as keyof typeof PLAN_TRIGGER_WORDS]?.toLowerCase() ?? 'another trigger'}`;
+    if (key === 'agencyId') return 'agency';
+    return key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([a-z])([0-9])/g, '$1 $2').toLowerCase().replace(/\bp 90\b/, '90th percentile');
+  });
+  return `${SECTION_WORDS[section] ?? section}: ${words.join(', ')}`;
+}
+
+/** The figures as rows of section, measure, value and unit, and the measure in words (refusals have their own CSV). */
 export function figuresCsv(report: TimelinessReport): string {
   const rows: Record<string, unknown>[] = [];
   const walk = (section: string, path: string[], value: unknown) => {
@@ -186,15 +215,15 @@ export function figuresCsv(report: TimelinessReport): string {
       return;
     }
     const measure = path.join('.');
-    rows.push({ section, measure, value: value === undefined ? '' : value, unit: unitOf(path[path.length - 1] ?? '') });
+    rows.push({ section, measure, value: value === undefined ? '' : value, unit: unitOf(path[path.length - 1] ?? ''), words: measureWords(section, path) });
   };
   for (const section of ['sprints', 'firstContact', 'sprintTasks', 'acknowledgements', 'escalations', 'disputes', 'planActions', 'rapidReviews', 'huddles'] as const) walk(section, [], report[section]);
   const head = [
-    { section: 'period', measure: 'from', value: report.period.from, unit: 'instant' },
-    { section: 'period', measure: 'to', value: report.period.to, unit: 'instant' },
-    { section: 'scope', measure: 'agencyId', value: report.scope.agencyId ?? 'all', unit: '' },
+    { section: 'period', measure: 'from', value: report.period.from, unit: 'instant', words: 'Period: from (included)' },
+    { section: 'period', measure: 'to', value: report.period.to, unit: 'instant', words: 'Period: to (not included)' },
+    { section: 'scope', measure: 'agencyId', value: report.scope.agencyId ?? 'all', unit: '', words: report.scope.agencyId ? 'Scope: work this agency took part in' : 'Scope: the whole partnership' },
   ];
-  return toCsv([...head, ...rows], ['section', 'measure', 'value', 'unit']);
+  return toCsv([...head, ...rows], ['section', 'measure', 'value', 'unit', 'words']);
 }
 
 export function refusalsCsv(report: TimelinessReport): string {

@@ -10,8 +10,7 @@ import { createAccess, requireRole } from '../access';
 import type { Db } from '../../runtime/db';
 import { AppError, parseInput } from '../errors';
 import type { Caller } from '../sprints/service';
-import { queryVisibility, type WorkflowListItem } from './workflow-list';
-import { planIdOfStepsWorkflow } from '../../domain/plan-steps';
+import { pageOfProcess, queryVisibility, type WorkflowListItem } from './workflow-list';
 
 export const ZRosterQuery = z
   .object({
@@ -47,24 +46,11 @@ const DEFAULT_ACTION: Record<RosterProcess, string> = {
 };
 
 /**
- * Where a roster item is looked at: the sprint's, the escalation's, the dispute's and the plan's
- * pages (a plan's actions and rapid review). Plan changes have no page yet: their href is the API's,
- * for JSON callers only; pages never link it.
+ * Where a roster item is looked at: the sprint's, the escalation's and the dispute's pages, and
+ * the plan's page for a plan change and for the plan's actions and rapid review.
  */
 function hrefOf(process: RosterProcess, workflowId: string): string {
-  const id = encodeURIComponent(workflowId);
-  switch (process) {
-    case 'sprint':
-      return `/sprints/${id}`;
-    case 'escalation':
-      return `/escalations/${id}`;
-    case 'dispute':
-      return `/disputes/${id}`;
-    case 'plan-change':
-      return `/api/workflows?process=plan-change&running=true`;
-    case 'plan-steps':
-      return `/plans/${encodeURIComponent(planIdOfStepsWorkflow(workflowId) ?? '')}`;
-  }
+  return pageOfProcess(process, workflowId) ?? '/dashboard';
 }
 
 /** Is this open work? A plan change with nothing to acknowledge is running but owes nothing. */

@@ -75,9 +75,10 @@ describe('GET /api/participants/:id/audit', () => {
     expect(res.headers['content-disposition']).toContain(`careloop-audit-${participant.localRef}.csv`);
     expect(res.headers['careloop-audit-chain']).toBe('verified; 6 events checked');
     const rows = parse(res.text, { columns: true }) as Record<string, string>[];
-    expect(rows.map((r) => r.action)).toEqual(['care-team.added', 'sprint.started', 'task.completed', 'task.refused']);
-    expect(rows[3]).toMatchObject({ seq: '6', actor: people.homecare.name, reason: "'=cmd|calc", item: 'transport-confirmed' });
-    expect(JSON.parse(rows[3]!.data!)).toEqual({ managedHow: 'family drives' });
+    // In words for people reading it; the codes and the data as recorded stay in the JSON.
+    expect(rows.map((r) => r.what)).toEqual(['Joined the care team', 'Sprint started', 'Task done', 'Task refused by the person']);
+    expect(rows[3]).toMatchObject({ seq: '6', actor: people.homecare.name, process: 'Post-discharge sprint', reason: "'=cmd|calc", item: 'transport-confirmed', details: 'managed how: family drives' });
+    expect(Object.keys(rows[0]!)).not.toContain('action');
   });
 
   it('tells an outsider nothing: a participant of another agency looks like no participant at all', async () => {

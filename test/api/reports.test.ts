@@ -232,7 +232,12 @@ describe('GET /api/reports/timeliness: every figure against a hand-worked scenar
     expect(res.headers['content-disposition']).toContain('careloop-timeliness-2026-09-30_2026-11-01.csv');
     const rows = parse(res.text, { columns: true }) as { section: string; measure: string; value: string; unit: string }[];
     const cell = (section: string, measure: string) => rows.find((row) => row.section === section && row.measure === measure);
-    expect(cell('firstContact', 'medianMinutes')).toEqual({ section: 'firstContact', measure: 'medianMinutes', value: '195', unit: 'minutes' });
+    expect(cell('firstContact', 'medianMinutes')).toEqual({ section: 'firstContact', measure: 'medianMinutes', value: '195', unit: 'minutes', words: 'First contact after discharge: median minutes' });
+    // Each measure in words too: tiers, stages and channels as careloop names them.
+    expect(cell('escalations', 'byTier.high.resolvedByCause')?.words).toBe('Escalations: by tier, high tier, resolved by cause');
+    expect(cell('disputes', 'byStage.3.decided')?.words).toBe('Disputes: by stage, stage 3, decided');
+    expect(cell('acknowledgements', 'byChannel.email-reply')?.words).toBe('Plan change acknowledgements: by channel, by replying to the email');
+    expect(cell('acknowledgements', 'p90Minutes')?.words).toBe('Plan change acknowledgements: 90th percentile minutes');
     expect(cell('sprintTasks', 'onTimeShare')).toMatchObject({ value: '34.5', unit: 'percent' });
     expect(cell('acknowledgements', 'p90Minutes')?.value).toBe('3000');
     expect(cell('escalations', 'byTier.moderate.withinTimeframe')?.value).toBe('1');
