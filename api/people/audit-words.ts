@@ -4,6 +4,7 @@
 // or the escalation's page). Actions careloop has no words for yet read as their code spelled out.
 import { SPRINT_TEMPLATE } from '../../domain/sprint';
 import type { AuditPage } from '../evidence/participant-audit';
+import { CHANNEL_WORDS } from '../../domain/words';
 
 const ACTION_WORDS: Record<string, string> = {
   'sprint.started': 'Sprint started',
@@ -69,6 +70,25 @@ const ACTION_WORDS: Record<string, string> = {
   'agency-update.cancelled': 'Agency update no longer needed',
   'care-team.added': 'Joined the care team',
   'care-team.removed': 'Left the care team',
+  'plan.consent-recorded': 'Consent to share the plan recorded',
+  'plan.holder-changed': 'Plan handed to a new plan-holder',
+  'huddle.prepared': 'Huddle roster prepared',
+  'huddle.started': 'Huddle started',
+  'huddle.attendance-recorded': 'Huddle attendance recorded',
+  'huddle.decision-recorded': 'Huddle decision recorded',
+  'huddle.decision-reminder-sent': 'Huddle decision’s owner reminded',
+  'huddle.decision-overdue': 'Huddle decision’s follow-up overdue',
+  'huddle.decision-done': 'Huddle decision done',
+  'huddle.decision-not-done': 'Huddle decision not done',
+  'huddle.notes-closed': 'Huddle notes closed',
+  'huddle.closed': 'Huddle closed',
+  'staff.weekly-digest-chosen': 'Weekly email chosen',
+  'staff.weekly-digest-stopped': 'Weekly email stopped',
+  'staff.api-token-issued': 'API token issued',
+  'staff.api-token-revoked': 'API token revoked',
+  'staff.sessions-ended': 'Signed out everywhere',
+  'staff.deactivated': 'Staff member deactivated',
+  'working-agreement.changed': 'Working agreement changed',
 };
 
 /** "plan.review-started" → "Plan review started": an action careloop has no words for yet. */
@@ -79,14 +99,6 @@ export function actionWords(action: string): string {
   return spelled ? spelled.charAt(0).toUpperCase() + spelled.slice(1) : 'Recorded';
 }
 
-const CHANNEL_WORDS: Record<string, string> = {
-  link: 'by the emailed link',
-  'email-reply': 'by email reply',
-  reply: 'by email reply',
-  web: 'on the web',
-  page: 'on the web',
-  api: 'through the API',
-};
 
 const taskTitle = (key: string) => SPRINT_TEMPLATE.find((t) => t.key === key)?.title;
 

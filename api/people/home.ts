@@ -14,6 +14,7 @@ import { relativeDue } from '../evidence/pages';
 import { recordAuditEvent } from '../../record/audit';
 import { createMyWork, type MyWork, type OwedItem, type StartedItem } from './my-work';
 import { myWorkStepPages } from './my-work-steps';
+import { ROLE_WORDS } from '../../domain/words';
 
 /** Requests whose answer shows no header count: sign-in, emailed links, files, the digest choice (a redirect), and the home page (which counts its own). */
 const UNCOUNTED = /^\/(?:$|signin|signout|a\/|static\/|my-work\/)|\.(?:csv|json)$/;
@@ -39,7 +40,6 @@ export function owedInHeader(deps: AppDeps): RequestHandler {
   };
 }
 
-const ROLE_WORDS: Record<string, string> = { coordinator: 'coordinator', staff: 'partner staff', manager: 'manager', admin: 'administrator' };
 
 const DONE_WORDS: Record<string, string> = {
   'sprint-task': 'The task is recorded. The sprint’s coordinator sees it straight away.',
@@ -126,7 +126,7 @@ export function homeRoutes(deps: AppDeps, services: AppServices, web: WebHelpers
     const coordinates = opts.roles.includes('coordinator');
     return html`<section class="card my-work-head">
   <h1>Welcome, ${opts.name}</h1>
-  <p class="muted">${opts.agency}${opts.agency ? ' · ' : ''}${opts.roles.map((r) => ROLE_WORDS[r] ?? r).join(', ')}</p>
+  <p class="muted">${opts.agency}${opts.agency ? ' · ' : ''}${opts.roles.flatMap((r) => (r in ROLE_WORDS ? [ROLE_WORDS[r as keyof typeof ROLE_WORDS]] : [])).join(', ')}</p>
   ${opts.done && DONE_WORDS[opts.done] ? html`<p class="notice" role="status">${DONE_WORDS[opts.done]}</p>` : ''}
 </section>
 <section class="card" id="owed">

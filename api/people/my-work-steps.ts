@@ -51,7 +51,7 @@ function taskProblems(action: TaskFormAction, v: Record<string, string>): { fiel
   for (const f of TASK_FIELDS[action]) {
     const value = (v[f.name] ?? '').trim();
     if (f.missing && !value) out.push({ field: f.name, message: f.missing });
-    else if (value.length > MAX_WORDS) out.push({ field: f.name, message: `${f.label.replace(/ \(optional\)$/, '')} must be at most ${MAX_WORDS} characters` });
+    else if (value.length > MAX_WORDS) out.push({ field: f.name, message: `${f.label.replace(/ \(optional\)$/, '')} must be ${MAX_WORDS} characters or fewer` });
   }
   return out;
 }
@@ -107,8 +107,8 @@ export function myWorkStepPages(deps: AppDeps, services: AppServices, web: WebHe
     const open = !isEnded(task) && state.status === 'open';
     const tone = taskTone(task);
     const summary = st.problems?.length || st.other
-      ? html`<div class="problem error-summary step-summary" role="alert" tabindex="-1">
-  <h2>There is a problem</h2>
+      ? html`<div class="problem error-summary step-summary" role="alert" tabindex="-1" aria-labelledby="error-summary-title">
+  <h2 id="error-summary-title">There is a problem</h2>
   <ul>${st.other ? html`<li>${st.other}</li>` : ''}${(st.problems ?? []).map((p) => {
     const f = st.chosen ? TASK_FIELDS[st.chosen].find((x) => x.name === p.field) : undefined;
     return html`<li>${f ? html`<a href="#${f.id}">${p.message}</a>` : p.message}</li>`;
@@ -153,8 +153,15 @@ ${open && mayAct ? taskForms(state, task, web.csrfToken(req, res), st) : ''}`;
       await services.sprints.act(callerOf(req.principal!), String(req.params.id), String(req.params.key), action, 'web');
     } catch (err) {
       if (err instanceof AppError && err.code === 'INVALID_INPUT' && err.details?.fields?.length) {
-        const label = (p: FieldProblem) => TASK_FIELDS[chosen].find((f) => f.name === p.field)?.label.replace(/ \(optional\)$/, '') ?? 'The answer';
-        return taskPage(req, res, { chosen, problems: err.details.fields.map((p: FieldProblem) => ({ field: p.field, message: `${label(p)} ${p.message.replace(/^is required: .*/, 'is required')}` })), values }, 400);
+        // The service's words ("is required: why the task does not apply") as the form's own sentences.
+        const sentence = (p: FieldProblem): string => {
+          const f = TASK_FIELDS[chosen].find((x) => x.name === p.field);
+          if (f?.missing && /^is required/.test(p.message)) return f.missing;
+          const atMost = /(\d+)/.exec(p.message)?.[1];
+          if (f && /at most|too big|too long/i.test(p.message)) return `${f.label.replace(/ \(optional\)$/, '')} must be ${atMost ?? MAX_WORDS} characters or fewer`;
+          return f ? `Check “${f.label.replace(/ \(optional\)$/, '')}”: careloop could not record it as written` : 'Check your answer: careloop could not record it as written';
+        };
+        return taskPage(req, res, { chosen, problems: err.details.fields.map((p: FieldProblem) => ({ field: p.field, message: sentence(p) })), values }, 400);
       }
       // It ended meanwhile (someone else recorded it, or the sprint closed): say so, on the page.
       if (err instanceof AppError && err.code === 'CONFLICT') return taskPage(req, res, { chosen, other: err.userMessage, values }, 409);

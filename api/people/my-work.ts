@@ -30,7 +30,8 @@ import { sprintStateQuery } from '../../workflows/sprint';
 import { planChangeStateQuery } from '../../workflows/plan-change';
 import { disputeStateQuery } from '../../workflows/dispute';
 import { TIER_NAME, triggerWords } from '../escalations/list';
-import type { RiskLevel } from '../../domain/escalation';
+import type { EscalationStatus, RiskLevel } from '../../domain/escalation';
+import { ESCALATION_STATUS_WORDS } from '../../domain/words';
 
 /** What kind of thing is owed; each has a page where it is done. */
 export type OwedKind = 'sprint-task' | 'plan-acknowledgement' | 'plan-action' | 'plan-review' | 'plan-update' | 'escalation' | 'dispute' | 'huddle-decision';
@@ -492,7 +493,6 @@ export function createMyWork(deps: { db: Db; temporal: Client; now?: () => Date 
         ? (await db.auditEvent.findMany({ where: { workflowId: { in: disputes.map((d) => d.id) }, action: 'dispute.raised' }, select: { workflowId: true, data: true } })).map((e) => [e.workflowId, ((e.data ?? {}) as { subject?: string }).subject])
         : [],
     );
-    const STATUS: Record<string, string> = { open: 'Waiting for the chair to take ownership', acknowledged: 'The chair has taken ownership', responded: 'Response action recorded; outcome to come' };
     return [
       ...sprints.map((s) => ({
         kind: 'sprint' as const,
@@ -520,7 +520,7 @@ export function createMyWork(deps: { db: Db; temporal: Client; now?: () => Date 
         key: e.id,
         participantId: e.participantId,
         title: `${TIER_NAME[e.tier as RiskLevel] ?? e.tier} escalation: ${triggerWords(e.trigger)}`,
-        status: e.status in STATUS ? STATUS[e.status]! : 'Not resolved',
+        status: ESCALATION_STATUS_WORDS[e.status as EscalationStatus] ?? 'Not resolved',
         role: 'you raised it',
         href: `/escalations/${enc(e.id)}`,
         overdue: false,

@@ -48,13 +48,15 @@ export function participantPages(deps: AppDeps, services: AppServices, web: WebH
   const directory = createDirectory(deps.db);
   const signedInAs = (req: Request, res: Response) => ({ name: req.principal!.name, email: req.principal!.email, csrfToken: web.csrfToken(req, res) });
   const hubHref = (id: string) => `/participants/${encodeURIComponent(id)}`;
+  /** GOV.UK's error summary, opened: each page adds its list of problems, each linking its field. */
+  const SUMMARY = html`<div class="problem error-summary" role="alert" tabindex="-1" aria-labelledby="error-summary-title"><h2 id="error-summary-title">There is a problem</h2>`;
 
   // -------------------------------------------------------------------------------------------
   // Finding a person.
 
-  const searchForm = (q: string, problem?: string) => html`<form method="get" action="/participants" class="filters people-search" role="search">
+  const searchForm = (q: string, problem?: string) => html`<form method="get" action="/participants" class="filters people-search" role="search" novalidate>
   <div class="${problem ? 'has-error' : ''}"><label for="${fieldId('q')}">Reference or name</label>
-  ${problem ? html`<p class="field-error" id="${fieldId('q')}-error">${problem}</p>` : ''}
+  ${problem ? html`<p class="field-error" id="${fieldId('q')}-error"><span class="visually-hidden">Error:</span> ${problem}</p>` : ''}
   <input type="text" id="${fieldId('q')}" name="q" value="${q}" maxlength="120" autocomplete="off" spellcheck="false"${problem ? html` aria-invalid="true" aria-describedby="${fieldId('q')}-error"` : ''}></div>
   <div class="filter-buttons"><button type="submit">Search</button>${q ? html` <a href="/participants">Clear</a>` : ''}</div>
 </form>`;
@@ -79,12 +81,13 @@ ${s.truncated ? html`<p class="problem">Only the first ${MAX_SEARCH_ROWS} are sh
       found = await hub.search(caller, req.query);
     } catch (err) {
       if (!(err instanceof AppError && err.code === 'INVALID_INPUT' && err.details?.fields)) throw err;
-      const problem = `Reference or name ${err.details.fields[0]?.message ?? 'is not valid'}`;
+      const problem = `The reference or name ${(err.details.fields[0]?.message ?? 'is not one careloop can search for').replace(/^must be at most (\d+) characters$/, 'must be $1 characters or fewer')}`;
       res.status(400).type('html').send(
         page(
-          { title: 'People', signedInAs: signedInAs(req, res) },
-          html`<section class="card"><h1>People</h1>
-<div class="problem error-summary" role="alert"><h2>There is a problem</h2><ul><li><a href="#${fieldId('q')}">${problem}</a></li></ul></div>
+          { title: 'Error: People', signedInAs: signedInAs(req, res) },
+          html`<section class="card">
+${SUMMARY}<ul><li><a href="#${fieldId('q')}">${problem}</a></li></ul></div>
+<h1>People</h1>
 ${searchForm(typed.slice(0, 120), problem)}</section>`,
         ),
       );
@@ -140,17 +143,17 @@ ${searchForm(typed.slice(0, 120), problem)}</section>`,
   };
 
   const sprintItem = (s: HubSprint): SafeHtml => {
-    const st = SPRINT_STATUS[s.status as SprintStatus] ?? { label: s.status, tone: 'open' };
+    const st = SPRINT_STATUS[s.status as SprintStatus] ?? { label: 'Unknown status', tone: 'open' };
     return html`<li data-sprint="${s.id}"><a href="/sprints/${encodeURIComponent(s.id)}">Discharged ${when(s.dischargeAt)}</a> <span class="badge tone-${st.tone}">${st.label}</span><br>
   <span class="muted">Coordinator ${s.coordinator} · ${s.closedAt ? `closed ${when(s.closedAt)}` : `closes ${when(s.closesAt)}`}</span></li>`;
   };
 
   const escalationItem = (e: HubEscalation): SafeHtml => html`<li data-escalation="${e.id}" class="${e.overdue ? 'is-overdue' : ''}"><a href="/escalations/${encodeURIComponent(e.id)}">${triggerWords(e.trigger)}</a><br>
-  <span class="badge risk-${e.tier}">${TIER_NAME[e.tier] ?? e.tier}</span> <span class="badge tone-${escalationTone(e)}">${escalationBadgeWords(e)}</span> ${escalationStatusWords(e)}<br>
+  <span class="badge risk-${e.tier}">${TIER_NAME[e.tier] ?? 'Tier not known'}</span> <span class="badge tone-${escalationTone(e)}">${escalationBadgeWords(e)}</span> ${escalationStatusWords(e)}<br>
   <span class="muted">Chair ${e.chair} · raised ${when(e.raisedAt)}${e.resolvedAt ? ` · resolved ${when(e.resolvedAt)}` : ''}</span></li>`;
 
   const disputeItem = (d: HubDispute): SafeHtml => html`<li data-dispute="${d.id}"><strong><a href="/disputes/${encodeURIComponent(d.id)}">${d.subject ?? 'Dispute between agencies'}</a></strong><br>
-  ${DISPUTE_STATUS_WORDS[d.status as DisputeStatus] ?? d.status}${d.status === 'open' ? ` · stage ${d.stage}, ${DISPUTE_AGREEMENT.stages[d.stage - 1]?.label ?? ''}` : ` at stage ${d.stage}`}<br>
+  ${DISPUTE_STATUS_WORDS[d.status as DisputeStatus] ?? 'Unknown status'}${d.status === 'open' ? ` · stage ${d.stage}, ${DISPUTE_AGREEMENT.stages[d.stage - 1]?.label ?? ''}` : ` at stage ${d.stage}`}<br>
   <span class="muted">Raised by ${d.raisedBy} on ${when(d.raisedAt)}${d.closedAt ? ` · closed ${when(d.closedAt)}` : ''} · between ${d.agencies.join(', ')}</span></li>`;
 
   const memberName = (m: CareTeamMemberView) => (m.agency ? m.agency.name : m.staff ? `${m.staff.name}, ${m.staff.agencyName}` : 'someone no longer in careloop');
@@ -274,10 +277,11 @@ ${auditSection(h)}`,
 
   type Values = Record<string, string>;
 
+  /** A sentence a person can act on, from what the service says ("must be at most 500 characters"). */
   const addSentence = (p: FieldProblem): string => {
     if (p.field === 'member') return p.message;
     if (p.field === 'reason' && /^say why/.test(p.message)) return p.message.charAt(0).toUpperCase() + p.message.slice(1);
-    if (p.field === 'reason') return `The reason ${p.message}`;
+    if (p.field === 'reason') return `The reason ${p.message.replace(/^must be at most (\d+) characters$/, 'must be $1 characters or fewer')}`;
     return p.message.charAt(0).toUpperCase() + p.message.slice(1);
   };
 
@@ -294,23 +298,19 @@ ${auditSection(h)}`,
     const problemOf = (name: string) => problems.find((p) => p.field === name);
     const errorFor = (name: string) => {
       const p = problemOf(name);
-      return p ? html`<p class="field-error" id="${fieldId(name)}-error">${addSentence(p)}</p>` : '';
+      return p ? html`<p class="field-error" id="${fieldId(name)}-error"><span class="visually-hidden">Error:</span> ${addSentence(p)}</p>` : '';
     };
     const invalid = (name: string) => (problemOf(name) ? html` aria-invalid="true" aria-describedby="${fieldId(name)}-error"` : '');
     const option = (value: string, label: string) => html`<option value="${value}"${values.member === value ? html` selected` : ''}>${label}</option>`;
     const base = hubHref(participant.id);
     return page(
-      { title: `Add to the care team of ${participant.localRef}`, signedInAs: signedInAs(req, res) },
+      { title: `${problems.length ? 'Error: ' : ''}Add to the care team of ${participant.localRef}`, signedInAs: signedInAs(req, res) },
       html`<section class="card">
+  ${problems.length ? html`${SUMMARY}<ul>${problems.map((p) => html`<li><a href="#${fieldId(p.field)}">${addSentence(p)}</a></li>`)}</ul></div>` : ''}
   <p class="muted"><a href="${base}#care-team">Back to ${participant.localRef}</a></p>
   <h1>Add to the care team of ${participant.localRef}</h1>
   <p class="muted">An agency joins with all its staff, by role; a named person joins alone. Everyone in the team reads the plan; its coordinators and managers also see sprints, escalations, disputes and the audit trail. Who added them, when and why goes into the audit trail.</p>
-  ${
-    problems.length
-      ? html`<div class="problem error-summary" role="alert"><h2>There is a problem</h2><ul>${problems.map((p) => html`<li><a href="#${fieldId(p.field)}">${addSentence(p)}</a></li>`)}</ul></div>`
-      : ''
-  }
-  <form method="post" action="${base}/care-team/add" class="step-form">
+  <form method="post" action="${base}/care-team/add" class="step-form" novalidate>
     <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
     <div class="field${problemOf('member') ? ' has-error' : ''}">
       <label for="${fieldId('member')}">Who joins</label>
@@ -367,18 +367,18 @@ ${auditSection(h)}`,
     const base = hubHref(participant.id);
     const own = member.agency ? member.agency.id === req.principal!.agencyId : member.staff?.id === req.principal!.staffId;
     return page(
-      { title: `Remove from the care team of ${participant.localRef}`, signedInAs: signedInAs(req, res) },
+      { title: `${problem ? 'Error: ' : ''}Remove from the care team of ${participant.localRef}`, signedInAs: signedInAs(req, res) },
       html`<section class="card">
+  ${problem ? html`${SUMMARY}<ul><li><a href="#${fieldId('reason')}">${problem}</a></li></ul></div>` : ''}
   <p class="muted"><a href="${base}#care-team">Back to ${participant.localRef}</a></p>
   <h1>Remove ${memberName(member)} from the care team of ${participant.localRef}?</h1>
   <p>They stop seeing ${participant.localRef} at once, except for a process that names them. The membership stays listed as ended, and the reason goes into the audit trail.</p>
   ${own ? html`<p class="notice">This is ${member.agency ? 'your own agency' : 'you'}. Unless you are in the team another way, you will no longer see ${participant.localRef} afterwards.</p>` : ''}
-  ${problem ? html`<div class="problem error-summary" role="alert"><h2>There is a problem</h2><ul><li><a href="#${fieldId('reason')}">${problem}</a></li></ul></div>` : ''}
-  <form method="post" action="${base}/care-team/${encodeURIComponent(member.id)}/remove" class="step-form">
+  <form method="post" action="${base}/care-team/${encodeURIComponent(member.id)}/remove" class="step-form" novalidate>
     <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
     <div class="field${problem ? ' has-error' : ''}">
       <label for="${fieldId('reason')}">Why do they leave the care team?</label>
-      ${problem ? html`<p class="field-error" id="${fieldId('reason')}-error">${problem}</p>` : ''}
+      ${problem ? html`<p class="field-error" id="${fieldId('reason')}-error"><span class="visually-hidden">Error:</span> ${problem}</p>` : ''}
       <textarea id="${fieldId('reason')}" name="reason" rows="3" maxlength="500"${problem ? html` aria-invalid="true" aria-describedby="${fieldId('reason')}-error"` : ''}>${reason}</textarea>
     </div>
     <p><button type="submit" class="danger">Remove from the care team</button> <a href="${base}#care-team">Cancel</a></p>
@@ -408,8 +408,8 @@ ${auditSection(h)}`,
       await services.participants.removeFromCareTeam(caller, participant.id, member.id, { reason });
     } catch (err) {
       if (!(err instanceof AppError && err.code === 'INVALID_INPUT')) throw err;
-      const message = err.details?.fields?.[0]?.message ?? 'say why they leave the care team';
-      res.status(400).type('html').send(removeForm(req, res, participant, member, reason, message.charAt(0).toUpperCase() + message.slice(1)));
+      const problem = err.details?.fields?.[0];
+      res.status(400).type('html').send(removeForm(req, res, participant, member, reason, addSentence(problem ?? { field: 'reason', message: 'say why they leave the care team' })));
       return;
     }
     // Removing your own agency may end your own access: then the person's page would be a 404.

@@ -11,8 +11,9 @@ import { createSigninService, safeNext, SESSION_TTL_MS } from './signin-service'
 
 
 const ZSigninRequest = z.object({
-  email: z.email('Enter your work email address, like name@agency.org').max(254),
-  next: z.string().max(500).optional(),
+  email: z.email('Enter your work email address, like name@agency.org').max(254, 'Enter a work email address of 254 characters or fewer'),
+  // Where to go after signing in: one that is too long is dropped, not a problem to show.
+  next: z.string().max(500).optional().catch(undefined),
   _csrf: z.string().optional(),
 });
 
@@ -24,17 +25,27 @@ export function signinRoutes(deps: AppDeps, web: WebHelpers): Router {
 
   const signinForm = (req: Request, res: Response, opts: { email?: string; error?: string; next?: string; ended?: boolean } = {}) =>
     page(
-      { title: 'Sign in' },
+      { title: opts.error ? 'Error: Sign in' : 'Sign in' },
       html`<section class="card">
+  ${
+    opts.error
+      ? html`<div class="problem error-summary" role="alert" tabindex="-1" aria-labelledby="error-summary-title">
+  <h2 id="error-summary-title">There is a problem</h2>
+  <ul><li><a href="#email">${opts.error}</a></li></ul>
+</div>`
+      : ''
+  }
   <h1>Sign in to careloop</h1>
   ${opts.ended ? html`<p class="notice">Your session has ended: careloop signs you out after ${idleMinutes} minutes without activity, and 12 hours after you signed in. Sign in again to carry on.</p>` : ''}
   <p class="muted">We email you a one-time link. No password to remember.</p>
   <form method="post" action="/signin" novalidate>
     <input type="hidden" name="_csrf" value="${web.csrfToken(req, res)}">
     <input type="hidden" name="next" value="${safeNext(opts.next)}">
+    <div class="field${opts.error ? ' has-error' : ''}">
     <label for="email">Work email</label>
-    <input id="email" name="email" type="email" autocomplete="email" value="${opts.email ?? ''}" aria-describedby="email-error">
-    ${opts.error ? html`<p id="email-error" class="field-error">${opts.error}</p>` : ''}
+    ${opts.error ? html`<p id="email-error" class="field-error"><span class="visually-hidden">Error:</span> ${opts.error}</p>` : ''}
+    <input id="email" name="email" type="email" autocomplete="email" spellcheck="false" value="${opts.email ?? ''}"${opts.error ? html` aria-invalid="true" aria-describedby="email-error"` : ''}>
+    </div>
     <p><button type="submit">Email me a sign-in link</button></p>
   </form>
 </section>`,
@@ -48,8 +59,9 @@ export function signinRoutes(deps: AppDeps, web: WebHelpers): Router {
   router.post('/signin', web.signinLimiter, web.csrfProtection, async (req, res) => {
     const parsed = ZSigninRequest.safeParse(req.body);
     if (!parsed.success) {
-      const problem = fieldProblems(parsed.error).find((p) => p.field === 'email') ?? fieldProblems(parsed.error)[0]!;
-      res.status(400).type('html').send(signinForm(req, res, { email: String(req.body?.email ?? ''), error: problem.message }));
+      const problem = fieldProblems(parsed.error).find((p) => p.field === 'email');
+      const typed = typeof req.body?.email === 'string' ? req.body.email : '';
+      res.status(400).type('html').send(signinForm(req, res, { email: typed.slice(0, 300), error: problem?.message ?? 'Enter your work email address, like name@agency.org', next: typeof req.body?.next === 'string' ? req.body.next.slice(0, 500) : undefined }));
       return;
     }
     const email = parsed.data.email.toLowerCase();

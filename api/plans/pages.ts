@@ -35,6 +35,7 @@ import {
   type ShareableElement,
 } from '../../domain/plan';
 import { dateWords, type PlanChangeLine, type PlanSection } from '../../domain/plan-diff';
+import { CHANNEL_WORDS } from '../../domain/words';
 
 /** At most this many items of each kind on a form: the API's own limit. */
 const MAX_ITEMS = 50;
@@ -178,7 +179,6 @@ function applyIntent(d: Draft, intent: string, usedIds: readonly string[]): { dr
 const SECTION_ORDER: PlanSection[] = ['goals', 'risks', 'crisisTriggers', 'serviceContacts', 'controls', 'sharing'];
 const SECTION_WORDS: Record<PlanSection, string> = { ...SHAREABLE_ELEMENT_WORDS, sharing: 'Sharing beyond the care team' };
 const KIND_BADGE: Record<PlanChangeLine['kind'], string> = { added: 'Added', removed: 'Removed', changed: 'Changed' };
-const CHANNEL_WORDS: Record<string, string> = { link: 'by the emailed link', 'email-reply': 'by replying to the email', api: 'through the API', web: 'on the plan’s page' };
 
 const ZDiffQuery = z.object({
   from: z.coerce.number({ message: 'must be a version number' }).int('must be a version number').min(1, 'must be a version number'),
@@ -270,8 +270,8 @@ export function planPages(deps: AppDeps, services: AppServices, web: WebHelpers)
 
   const errorSummary = (problems: FormProblem[]) =>
     problems.length
-      ? html`<div class="problem error-summary" role="alert">
-  <h2>There is a problem</h2>
+      ? html`<div class="problem error-summary" role="alert" tabindex="-1" aria-labelledby="error-summary-title">
+  <h2 id="error-summary-title">There is a problem</h2>
   <ul>${problems.map((p) => html`<li>${p.rich ?? (p.field ? html`<a href="#${fieldId(p.field)}">${p.message}</a>` : p.message)}</li>`)}</ul>
 </div>`
       : '';
@@ -305,7 +305,7 @@ export function planPages(deps: AppDeps, services: AppServices, web: WebHelpers)
     const problemOf = (name: string) => problems.find((p) => p.field === name);
     const errorFor = (name: string) => {
       const p = problemOf(name);
-      return p ? html`<p class="field-error" id="${fieldId(name)}-error">${p.message}</p>` : '';
+      return p ? html`<p class="field-error" id="${fieldId(name)}-error"><span class="visually-hidden">Error:</span> ${p.message}</p>` : '';
     };
     const invalid = (name: string) => (problemOf(name) ? html` aria-invalid="true" aria-describedby="${fieldId(name)}-error"` : '');
     const autofocus = (name: string) => (f.focus === fieldId(name) ? html` autofocus` : '');
@@ -477,10 +477,10 @@ export function planPages(deps: AppDeps, services: AppServices, web: WebHelpers)
         : '';
 
     return page(
-      { title: f.title, signedInAs: signedInAs(req, res) },
+      { title: problems.length ? `Error: ${f.title}` : f.title, signedInAs: signedInAs(req, res) },
       html`<section class="card plan-form-card">
-  ${f.intro ?? ''}
   ${errorSummary(problems)}
+  ${f.intro ?? ''}
   ${f.notice ?? ''}
   <form method="post" action="${f.action}" class="plan-form" id="plan-form" novalidate>
     ${csrfField(req, res)}
@@ -776,7 +776,7 @@ ${
   const consentHowWords = (c: { recordedBy: string; how: string; at: string }) => `Recorded by ${c.recordedBy} on ${when(c.at)}, ${CONSENT_HOW_WORDS[c.how as (typeof CONSENT_HOW)[number]] ?? c.how}.`;
 
   const ackStatusCell = (r: PlanChangeState['recipients'][number], state: PlanChangeState) => {
-    if (r.acknowledgedAt) return html`<span class="mark-met">Acknowledged</span> <span class="muted">${when(r.acknowledgedAt)}${r.channel ? `, ${CHANNEL_WORDS[r.channel] ?? r.channel}` : ''}</span>`;
+    if (r.acknowledgedAt) return html`<span class="mark-met">Acknowledged</span> <span class="muted">${when(r.acknowledgedAt)}${r.channel ? `, ${CHANNEL_WORDS[r.channel] ?? 'another way'}` : ''}</span>`;
     if (state.status === 'superseded') return html`<span class="muted">Not acknowledged: replaced by version ${state.supersededBy}</span>`;
     const reminders = r.remindersSent ? `${r.remindersSent} reminder${r.remindersSent === 1 ? '' : 's'} sent` : 'no reminder yet';
     return html`<strong class="waiting">Waiting</strong> <span class="muted">${reminders}${r.escalated ? '; escalated to the plan-holder' : ''}</span>`;
@@ -792,7 +792,7 @@ ${
       const s = a.state;
       if (!s) {
         if (!a.recorded.length) return html`<p class="muted">${a.number === 1 ? 'The first version is not sent for acknowledgement.' : 'No acknowledgements recorded.'}</p>`;
-        return html`<ul class="people">${a.recorded.map((r) => html`<li>${r.staff.name}, ${p.name(r.staff.agencyId)}: acknowledged ${when(r.acknowledgedAt)}, ${CHANNEL_WORDS[r.channel] ?? r.channel}</li>`)}</ul>`;
+        return html`<ul class="people">${a.recorded.map((r) => html`<li>${r.staff.name}, ${p.name(r.staff.agencyId)}: acknowledged ${when(r.acknowledgedAt)}, ${CHANNEL_WORDS[r.channel] ?? 'another way'}</li>`)}</ul>`;
       }
       if (!v.acknowledgementRequired) {
         return html`<p class="muted">No acknowledgement needed: sent for information to ${s.recipients.length ? s.recipients.map((r) => r.staff.name).join(', ') : 'nobody'}.</p>`;
@@ -1032,16 +1032,16 @@ ${historySection(p)}`,
 
   const handoverPage = (req: Request, res: Response, h: Awaited<ReturnType<typeof plans.handoverChoices>>, values: { planHolderId: string; reason: string }, problems: FormProblem[] = []) => {
     const problemOf = (name: string) => problems.find((p) => p.field === name);
-    const errorFor = (name: string) => (problemOf(name) ? html`<p class="field-error" id="${fieldId(name)}-error">${problemOf(name)!.message}</p>` : '');
+    const errorFor = (name: string) => (problemOf(name) ? html`<p class="field-error" id="${fieldId(name)}-error"><span class="visually-hidden">Error:</span> ${problemOf(name)!.message}</p>` : '');
     const invalid = (name: string) => (problemOf(name) ? html` aria-invalid="true" aria-describedby="${fieldId(name)}-error"` : '');
     const groups = [...new Set(h.candidates.map((c) => c.agencyName))].map((agency) => ({ agency, people: h.candidates.filter((c) => c.agencyName === agency) }));
     return page(
-      { title: 'Hand over the plan', signedInAs: signedInAs(req, res) },
+      { title: problems.length ? 'Error: Hand over the plan' : 'Hand over the plan', signedInAs: signedInAs(req, res) },
       html`<section class="card">
+  ${errorSummary(problems)}
   <p class="muted"><a href="${planHref(h.id)}">Plan for ${h.participant.localRef}</a></p>
   <h1>Hand over the plan</h1>
   <p>${h.planHolder.name} holds the plan now. The new plan-holder keeps it up to date, publishes its changes and sees them acknowledged. Both are told by email; the handover and its reason go into the plan’s history.</p>
-  ${errorSummary(problems)}
   ${
     h.candidates.length
       ? html`<form method="post" action="${planHref(h.id)}/handover" class="plan-small-form" novalidate>
@@ -1100,19 +1100,19 @@ ${historySection(p)}`,
 
   const consentPage = (req: Request, res: Response, p: PlanPage, values: { given: string; scope: string[]; how: string; note: string }, problems: FormProblem[] = []) => {
     const problemOf = (name: string) => problems.find((x) => x.field === name);
-    const errorFor = (name: string) => (problemOf(name) ? html`<p class="field-error" id="${fieldId(name)}-error">${problemOf(name)!.message}</p>` : '');
+    const errorFor = (name: string) => (problemOf(name) ? html`<p class="field-error" id="${fieldId(name)}-error"><span class="visually-hidden">Error:</span> ${problemOf(name)!.message}</p>` : '');
     const radio = (name: string, value: string, label: string, i: number, hint?: string) => {
       const id = i === 0 ? fieldId(name) : `${fieldId(name)}-${value.replace(/\W+/g, '-')}`;
       return html`<div class="radio"><input type="radio" id="${id}" name="${name}" value="${value}"${values[name as 'given' | 'how'] === value ? html` checked` : ''}><label for="${id}">${label}</label>${hint ? html`<p class="hint">${hint}</p>` : ''}</div>`;
     };
     return page(
-      { title: 'Record consent', signedInAs: signedInAs(req, res) },
+      { title: problems.length ? 'Error: Record consent' : 'Record consent', signedInAs: signedInAs(req, res) },
       html`<section class="card">
+  ${errorSummary(problems)}
   <p class="muted"><a href="${planHref(p.id)}">Plan for ${p.participant.localRef}</a></p>
   <h1>Record the person’s consent</h1>
   <p>${consentWords(p.consent)}${p.consent ? ` ${consentHowWords(p.consent)}` : ''}</p>
   <p class="hint">Outside the care team means any careloop user who is not in it: an A&amp;E or ambulance liaison, a manager at an agency not on the team, someone sent a link to this plan who has since left the team. They see the elements consented to, and nothing else of the plan; without consent, nothing. A new record replaces the one in force; every record stays in the plan’s history.</p>
-  ${errorSummary(problems)}
   <form method="post" action="${planHref(p.id)}/consent" class="plan-small-form" novalidate>
     ${csrfField(req, res)}
     <fieldset class="radios${problemOf('given') ? ' has-error' : ''}">
@@ -1195,22 +1195,27 @@ ${historySection(p)}`,
 
   router.get('/plans/:id/plan.csv', web.requireSignedIn, async (req, res) => {
     const plan = await plans.exportPlan(callerOf(req.principal!), idOf(req));
+    // A file for people: sections, levels and what is shared in words (plan.json keeps the codes).
     const rows: Record<string, unknown>[] = [
-      { section: 'participant', item: `${plan.participant.localRef} ${plan.participant.displayName}` },
-      { section: 'plan-holder', item: plan.planHolder.name, agency: plan.planHolder.agency },
-      { section: 'version', item: String(plan.version.number), detail: 'reason' in plan.version ? `${PLAN_TRIGGER_WORDS[plan.version.trigger as PlanTrigger]}: ${plan.version.reason}` : '', due: plan.version.publishedAt },
-      { section: 'consent', item: plan.consent ? (plan.consent.given ? 'given' : 'not given') : 'none recorded', detail: plan.consent?.given ? plan.consent.scope.join(' ') : '' },
-      ...plan.goals.map((g) => ({ section: 'goal', item: g.goal })),
-      ...plan.risks.map((r) => ({ section: 'risk', item: r.risk, detail: r.level })),
-      ...plan.crisisTriggers.map((t) => ({ section: 'crisis trigger', item: t.trigger })),
-      ...plan.serviceContacts.map((c) => ({ section: 'service contact', item: c.name, detail: c.role, agency: c.agency, phone: c.phone })),
-      ...plan.actions.map((a) => ({ section: 'action', item: a.action, agency: a.ownerAgency, person: a.ownerPerson, due: a.dueDate })),
-      ...plan.withheld.map((w) => ({ section: 'withheld', item: SHAREABLE_ELEMENT_WORDS[w], detail: 'not consented to be shared beyond the care team' })),
+      { Section: 'Participant', Item: `${plan.participant.localRef} ${plan.participant.displayName}` },
+      { Section: 'Plan-holder', Item: plan.planHolder.name, Agency: plan.planHolder.agency },
+      { Section: 'Version', Item: String(plan.version.number), Detail: 'reason' in plan.version ? `${PLAN_TRIGGER_WORDS[plan.version.trigger as PlanTrigger]}: ${plan.version.reason}` : '', Due: plan.version.publishedAt },
+      {
+        Section: 'Consent',
+        Item: plan.consent ? (plan.consent.given ? 'Given' : 'Not given') : 'None recorded',
+        Detail: plan.consent?.given ? plan.consent.scope.map((e) => SHAREABLE_ELEMENT_WORDS[e as ShareableElement] ?? 'Another part of the plan').join('; ') : '',
+      },
+      ...plan.goals.map((g) => ({ Section: 'Goal', Item: g.goal })),
+      ...plan.risks.map((r) => ({ Section: 'Risk', Item: r.risk, Detail: RISK_LEVEL_WORDS[r.level as RiskLevel] ?? 'Level not recorded' })),
+      ...plan.crisisTriggers.map((t) => ({ Section: 'Crisis trigger', Item: t.trigger })),
+      ...plan.serviceContacts.map((c) => ({ Section: 'Service contact', Item: c.name, Detail: c.role, Agency: c.agency, Phone: c.phone })),
+      ...plan.actions.map((a) => ({ Section: 'Action', Item: a.action, Agency: a.ownerAgency, Person: a.ownerPerson, Due: a.dueDate })),
+      ...plan.withheld.map((w) => ({ Section: 'Withheld', Item: SHAREABLE_ELEMENT_WORDS[w], Detail: 'Not consented to be shared beyond the care team' })),
     ];
     res
       .type('text/csv; charset=utf-8')
       .attachment(`careloop-plan-${plan.participant.localRef.replace(/[^\w.-]+/g, '_')}.csv`)
-      .send(toCsv(rows, ['section', 'item', 'detail', 'agency', 'person', 'phone', 'due']));
+      .send(toCsv(rows, ['Section', 'Item', 'Detail', 'Agency', 'Person', 'Phone', 'Due']));
   });
 
   return router;

@@ -155,7 +155,8 @@ describe('the person hub and the directory (real Temporal, PostgreSQL and SMTP)'
 
     const tooLong = await casey.get(`/participants?q=${'x'.repeat(121)}`);
     expect(tooLong.status).toBe(400);
-    expect(tooLong.text).toContain('<a href="#f-q">Reference or name must be at most 120 characters</a>');
+    expect(tooLong.text).toContain('<a href="#f-q">The reference or name must be 120 characters or fewer</a>');
+    expect(tooLong.text).toContain('<title>Error: People · careloop</title>');
   });
 
   it('answers someone outside the care team with the same 404 for a person who exists and one who does not, and logs nothing', async () => {
@@ -301,6 +302,10 @@ describe('the person hub and the directory (real Temporal, PostgreSQL and SMTP)'
       ['f-reason', 'Say why they join the care team (at least 3 characters)'],
     ]);
     expect(empty.text).toContain('>x</textarea>');
+    // GOV.UK's pattern: "Error:" first in the title, the form checked by careloop alone.
+    expect(empty.text).toContain(`<title>Error: Add to the care team of ${mine.localRef} · careloop</title>`);
+    expect(empty.text).toMatch(/<form method="post" action="[^"]+\/care-team\/add" class="step-form" novalidate>/);
+    expect(empty.text).toContain('<span class="visually-hidden">Error:</span> Choose an agency or a person who joins the care team</p>');
 
     const added = await casey.post(`/participants/${mine.id}/care-team/add`).type('form').send({ _csrf: csrfFrom(empty.text), member: `agency:${gp.id}`, reason: 'Registered GP practice' });
     expect(added.status, added.text).toBe(303);
@@ -316,6 +321,9 @@ describe('the person hub and the directory (real Temporal, PostgreSQL and SMTP)'
     const noReason = await casey.post(`/participants/${mine.id}/care-team/${member.id}/remove`).type('form').send({ _csrf: csrfFrom(remove.text), reason: '' });
     expect(noReason.status).toBe(400);
     expect(noReason.text).toContain('<a href="#f-reason">Say why they leave the care team (at least 3 characters)</a>');
+    expect(noReason.text).toContain(`<title>Error: Remove from the care team of ${mine.localRef} · careloop</title>`);
+    const tooLong = await casey.post(`/participants/${mine.id}/care-team/${member.id}/remove`).type('form').send({ _csrf: csrfFrom(remove.text), reason: 'x'.repeat(501) });
+    expect(tooLong.text).toContain('<a href="#f-reason">The reason must be 500 characters or fewer</a>');
     const removed = await casey.post(`/participants/${mine.id}/care-team/${member.id}/remove`).type('form').send({ _csrf: csrfFrom(remove.text), reason: 'Moved practice' });
     expect(removed.status).toBe(303);
     expect(removed.headers.location).toBe(`/participants/${mine.id}?done=removed#care-team`);

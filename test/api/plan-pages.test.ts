@@ -120,6 +120,9 @@ describe('plan pages (real Temporal, PostgreSQL and SMTP)', () => {
     const bad = await post(casey, '/plans/new', { ...form, intent: 'create' });
     expect(bad.status).toBe(400);
     expect(summaryOf(bad.text)).toEqual(expect.arrayContaining(['Enter goal 1, or remove it.', 'Choose the level of risk 1.', 'Enter the name of service contact 1.', 'Choose the agency that owns action 1.', 'Choose the agency that owns action 2.']));
+    // GOV.UK's pattern: "Error:" first in the title, the summary first in the card.
+    expect(bad.text).toContain('<title>Error: Create a plan · careloop</title>');
+    expect(bad.text).toMatch(/<section class="card plan-form-card">\s*<div class="problem error-summary" role="alert" tabindex="-1"/);
     expect(bad.text).toContain('<a href="#f-risk-0-level">Choose the level of risk 1.</a>');
     expect(bad.text).toContain('<a href="#f-goal-0-text">');
     expect(bad.text).toMatch(/id="f-risk-0-level" name="risk-0-level" aria-invalid="true"/);
@@ -241,8 +244,8 @@ describe('plan pages (real Temporal, PostgreSQL and SMTP)', () => {
     await smtp.waitFor((m) => m.to.includes(people.hospital.email) && /please acknowledge version 2/.test(m.subject) && m.text.includes(planId) === false);
     const casey = people.coordinator;
     const page = await get(casey, `/plans/${planId}`);
-    const table = page.text.match(/<table class="acks" data-version="2">[\s\S]*?<\/table>/)![0];
-    expect(table).toMatch(new RegExp(`data-staff="${people.hospital.id}" class="is-waiting">[\\s\\S]*?${people.hospital.name}[\\s\\S]*?Waiting</strong> <span class="muted">no reminder yet`));
+    const table = page.text.match(/<table class="(?:stack )?acks" data-version="2"[^>]*>[\s\S]*?<\/table>/)![0];
+    expect(table).toMatch(new RegExp(`data-staff="${people.hospital.id}" class="is-waiting"[^>]*>[\\s\\S]*?${people.hospital.name}[\\s\\S]*?Waiting</strong> <span class="muted">no reminder yet`));
     expect(table).toContain(people.homecare.name);
     expect(page.text).toContain('2 of 2 still to acknowledge');
     expect(page.text).toContain('>Remind now</button>');
@@ -277,7 +280,7 @@ describe('plan pages (real Temporal, PostgreSQL and SMTP)', () => {
     expect(acked.status).toBe(303);
     await expect.poll(async () => (await state(planId, 2)).recipients.find((r) => r.staff.id === people.hospital.id)?.channel).toBe('web');
     const done = (await get(casey, `/plans/${planId}`)).text;
-    expect(done).toMatch(new RegExp(`data-staff="${people.hospital.id}" class="is-done">[\\s\\S]*?Acknowledged</span> <span class="muted">[^<]*, on the plan’s page`));
+    expect(done).toMatch(new RegExp(`data-staff="${people.hospital.id}" class="is-done"[^>]*>[\\s\\S]*?Acknowledged</span> <span class="muted">[^<]*, signed in to careloop`));
     expect(done).toContain('1 of 2 still to acknowledge');
     await request(app).post(`/api/plans/${planId}/versions/2/acknowledge`).set(bearer(people.homecare)).send({});
     expect((await env.client.workflow.getHandle(planChangeWorkflowId(planId, 2)).result()).status).toBe('acknowledged');
@@ -294,6 +297,7 @@ describe('plan pages (real Temporal, PostgreSQL and SMTP)', () => {
     const empty = await post(people.coordinator, `/plans/${planId}/handover`, { planHolderId: '', reason: '' });
     expect(empty.status).toBe(400);
     expect(summaryOf(empty.text)).toEqual(['Choose the new plan-holder from the care team.', 'Say why the plan is changing hands.']);
+    expect(empty.text).toContain('<title>Error: Hand over the plan · careloop</title>');
     const outsider = await post(people.coordinator, `/plans/${planId}/handover`, { planHolderId: people.outsider.id, reason: 'x' });
     expect(summaryOf(outsider.text)).toEqual(['Choose the new plan-holder from the care team.']);
 
@@ -338,6 +342,7 @@ describe('plan pages (real Temporal, PostgreSQL and SMTP)', () => {
     const noScope = await post(people.coordinator, `/plans/${planId}/consent`, { given: 'yes', how: 'phone' });
     expect(noScope.status).toBe(400);
     expect(summaryOf(noScope.text)).toEqual(['Tick at least one part of the plan the person agreed to share, or answer No.']);
+    expect(noScope.text).toContain('<title>Error: Record consent · careloop</title>');
     const recorded = await post(people.coordinator, `/plans/${planId}/consent`, { given: 'yes', scope: ['goals', 'crisisTriggers'], how: 'phone', note: 'Agreed with her daughter present' });
     expect(recorded.status).toBe(303);
     expect(await t.db.consentRecord.findMany({ where: { participantId } })).toEqual([expect.objectContaining({ given: true, scope: ['goals', 'crisisTriggers'], how: 'phone', recordedById: people.coordinator.id, recordedBy: 'Casey Coordinator', note: 'Agreed with her daughter present' })]);
@@ -361,12 +366,16 @@ describe('plan pages (real Temporal, PostgreSQL and SMTP)', () => {
     expect(exported).toMatchObject({ goals: [{ goal: 'Stay safely at home after discharge' }], risks: [], serviceContacts: [], actions: [], crisisTriggers: [{ trigger: 'Refuses medication two days running' }], withheld: ['risks', 'serviceContacts', 'controls'] });
     expect(exported.version.reason).toBeUndefined();
     const csv = await get(olly, `/plans/${planId}/plan.csv`);
-    expect(csv.text).toContain('goal,Stay safely at home after discharge');
-    expect(csv.text).toContain('withheld,Risks,not consented to be shared beyond the care team');
+    expect(csv.text).toContain('Goal,Stay safely at home after discharge');
+    expect(csv.text).toContain('Withheld,Risks,Not consented to be shared beyond the care team');
     expect(csv.text).not.toContain('Falls at night');
+    // A file for people: a header in words, and the parts consented to by name, not by code.
+    expect(csv.text.split('\n')[0]).toBe('Section,Item,Detail,Agency,Person,Phone,Due');
+    expect(csv.text).toMatch(/^Consent,Given,Goals; Crisis triggers,/m);
+    expect(csv.text).not.toMatch(/crisisTriggers|serviceContacts|hospital_discharge/);
     expect(await t.db.accessLogEntry.count({ where: { staffId: olly.id, participantId, what: 'plan-shared', channel: 'export' } })).toBe(2);
     // The care team's export holds it all.
-    expect((await get(people.coordinator, `/plans/${planId}/plan.csv`)).text).toContain('risk,Falls at night,high');
+    expect((await get(people.coordinator, `/plans/${planId}/plan.csv`)).text).toContain('Risk,Falls at night,High');
     const api = await request(app).get(`/api/plans/${planId}`).set(bearer(olly));
     expect(api.body).toMatchObject({ reader: 'shared', currentVersion: { content: { goals: [{ id: 'g1' }], risks: [], controls: [] } }, versions: [] });
 

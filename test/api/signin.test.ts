@@ -96,7 +96,12 @@ describe('web sign-in by emailed one-time link (real PostgreSQL and SMTP)', () =
   it('shows the field problem next to the field for a bad address', async () => {
     const res = await requestLink(request.agent(app), 'not-an-email<script>');
     expect(res.status).toBe(400);
-    expect(res.text).toMatch(/class="field-error">Enter your work email address/);
+    expect(res.text).toMatch(/class="field-error"><span class="visually-hidden">Error:<\/span> Enter your work email address/);
+    // GOV.UK's pattern: the summary links the field, "Error:" leads the title, what was typed stays.
+    expect(res.text).toContain('<a href="#email">Enter your work email address, like name@agency.org</a>');
+    expect(res.text).toContain('<title>Error: Sign in · careloop</title>');
+    expect(res.text).toContain('value="not-an-email&lt;script&gt;"');
+    expect(res.text).toContain('aria-invalid="true" aria-describedby="email-error"');
     expect(res.text).not.toContain('<script>');
   });
 
