@@ -73,18 +73,17 @@ const spanOf = (attrs: string, name: 'colspan' | 'rowspan'): number => {
   return m ? Math.max(1, Number(m[1])) : 1;
 };
 const addAttr = (tag: string, attr: string): string => tag.replace(/\s*(\/?)>$/, ` ${attr}$1>`);
-const addRole = (tag: string, role: string): string => (/\srole\s*=/i.test(tag) ? tag : addAttr(tag, `role="${role}"`));
 // A cell's opening tag (not <thead>/<tbody>/<tfoot>): <td ...> or <th ...>.
 const CELL = /<(td|th)(\s[^>]*)?>/gi;
 
 /**
  * Tables that stack on a phone: in every <table> with a <thead>, each body cell (<td>, or <th
  * scope="row">) gets its column's heading as `data-label`, which the stylesheet prints before the
- * cell when the table turns into one block per row. Cells that already have a data-label keep it;
- * a cell spanning columns with different headings gets none; a table with nested tables, row
- * spans or several heading rows is left as it is. Each table it labels gets the class `stack` (the
- * stylesheet's phone layout, one block per row) and explicit table roles, because some browsers
- * drop a table's semantics once CSS makes its parts blocks.
+ * cell when the table turns into one block per row (careloop.css, `table:has(> thead)`). Cells
+ * that already have a data-label keep it; a cell spanning columns with different headings gets
+ * none; a table with nested tables, row spans or several heading rows is left as it is. Nothing
+ * else in the markup changes. (Chromium keeps a block-displayed table's semantics and axe finds
+ * nothing missing, so no ARIA table roles are added.)
  */
 export function labelTableCells(markup: string): string {
   return markup.replace(/<table(\s[^>]*)?>([\s\S]*?)<\/table>/gi, (whole, attrs: string | undefined, inner: string) => {
@@ -103,33 +102,23 @@ export function labelTableCells(markup: string): string {
       for (let i = 0; i < spanOf(m[1] ?? '', 'colspan'); i++) headings.push(label);
     }
 
-    const withRoles = inner
-      .replace(/<thead(\s[^>]*)?>([\s\S]*?)<\/thead>/i, (h) =>
-        addRole(h.slice(0, h.indexOf('>') + 1), 'rowgroup') + h.slice(h.indexOf('>') + 1).replace(/<tr(\s[^>]*)?>/gi, (t) => addRole(t, 'row')).replace(CELL, (c) => addRole(c, 'columnheader')),
-      )
-      .replace(/<tbody(\s[^>]*)?>([\s\S]*?)<\/tbody>/gi, (b) =>
-        addRole(b.slice(0, b.indexOf('>') + 1), 'rowgroup') +
-        b.slice(b.indexOf('>') + 1).replace(/<tr(\s[^>]*)?>([\s\S]*?)(?=<tr[\s>]|<\/tbody>)/gi, (_r, trAttrs: string | undefined, row: string) => {
-          let col = 0;
-          const cells = row.replace(CELL, (cell, name: string, cellAttrs = '') => {
+    const labelled = inner.replace(/<tbody(\s[^>]*)?>([\s\S]*?)<\/tbody>/gi, (body) =>
+      body.replace(/(<tr(?:\s[^>]*)?>)([\s\S]*?)(?=<tr[\s>]|<\/tbody>)/gi, (_r, tr: string, row: string) => {
+        let col = 0;
+        return (
+          tr +
+          row.replace(CELL, (cell, _name: string, cellAttrs = '') => {
             const span = spanOf(cellAttrs, 'colspan');
             const covered = headings.slice(col, col + span);
             col += span;
-            const rowHeader = name.toLowerCase() === 'th';
-            let out = addRole(cell, rowHeader ? 'rowheader' : 'cell');
             const label = covered[0];
-            if (!/\sdata-label\s*=/i.test(cellAttrs) && label && covered.length === span && covered.every((c) => c === label)) {
-              out = addAttr(out, `data-label="${escapeHtml(label)}"`);
-            }
-            return out;
-          });
-          return addRole(`<tr${trAttrs ?? ''}>`, 'row') + cells;
-        }),
-      );
-
-    let open = `<table${attrs ?? ''}>`;
-    if (!/\sclass\s*=\s*"([^"]*\s)?stack[\s"]/i.test(open)) open = /\sclass\s*=\s*"/i.test(open) ? open.replace(/(\sclass\s*=\s*")/i, '$1stack ') : addAttr(open, 'class="stack"');
-    return `${addRole(open, 'table')}${withRoles}</table>`;
+            if (/\sdata-label\s*=/i.test(cellAttrs) || !label || covered.length !== span || covered.some((c) => c !== label)) return cell;
+            return addAttr(cell, `data-label="${escapeHtml(label)}"`);
+          })
+        );
+      }),
+    );
+    return `<table${attrs ?? ''}>${labelled}</table>`;
   });
 }
 
