@@ -18,7 +18,7 @@ export interface RosterItem {
   /** Open overdue tasks of a sprint, or escalated acknowledgements of a plan change. */
   overdueCount: number;
   escalationTier?: RiskLevel;
-  /** Where it is looked at: the sprint's, the escalation's or the plan's page; for disputes and plan changes (no page yet) the API resource, which pages never link. */
+  /** Where it is looked at: the sprint's, the escalation's or the dispute's page, or the plan's (for a plan change and the plan's actions and review). */
   href: string;
 }
 
