@@ -230,7 +230,7 @@ describe('GET /api/reports/timeliness: every figure against a hand-worked scenar
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toContain('careloop-timeliness-2026-09-30_2026-11-01.csv');
-    const rows = parse(res.text, { columns: true }) as { section: string; measure: string; value: string; unit: string }[];
+    const rows = parse(res.text, { columns: true }) as { section: string; measure: string; value: string; unit: string; words: string }[];
     const cell = (section: string, measure: string) => rows.find((row) => row.section === section && row.measure === measure);
     expect(cell('firstContact', 'medianMinutes')).toEqual({ section: 'firstContact', measure: 'medianMinutes', value: '195', unit: 'minutes', words: 'First contact after discharge: median minutes' });
     // Each measure in words too: tiers, stages and channels as careloop names them.
