@@ -79,7 +79,7 @@ describe('link pages that no longer work (real Temporal, PostgreSQL and SMTP)', 
           expect(await page.title()).toMatch(/^Error: /);
           // The summary's link moves to its field.
           await page.click('.error-summary a');
-          expect(await page.evaluate(() => document.activeElement?.id)).toBe('na-reason');
+          expect(await page.evaluate<string>('document.activeElement && document.activeElement.id')).toBe('na-reason');
         }
         const scrollWidth = await page.evaluate<number>('document.documentElement.scrollWidth');
         if (scrollWidth > viewport.width) problems.push(`${name} @${width}: ${scrollWidth} px wide`);
