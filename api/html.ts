@@ -134,7 +134,7 @@ export function page(opts: PageOptions, body: SafeHtml): string {
 <body>
 <a class="skip-link" href="#main">Skip to main content</a>
 <header class="top">
-  <a class="brand" href="/">careloop</a>
+  ${opts.signedInAs ? html`<a class="brand" href="/">careloop</a>` : html`<span class="brand">careloop</span>`}
   ${
     opts.signedInAs
       ? html`<nav class="top-nav" aria-label="Your account">${myWorkLink(opts.owed ?? requestLayout.getStore()?.owed)}<form class="signout" method="post" action="/signout">

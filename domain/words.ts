@@ -200,3 +200,15 @@ export function taskStatusWords(status: TaskStatus, reason?: TaskStatusReason | 
   // Refused and not done by close say their reason already; a cancellation has two.
   return status === 'cancelled' && reason && TASK_REASON_WORDS[reason] ? `${word} because ${TASK_REASON_WORDS[reason]}` : word;
 }
+
+/** A sprint task's chip on the sprint page, the chart and the dashboard: its status with what a person most needs to know. */
+export const TASK_CHIP_WORDS = {
+  open: TASK_STATUS_WORDS.requested,
+  reminded: `${TASK_STATUS_WORDS.requested}, owner reminded`,
+  overdue: 'Overdue',
+  done: TASK_STATUS_WORDS.completed,
+  refused: TASK_STATUS_WORDS.rejected,
+  na: 'Not applicable',
+  cancelled: `${TASK_STATUS_WORDS.cancelled} with the sprint`,
+  failed: TASK_STATUS_WORDS.failed,
+} as const;

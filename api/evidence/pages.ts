@@ -401,7 +401,7 @@ ${roster.truncated ? html`<p class="problem">More open work than one roster show
   <dl class="tiles">${TILES.map((t, n) => {
     const current = !problems.length && sameFilters(v, t.filters);
     const count = tiles[n] ?? 0;
-    return html`<div class="${t.warn && count ? 'overdue' : ''}"${current ? html` style="border-width:3px;border-color:var(--accent)"` : ''}><dt><a href="${listHref(t.filters)}"${current ? html` aria-current="true"` : ''}>${t.label}</a></dt><dd>${count}</dd></div>`;
+    return html`<div class="${[t.warn && count ? 'overdue' : '', current ? 'current' : ''].filter(Boolean).join(' ')}"><dt><a href="${listHref(t.filters)}"${current ? html` aria-current="true"` : ''}>${t.label}</a></dt><dd>${count}</dd></div>`;
   })}</dl>
   </nav>
   <p class="muted">Each number opens the list below with its filters. Refreshes every ${REFRESH_SECONDS} seconds. Times are ${tz}. <a href="/roster">Roster only</a> · <a href="/reports/timeliness">Evidence report</a></p>

@@ -328,7 +328,7 @@ ${auditSection(h)}`,
       ${errorFor('reason')}
       <textarea id="${fieldId('reason')}" name="reason" rows="3" maxlength="500"${invalid('reason')}>${values.reason ?? ''}</textarea>
     </div>
-    <p><button type="submit">Add to the care team</button> <a href="${base}#care-team">Cancel</a></p>
+    <div class="actions-row"><button type="submit">Add to the care team</button> <a href="${base}#care-team">Cancel</a></div>
   </form>
 </section>`,
     );
@@ -381,7 +381,7 @@ ${auditSection(h)}`,
       ${problem ? html`<p class="field-error" id="${fieldId('reason')}-error"><span class="visually-hidden">Error:</span> ${problem}</p>` : ''}
       <textarea id="${fieldId('reason')}" name="reason" rows="3" maxlength="500"${problem ? html` aria-invalid="true" aria-describedby="${fieldId('reason')}-error"` : ''}>${reason}</textarea>
     </div>
-    <p><button type="submit" class="danger">Remove from the care team</button> <a href="${base}#care-team">Cancel</a></p>
+    <div class="actions-row"><button type="submit" class="danger">Remove from the care team</button> <a href="${base}#care-team">Cancel</a></div>
   </form>
 </section>`,
     );

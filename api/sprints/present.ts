@@ -3,7 +3,7 @@
 // sprint pages and the managers' dashboard.
 import { html, type SafeHtml } from '../html';
 import type { SprintState, SprintStatus, TaskState } from '../../domain/sprint';
-import { SPRINT_STATUS_WORDS, TASK_STATUS_WORDS } from '../../domain/words';
+import { SPRINT_STATUS_WORDS, TASK_CHIP_WORDS } from '../../domain/words';
 
 
 export type Tone = 'open' | 'reminded' | 'overdue' | 'done' | 'refused' | 'na' | 'cancelled' | 'failed';
@@ -27,16 +27,7 @@ export function taskTone(t: TaskState): Tone {
  * A task's chip: the vocabulary's word for its status, with what the tone adds (a reminder, an
  * overdue open task, a cancellation because the task did not apply or with the whole sprint).
  */
-export const TONE_LABEL: Record<Tone, string> = {
-  open: TASK_STATUS_WORDS.requested,
-  reminded: `${TASK_STATUS_WORDS.requested}, owner reminded`,
-  overdue: 'Overdue',
-  done: TASK_STATUS_WORDS.completed,
-  refused: TASK_STATUS_WORDS.rejected,
-  na: 'Not applicable',
-  cancelled: `${TASK_STATUS_WORDS.cancelled} with the sprint`,
-  failed: TASK_STATUS_WORDS.failed,
-};
+export const TONE_LABEL: Record<Tone, string> = TASK_CHIP_WORDS;
 
 export const SPRINT_STATUS: Record<SprintStatus, { label: string; tone: Tone }> = {
   open: { label: SPRINT_STATUS_WORDS.open, tone: 'open' },
