@@ -333,7 +333,7 @@ ${roster.truncated ? html`<p class="problem">More open work than one roster show
   };
 
   type ListRow = WorkflowListItem;
-  const processTable = (rows: ListRow[], refs: Map<string, string>, owners: Map<string, { name: string; agency: string }>, at: Date): SafeHtml => html`<table class="live" id="live">
+  const processTable = (rows: ListRow[], refs: Map<string, string>, owners: Map<string, { name: string; agency: string }>, causes: Map<string, string>, at: Date): SafeHtml => html`<table class="live" id="live">
   <thead><tr><th scope="col">Process</th><th scope="col">Participant</th><th scope="col">Status</th><th scope="col">Overdue</th><th scope="col">Next step</th><th scope="col">Due</th></tr></thead>
   <tbody>${rows.map((w) => {
     const running = w.runStatus === 'running';
@@ -343,7 +343,7 @@ ${roster.truncated ? html`<p class="problem">More open work than one roster show
     const owner = running && w.nextOwnerId ? owners.get(w.nextOwnerId) : undefined;
     const status = w.status ? processStatusWords(w.process, w.status) : (RUN_STATUS_WORDS[w.runStatus.toUpperCase()] ?? 'Unknown status');
     return html`<tr class="${overdue ? 'is-overdue' : ''}" data-workflow="${w.workflowId}" data-overdue="${overdue}">
-  <td data-label="Process">${href ? html`<a href="${href}">${processWords(w.process)}<span class="visually-hidden"> for ${ref}</span></a>` : processWords(w.process)}</td>
+  <td data-label="Process">${href ? html`<a href="${href}">${processWords(w.process)}<span class="visually-hidden"> for ${ref}</span></a>` : processWords(w.process)}${causes.has(w.workflowId) ? html`<br><span class="muted">${causes.get(w.workflowId)}</span>` : ''}</td>
   <td data-label="Participant">${ref}</td>
   <td data-label="Status">${status}${running ? '' : html`<br><span class="muted">${RUN_STATUS_WORDS[w.runStatus.toUpperCase()] ?? ''}${w.closedAt ? ` ${when(w.closedAt)}` : ''}</span>`}</td>
   <td data-label="Overdue">${overdue ? html`<strong class="overdue">${overdue} overdue</strong>` : html`<span class="muted">None</span>`}</td>
@@ -375,11 +375,15 @@ ${roster.truncated ? html`<p class="problem">More open work than one roster show
     // A picture per open sprint, riskiest first: each is one query of the sprint's workflow.
     const sprintIds = roster.rows.flatMap((r) => r.items.filter((i) => i.process === 'sprint').map((i) => i.workflowId)).slice(0, MAX_TIMELINES);
     const ownerIds = [...new Set(listed.workflows.flatMap((w) => (w.nextOwnerId ? [w.nextOwnerId] : [])))];
-    const [sprints, refs, ownerRows] = await Promise.all([
+    // An escalation's row names its cause ("Overdue: Medication list reconciled"), so a list of them can be told apart.
+    const escalationIds = listed.workflows.filter((w) => w.process === 'escalation').map((w) => w.workflowId);
+    const [sprints, refs, ownerRows, causeRows] = await Promise.all([
       Promise.all(sprintIds.map((id) => services.sprints.get(caller, id).catch(() => undefined))).then((all) => all.filter((s): s is SprintState => !!s)),
       services.workflows.participantRefs(listed),
       deps.db.staff.findMany({ where: { id: { in: ownerIds } }, select: { id: true, name: true, agency: { select: { name: true } } } }),
+      escalationIds.length ? deps.db.escalation.findMany({ where: { id: { in: escalationIds } }, select: { id: true, trigger: true } }) : Promise.resolve([]),
     ]);
+    const causes = new Map(causeRows.map((e) => [e.id, e.trigger]));
     const owners = new Map(ownerRows.map((o) => [o.id, { name: o.name, agency: o.agency.name }]));
     const v = read.values;
     const problems = read.problems;
@@ -414,7 +418,7 @@ ${roster.truncated ? html`<p class="problem">More open work than one roster show
       ? html`<p class="muted">Correct the filters above to see the list.</p>`
       : listed.workflows.length
         ? html`<p class="muted" id="live-summary">${first === 1 && !listed.more ? `${listed.workflows.length} ${described}` : `${described.charAt(0).toUpperCase()}${described.slice(1)} ${first} to ${last} of ${Math.max(total, last)}`}. Newest first.</p>
-  ${processTable(listed.workflows, refs, owners, at)}
+  ${processTable(listed.workflows, refs, owners, causes, at)}
   ${
     read.page > 1 || listed.more
       ? html`<nav class="pager" aria-label="Pages of the list">${read.page > 1 ? html`<a href="${listHref(v, read.page - 1)}" rel="prev">Previous page</a>` : html`<span></span>`}<span class="muted">Page ${read.page}</span>${listed.more ? html`<a href="${listHref(v, read.page + 1)}" rel="next">Next page</a>` : html`<span></span>`}</nav>`

@@ -61,6 +61,7 @@ describe('The dashboard: tiles, filters, pages and rows that open their pages (d
   let planId = '';
   let planRef = '';
   let escalationId = '';
+  let escalatedRef = '';
   let crowdRef = '';
   const bearer = (who: { token: string }) => ({ Authorization: `Bearer ${who.token}` });
   const CROWD = 22;
@@ -98,6 +99,7 @@ describe('The dashboard: tiles, filters, pages and rows that open their pages (d
     const esc = await request(app).post('/api/escalations').set(bearer(people.coordinator)).send({ participantLocalRef: escalated.localRef, riskLevel: 'high', trigger: 'Eviction notice', description: 'Housing at risk' });
     expect(esc.status, JSON.stringify(esc.body)).toBe(201);
     escalationId = esc.body.escalationId;
+    escalatedRef = escalated.localRef;
     const crowd = await createParticipant(t.db, [people.coordinator.agencyId]);
     crowdRef = crowd.localRef;
     for (let i = 0; i < CROWD; i += 1) {
@@ -193,6 +195,9 @@ describe('The dashboard: tiles, filters, pages and rows that open their pages (d
     const chairless = await rows(`?process=escalation&status=${encodeURIComponent('Waiting for the chair')}`);
     expect(chairless.length).toBeGreaterThanOrEqual(1);
     for (const r of chairless) expect(r.text).toContain('Waiting for the chair');
+    // Each escalation's row names its cause, so a list of them can be told apart.
+    const high = (await rows(`?process=escalation&participant=${encodeURIComponent(escalatedRef)}`)).find((r) => r.workflowId === escalationId);
+    expect(high?.text).toContain('Eviction notice');
 
     const oneSprint = await rows(`?participant=${encodeURIComponent(sprints.fresh.ref)}`);
     expect(ids(oneSprint)).toEqual([sprints.fresh.id]);
