@@ -2,14 +2,13 @@
 // the real app on a real port, with the Temporal dev server, careloop's worker, real PostgreSQL
 // and a real SMTP listener. A coordinator signs in by the emailed link, starts a sprint from the
 // form, watches the live page, cancels it; a manager opens the dashboard and finds the overdue
-// sprint at the top. Screenshots go to a temporary folder (printed) for people to look at.
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+// sprint at the top. Screenshots go to test-results/screenshots/browser (or SCREENSHOT_DIR).
+import { statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -25,19 +24,7 @@ import { createTestWorker } from '../support/worker';
 import { createSprintPeople, ownersByDay, type SprintPeople } from '../support/sprint-fixture';
 import request from 'supertest';
 import type { Express } from 'express';
-
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// Without the background-networking flags Chromium keeps dialling Google from a closed network.
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { DESK, launchChromium, screenshotDir as screenshotsFor, signInOn } from '../support/browser';
 
 describe('a coordinator in Chromium: sign in, start a sprint, watch it, cancel it', () => {
   let env: TestWorkflowEnvironment;
@@ -48,10 +35,9 @@ describe('a coordinator in Chromium: sign in, start a sprint, watch it, cancel i
   let running: Promise<void>;
   let server: Server;
   let base: string;
-  let context: BrowserContext;
+  let browser: Browser;
   let page: Page;
-  let profileDir: string;
-  const screenshotDir = mkdtempSync(path.join(os.tmpdir(), 'careloop-screenshots-'));
+  const screenshotDir = screenshotsFor('browser');
   const taskQueue = `browser-${randomUUID()}`;
   let appForApi: Express;
   const dashboardSprints: { localRef: string; sprintId: string }[] = [];
@@ -79,16 +65,14 @@ describe('a coordinator in Chromium: sign in, start a sprint, watch it, cancel i
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    // Without the browser the test below fails (CI installs it, .ci/run); it is never skipped.
-    if (!existsSync(CHROMIUM_PATH)) return;
-    profileDir = mkdtempSync(path.join(os.tmpdir(), 'careloop-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1280, height: 900 } });
+    // Without the browser this fails, saying how to install it (CI does, .ci/run); never skipped.
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: DESK });
     context.setDefaultTimeout(20_000);
-    page = context.pages()[0] ?? (await context.newPage());
+    page = await context.newPage();
   });
   afterAll(async () => {
-    await context?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await browser?.close();
     server?.closeAllConnections();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     worker?.shutdown();
@@ -99,19 +83,10 @@ describe('a coordinator in Chromium: sign in, start a sprint, watch it, cancel i
   });
 
   it('signs in through the emailed link, starts a sprint from the form and sees its ten tasks live', async () => {
-    if (!page) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}. Install it with "apt-get install -y chromium" or set CHROMIUM_PATH to a Chromium binary.`);
-    }
     // Sign in as a person does: the home page sends us to the form; the link arrives by email.
     await page.goto(`${base}/`);
     expect(new URL(page.url()).pathname).toBe('/signin');
-    await page.fill('#email', people.coordinator.email);
-    await page.click('button:has-text("Email me a sign-in link")');
-    await page.waitForSelector('text=Check your email');
-    const [mail] = await smtp.waitFor((m) => m.to.includes(people.coordinator.email) && m.subject === 'Your careloop sign-in link');
-    const link = mail!.text.match(/http:\/\/careloop\.test(\/signin\/[\w-]+)/)![1]!;
-    await page.goto(`${base}${link}`);
-    await page.click('button:has-text("Sign in")');
+    await signInOn(page, base, smtp, people.coordinator);
     await page.waitForSelector('h1:has-text("Welcome, Casey Coordinator")');
 
     await page.click('a:has-text("Start a sprint")');
@@ -161,11 +136,9 @@ describe('a coordinator in Chromium: sign in, start a sprint, watch it, cancel i
     const final = await env.client.workflow.getHandle<typeof sprintWorkflow>(sprintId).result();
     expect(final.status).toBe('cancelled');
     await page.screenshot({ path: path.join(screenshotDir, 'sprint-cancelled.png'), fullPage: true });
-    console.info(`careloop browser test screenshots: ${screenshotDir}`);
   });
 
   it('shows a manager the overdue sprint at the top of the dashboard, with its timeline', async () => {
-    if (!page) throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}.`);
     const [overdue, onTime] = dashboardSprints as [{ localRef: string; sprintId: string }, { localRef: string; sprintId: string }];
     // Until the first sprint's day-0 tasks pass their due time, there is nothing to find.
     await expect
@@ -177,13 +150,7 @@ describe('a coordinator in Chromium: sign in, start a sprint, watch it, cancel i
     await page.waitForSelector('text=These pages are for managers and admins.');
 
     await page.context().clearCookies();
-    await page.goto(`${base}/signin`);
-    await page.fill('#email', people.manager.email);
-    await page.click('button:has-text("Email me a sign-in link")');
-    await page.waitForSelector('text=Check your email');
-    const [mail] = await smtp.waitFor((m) => m.to.includes(people.manager.email) && m.subject === 'Your careloop sign-in link');
-    await page.goto(`${base}${mail!.text.match(/http:\/\/careloop\.test(\/signin\/[\w-]+)/)![1]!}`);
-    await page.click('button:has-text("Sign in")');
+    await signInOn(page, base, smtp, people.manager);
     await page.waitForSelector('h1:has-text("Welcome, Morgan Manager")');
     await page.click('a:has-text("Dashboard")');
     await page.waitForSelector('h1:has-text("Who owes what next")');

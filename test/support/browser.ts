@@ -45,6 +45,12 @@ export async function phoneContext(browser: Browser): Promise<BrowserContext> {
 /** A browser of the person's own, signed in by the emailed link, on their home page. */
 export async function signInByEmail(browser: Browser, base: string, smtp: SmtpCapture, who: { email: string; name: string }): Promise<Page> {
   const page = await (await phoneContext(browser)).newPage();
+  await signInOn(page, base, smtp, who);
+  return page;
+}
+
+/** Signs in on a page already open (its own context and viewport kept), by the emailed link; ends on the home page. */
+export async function signInOn(page: Page, base: string, smtp: SmtpCapture, who: { email: string }): Promise<void> {
   await page.goto(`${base}/signin`);
   await page.fill('#email', who.email);
   const before = smtp.messages.filter((m) => m.to.includes(who.email) && m.subject === 'Your careloop sign-in link').length;
@@ -55,7 +61,6 @@ export async function signInByEmail(browser: Browser, base: string, smtp: SmtpCa
   await page.goto(`${base}${link}`);
   await page.click('button:has-text("Sign in")');
   await page.waitForURL((u) => u.pathname === '/');
-  return page;
 }
 
 /** Codes people must never read: the hyphenated statuses and reasons, and plan triggers' codes. */
@@ -102,4 +107,22 @@ export async function lookAt(page: Page, name: string, dir: string): Promise<Pag
 /** Problems as a readable list for a failing assertion's message. */
 export function describeProblems(problems: readonly PageProblem[]): string {
   return problems.map((p) => `- ${p.page} @${p.width}: ${p.problem}`).join('\n');
+}
+
+/**
+ * A lighter look than lookAt, for pages axe is not asked about: nothing wider than the screen at
+ * either width, no link or form to /api/; a full-page picture of each width goes to `dir`.
+ */
+export async function fitsBothWidths(page: Page, name: string, dir: string): Promise<PageProblem[]> {
+  const problems: PageProblem[] = [];
+  for (const [width, viewport] of WIDTHS) {
+    await page.setViewportSize(viewport);
+    const scrollWidth = await page.evaluate<number>('document.documentElement.scrollWidth');
+    if (scrollWidth > viewport.width) problems.push({ page: name, width, problem: `${scrollWidth} px wide: scrolls sideways` });
+    await page.screenshot({ path: path.join(dir, `${name.replace(/[^\w-]+/g, '_')}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize(PHONE);
+  const apiLinks = await page.locator('a[href^="/api/"], form[action^="/api/"]').count();
+  if (apiLinks) problems.push({ page: name, width: 'any', problem: `${apiLinks} link(s) or form(s) to /api/` });
+  return problems;
 }
