@@ -1,15 +1,14 @@
 // A coordinator with no API token finds a person and opens their page in a real browser on a
 // phone-sized screen: headless Chromium (Debian's, driven by playwright-core) at 375 px against
 // the real app on a real port, with the Temporal dev server, careloop's worker, real PostgreSQL
-// and a real SMTP listener. No page may scroll sideways or link to /api/. Screenshots (375 px,
-// and the person's page at 1280 px) go to a temporary folder (printed) for people to look at.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// and a real SMTP listener. No page may scroll sideways (at 375 or 1280 px) or link to
+// /api/, fail axe's WCAG 2.2 AA rules or show a raw code. Screenshots of each width go to
+// test-results/screenshots/person-hub-browser (or SCREENSHOT_DIR).
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,12 +23,8 @@ import { createTestWorker } from '../support/worker';
 import { createSprintPeople, ownersByDay, type SprintPeople } from '../support/sprint-fixture';
 import { newLocalRef, planContent } from '../support/plan-fixture';
 import { recordAuditEvent } from '../../record/audit';
+import { DESK, describeProblems, launchChromium, lookAt, phoneContext, screenshotDir as screenshotsFor, signInOn } from '../support/browser';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// Without the background-networking flags Chromium keeps dialling Google from a closed network.
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 900 };
 
 describe('a coordinator finds a person and opens their page in Chromium at 375 px', () => {
   let env: TestWorkflowEnvironment;
@@ -41,13 +36,12 @@ describe('a coordinator finds a person and opens their page in Chromium at 375 p
   let app: Express;
   let server: Server;
   let base: string;
-  let context: BrowserContext;
+  let browser: Browser;
   let page: Page;
-  let profileDir: string;
   let coordinator: { id: string; email: string; name: string };
   const localRef = newLocalRef();
   const displayName = 'Theodora Featherstonehaugh-Montgomery';
-  const screenshotDir = mkdtempSync(path.join(os.tmpdir(), 'careloop-person-hub-screenshots-'));
+  const screenshotDir = screenshotsFor('person-hub-browser');
   const taskQueue = `person-hub-browser-${randomUUID()}`;
   const bearer = (p: { token: string }) => ({ Authorization: `Bearer ${p.token}` });
 
@@ -86,16 +80,12 @@ describe('a coordinator finds a person and opens their page in Chromium at 375 p
     const raised = await request(app).post('/api/escalations').set(bearer(people.coordinator)).send({ participantLocalRef: localRef, riskLevel: 'high', trigger: 'Fall at home overnight, found by the carer at 07:00' });
     expect(raised.status, JSON.stringify(raised.body)).toBe(201);
 
-    // Without the browser the test below fails (CI installs it, .ci/run); it is never skipped.
-    if (!existsSync(CHROMIUM_PATH)) return;
-    profileDir = mkdtempSync(path.join(os.tmpdir(), 'careloop-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS, viewport: PHONE, isMobile: true, hasTouch: true });
-    context.setDefaultTimeout(20_000);
-    page = context.pages()[0] ?? (await context.newPage());
+    // Without the browser this fails, saying how to install it (CI does, .ci/run); never skipped.
+    browser = await launchChromium();
+    page = await (await phoneContext(browser)).newPage();
   }, 120_000);
   afterAll(async () => {
-    await context?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await browser?.close();
     server?.closeAllConnections();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     worker?.shutdown();
@@ -105,29 +95,18 @@ describe('a coordinator finds a person and opens their page in Chromium at 375 p
     await smtp?.stop();
   });
 
-  /** The page fits the phone: nothing wider than the screen, no link to the API, and a picture for people to look at. */
+  /** The page fits the phone and the desk, links nothing to /api/, passes axe, reads words not codes; a picture of each width. */
   async function fits(name: string) {
-    // A string, evaluated in the page: the test's TypeScript has no DOM types.
-    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
-    expect(width, `${name} is ${width} px wide`).toBeLessThanOrEqual(PHONE.width);
-    expect(await page.locator('a[href^="/api/"]').count(), `${name} links to /api/`).toBe(0);
-    await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+    const problems = await lookAt(page, name, screenshotDir);
+    expect(problems, describeProblems(problems)).toEqual([]);
   }
 
   it('signs in by the emailed link, searches by reference, opens the person’s page and the care-team form, all without sideways scrolling', async () => {
-    if (!page) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}. Install it with "apt-get install -y chromium" or set CHROMIUM_PATH to a Chromium binary.`);
-    }
     expect((await t.db.staff.findUniqueOrThrow({ where: { id: coordinator.id } })).apiTokenHash).toBeNull();
 
     await page.goto(`${base}/`);
     expect(new URL(page.url()).pathname).toBe('/signin');
-    await page.fill('#email', coordinator.email);
-    await page.click('button:has-text("Email me a sign-in link")');
-    await page.waitForSelector('text=Check your email');
-    const [mail] = await smtp.waitFor((m) => m.to.includes(coordinator.email) && m.subject === 'Your careloop sign-in link');
-    await page.goto(`${base}${mail!.text.match(/http:\/\/careloop\.test(\/signin\/[\w-]+)/)![1]!}`);
-    await page.click('button:has-text("Sign in")');
+    await signInOn(page, base, smtp, coordinator);
     await page.waitForSelector('h1:has-text("Welcome, Cora Coordinator")');
     await fits('home');
 
@@ -170,11 +149,10 @@ describe('a coordinator finds a person and opens their page in Chromium at 375 p
     expect(await page.locator('.error-summary li').allInnerTexts()).toEqual(['Choose an agency or a person who joins the care team', 'Say why they join the care team (at least 3 characters)']);
     await fits('care-team-add-errors');
 
-    await page.setViewportSize(DESKTOP);
+    await page.setViewportSize(DESK);
     await page.goto(`${base}${new URL(page.url()).pathname.replace(/\/care-team\/add$/, '')}`);
     await page.waitForSelector(`h1:has-text("${localRef}")`);
-    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(DESKTOP.width);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(DESK.width);
     await page.screenshot({ path: path.join(screenshotDir, 'person-1280.png'), fullPage: true });
-    console.info(`careloop person hub screenshots: ${screenshotDir}`);
   }, 120_000);
 });
