@@ -1,16 +1,14 @@
 // A chair with no API token works an escalation from raise to resolved in a real browser on a
 // phone-sized screen: headless Chromium (Debian's, driven by playwright-core) at 375 px against
 // the real app on a real port, with the Temporal dev server, careloop's worker, real PostgreSQL
-// and a real SMTP listener. No page may scroll sideways. Then a manager's roster and dashboard
-// open the escalation's page, and no page links to /api/. Screenshots go to a temporary folder
-// (printed) for people to look at.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// and a real SMTP listener. No page may scroll sideways (at 375 or 1280 px), link to /api/, fail
+// axe's WCAG 2.2 AA rules or show a raw code. Then a manager's roster and dashboard open the
+// escalation's page, and no page links to /api/. Screenshots of each width go to
+// test-results/screenshots/escalation-browser (or SCREENSHOT_DIR).
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,11 +22,8 @@ import { createDevServerEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
 import { createParticipant, createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
 import { signInAs } from '../support/signin';
+import { describeProblems, launchChromium, lookAt, phoneContext, screenshotDir as screenshotsFor, signInOn } from '../support/browser';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// Without the background-networking flags Chromium keeps dialling Google from a closed network.
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const PHONE = { width: 375, height: 812 };
 
 describe('a chair with no API token works an escalation in Chromium at 375 px', () => {
   let env: TestWorkflowEnvironment;
@@ -40,12 +35,11 @@ describe('a chair with no API token works an escalation in Chromium at 375 px', 
   let app: Express;
   let server: Server;
   let base: string;
-  let context: BrowserContext;
+  let browser: Browser;
   let page: Page;
-  let profileDir: string;
   let chair: { id: string; email: string; name: string };
   let participant: { id: string; localRef: string };
-  const screenshotDir = mkdtempSync(path.join(os.tmpdir(), 'careloop-escalation-screenshots-'));
+  const screenshotDir = screenshotsFor('escalation-browser');
   const taskQueue = `escalation-browser-${randomUUID()}`;
 
   beforeAll(async () => {
@@ -61,16 +55,12 @@ describe('a chair with no API token works an escalation in Chromium at 375 px', 
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    // Without the browser the test below fails (CI installs it, .ci/run); it is never skipped.
-    if (!existsSync(CHROMIUM_PATH)) return;
-    profileDir = mkdtempSync(path.join(os.tmpdir(), 'careloop-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS, viewport: PHONE, isMobile: true, hasTouch: true });
-    context.setDefaultTimeout(20_000);
-    page = context.pages()[0] ?? (await context.newPage());
+    // Without the browser this fails, saying how to install it (CI does, .ci/run); never skipped.
+    browser = await launchChromium();
+    page = await (await phoneContext(browser)).newPage();
   });
   afterAll(async () => {
-    await context?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await browser?.close();
     server?.closeAllConnections();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     worker?.shutdown();
@@ -80,29 +70,18 @@ describe('a chair with no API token works an escalation in Chromium at 375 px', 
     await smtp?.stop();
   });
 
-  /** The page fits the phone: nothing wider than the screen, and a picture for people to look at. */
+  /** The page fits the phone and the desk, links nothing to /api/, passes axe, reads words not codes; a picture of each width. */
   async function fits(name: string) {
-    // A string, evaluated in the page: the test's TypeScript has no DOM types.
-    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
-    expect(width, `${name} is ${width} px wide`).toBeLessThanOrEqual(PHONE.width);
-    expect(await page.locator('a[href^="/api/"]').count(), `${name} links to /api/`).toBe(0);
-    await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+    const problems = await lookAt(page, name, screenshotDir);
+    expect(problems, describeProblems(problems)).toEqual([]);
   }
 
   it('signs in by the emailed link, raises a moderate escalation with the form, takes ownership, records the response and the outcome', async () => {
-    if (!page) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}. Install it with "apt-get install -y chromium" or set CHROMIUM_PATH to a Chromium binary.`);
-    }
     expect((await t.db.staff.findUniqueOrThrow({ where: { id: chair.id } })).apiTokenHash).toBeNull();
 
     await page.goto(`${base}/`);
     expect(new URL(page.url()).pathname).toBe('/signin');
-    await page.fill('#email', chair.email);
-    await page.click('button:has-text("Email me a sign-in link")');
-    await page.waitForSelector('text=Check your email');
-    const [mail] = await smtp.waitFor((m) => m.to.includes(chair.email) && m.subject === 'Your careloop sign-in link');
-    await page.goto(`${base}${mail!.text.match(/http:\/\/careloop\.test(\/signin\/[\w-]+)/)![1]!}`);
-    await page.click('button:has-text("Sign in")');
+    await signInOn(page, base, smtp, chair);
     await page.waitForSelector('h1:has-text("Welcome, Cleo Chair")');
     await fits('home');
 
@@ -173,7 +152,6 @@ describe('a chair with no API token works an escalation in Chromium at 375 px', 
     await page.goto(`${base}/escalations?status=resolved`);
     expect(await page.locator(`tr[data-escalation="${id}"]`).count()).toBe(1);
     await fits('list-resolved');
-    console.info(`careloop escalation browser screenshots: ${screenshotDir}`);
   }, 120_000);
 
   it('opens the escalation’s page from the manager’s roster and dashboard, and links nothing to /api/', async () => {
