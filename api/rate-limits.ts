@@ -113,7 +113,8 @@ export function createRateLimits(deps: { db: Db; logger: Logger; settings?: Rate
 
     countTokenFailure: async (err, req, res, next) => {
       const known = toAppError(err);
-      if (TOKEN_PATH.test(req.path) && known && known.status >= 400 && known.status < 500 && known.code !== 'RATE_LIMITED') {
+      // The whole path: a router's error handler (api/links/routes.ts) sees req.path relative to its mount.
+      if (TOKEN_PATH.test((req.originalUrl || req.url).split('?')[0]!) && known && known.status >= 400 && known.status < 500 && known.code !== 'RATE_LIMITED') {
         await limited('link-failures-by-address', () => failuresByAddress.penalty(addressOf(req)), () => undefined);
       }
       const retry = known?.code === 'RATE_LIMITED' ? known.details?.retryAfterSeconds : undefined;

@@ -51,7 +51,7 @@ export function linkRoutes(deps: AppDeps, services: AppServices, web: WebHelpers
    * became of its item, by whom and when; else (for a browser) the page saying which and when;
    * else its 410 in words.
    */
-  async function open(req: Request, res: Response): Promise<{ view: LinkView; handler: LinkHandler; ended?: undefined } | { ended: LinkAnswer }> {
+  async function open(req: Request, res: Response): Promise<{ view: LinkView; handler: LinkHandler; ended?: undefined } | { ended: LinkAnswer; refusal: AppError }> {
     const params = ZLinkParams.safeParse(req.params);
     if (!params.success) throw LINK_NOT_VALID();
     const at = now();
@@ -63,8 +63,8 @@ export function linkRoutes(deps: AppDeps, services: AppServices, web: WebHelpers
       const handler = handlers[endedRow.purpose as LinkPurpose];
       // A handler that cannot read its item now (Temporal down, the holder no longer in the care team) says nothing more.
       const answer = await handler?.ended?.(view, error).catch(() => undefined);
-      if (answer) return { ended: answer };
-      if (wantsHtml(req)) return { ended: linkEndedPage(view, error) };
+      if (answer) return { ended: answer, refusal: error };
+      if (wantsHtml(req)) return { ended: linkEndedPage(view, error), refusal: error };
       throw error;
     }
     const row = found.row;
@@ -92,14 +92,28 @@ export function linkRoutes(deps: AppDeps, services: AppServices, web: WebHelpers
 
   const send = (res: Response, answer: LinkAnswer) => res.status(answer.status ?? 200).type('html').send(page({ title: answer.title }, answer.body));
 
+  // A used, revoked or expired link is answered with what became of it, and still counts against
+  // the address as a failure, as any refused link does (api/rate-limits.ts).
+  const sendEnded = (req: Request, res: Response, answer: LinkAnswer, refusal: AppError) =>
+    new Promise<void>((resolve, reject) => {
+      Promise.resolve(
+        web.countTokenFailure(refusal, req, res, () => {
+          send(res, answer);
+          resolve();
+        }),
+      ).catch(reject);
+    });
+
   router.get('/a/:token', web.tokenLimiter, async (req, res) => {
     const opened = await open(req, res);
-    send(res, opened.ended ?? (await opened.handler.show(opened.view)));
+    if (opened.ended) return sendEnded(req, res, opened.ended, opened.refusal);
+    send(res, await opened.handler.show(opened.view));
   });
 
   router.post('/a/:token', web.tokenLimiter, web.csrfProtection, async (req, res) => {
     const opened = await open(req, res);
-    send(res, opened.ended ?? (await opened.handler.act(opened.view, req.body ?? {})));
+    if (opened.ended) return sendEnded(req, res, opened.ended, opened.refusal);
+    send(res, await opened.handler.act(opened.view, req.body ?? {}));
   });
 
   // A link careloop does not know (or no longer lets its holder read), asked for by a browser:

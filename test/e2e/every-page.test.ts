@@ -24,21 +24,13 @@ import { mailerFor, TEST_LINKS } from '../support/mailer';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
 import { createDevServerEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
-import { createSprintPeople, ownersByDay, type SprintPeople } from '../support/sprint-fixture';
-import { newLocalRef, planContent } from '../support/plan-fixture';
+import { createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
+import { newLocalRef } from '../support/plan-fixture';
+import { createCareWorld, until } from '../support/care-world';
 import { describeProblems, launchChromium, lookAt, phoneContext, rawCodesIn, screenshotDir, signInByEmail, type PageProblem } from '../support/browser';
 
 const bearer = (p: { token: string }) => ({ Authorization: `Bearer ${p.token}` });
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`still waiting after ${timeoutMs} ms: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 // A path's shape: ids and keys become placeholders, so each kind of page is looked at once.
 const COLLECTIONS = new Set(['sprints', 'plans', 'escalations', 'disputes', 'huddles', 'participants', 'tasks', 'actions', 'updates', 'proposals', 'versions', 'decisions', 'care-team']);
@@ -110,53 +102,14 @@ describe('every page, at 375 and 1280 px: WCAG 2.2 AA, no sideways scrolling, wo
     // tasks slip and close undone (overdue, escalated, "not done by close"), a plan with a change
     // waiting for acknowledgement, a rapid review asking an agency for an update and an action,
     // an escalation, a dispute and a huddle.
-    const owners = Object.fromEntries(Object.entries(ownersByDay(people)).map(([k, s]) => [k, s.id]));
-    const localRef = newLocalRef();
-    const sprint = await request(app).post('/api/sprints').set(bearer(people.coordinator)).send({ participant: { localRef, displayName: 'Ada Example' }, dischargeAt: new Date().toISOString(), owners });
-    expect(sprint.status, JSON.stringify(sprint.body)).toBe(201);
-    sprintId = sprint.body.sprintId;
+    const world = await createCareWorld(app, t.db, people);
+    ({ sprintId, planId, escalationId, disputeId } = world);
     const fast = await request(app)
       .post('/api/sprints')
       .set(bearer(people.coordinator))
-      .send({ participant: { localRef: newLocalRef(), displayName: 'Bo Example' }, dischargeAt: new Date().toISOString(), owners, timing: { dueOffsets: { '0': 'PT30S', '1': 'PT30S', '2-3': 'PT30S' }, reminderLead: 'PT5S' } });
+      .send({ participant: { localRef: newLocalRef(), displayName: 'Bo Example' }, dischargeAt: new Date().toISOString(), owners: world.owners, timing: { dueOffsets: { '0': 'PT30S', '1': 'PT30S', '2-3': 'PT30S' }, reminderLead: 'PT5S' } });
     expect(fast.status, JSON.stringify(fast.body)).toBe(201);
-    const content = planContent(people);
-    const plan = await request(app).post('/api/plans').set(bearer(people.coordinator)).send({ participant: { localRef, displayName: 'Ada Example' }, content });
-    expect(plan.status, JSON.stringify(plan.body)).toBe(201);
-    planId = plan.body.planId;
-    const v2 = await request(app)
-      .post(`/api/plans/${planId}/versions`)
-      .set(bearer(people.coordinator))
-      .send({ baseVersion: 1, content, reason: 'Safeguarding concern raised by home care', trigger: 'safeguarding', acknowledgementRequired: true, recipients: [people.hospital.id] });
-    expect(v2.status, JSON.stringify(v2.body)).toBe(201);
-    await until(async () => (await request(app).get(`/api/plans/${planId}/steps`).set(bearer(people.coordinator))).body.state?.review?.status, (s) => s === 'open');
-    const asked = await request(app).post(`/api/plans/${planId}/review/updates`).set(bearer(people.coordinator)).send({ agencyIds: [people.hospital.agencyId] });
-    expect(asked.status, JSON.stringify(asked.body)).toBeLessThan(300);
-    const raised = await request(app).post('/api/escalations').set(bearer(people.coordinator)).send({ participantLocalRef: localRef, riskLevel: 'high', trigger: 'Two missed visits' });
-    expect(raised.status, JSON.stringify(raised.body)).toBe(201);
-    escalationId = raised.body.escalationId;
-    const dispute = await request(app)
-      .post('/api/disputes')
-      .set(bearer(people.coordinator))
-      .send({
-        participantLocalRef: localRef,
-        subject: 'Who arranges the bath board',
-        description: 'Both agencies say the other arranges it.',
-        outcomeSought: 'The hospital arranges it before discharge.',
-        step: 'Arrange the bath board',
-        interimOwnerId: people.coordinator.id,
-        respondentAgencyIds: [people.hospital.agencyId],
-        respondentContactIds: [people.hospital.id],
-      });
-    expect(dispute.status, JSON.stringify(dispute.body)).toBe(201);
-    disputeId = dispute.body.disputeId;
-
-    // Everything is in the record and in the mail: the links, the plan's action, the update
-    // asked, the dispute's people, and the fast sprint closed with its tasks undone.
-    await until(() => t.db.actionToken.count({ where: { staffId: people.hospital.id, purpose: 'plan-reply', revokedAt: null } }), (n) => n === 1);
-    await until(() => t.db.planAction.count({ where: { planId, status: 'open' } }), (n) => n >= 1);
-    await until(() => t.db.planReview.count({ where: { planId, updateRequests: { array_contains: [{ toId: people.hospital.id, status: 'open' }] } } }), (n) => n === 1);
-    await until(() => t.db.dispute.count({ where: { id: dispute.body.disputeId, stages: { array_contains: [{ representatives: [{ id: people.hospital.id }] }] } } }), (n) => n === 1);
+    // The fast sprint closed with its tasks undone.
     await until(async () => (await request(app).get(`/api/sprints/${fast.body.sprintId}`).set(bearer(people.coordinator))).body.status, (s) => s === 'completed-with-gaps', 120_000);
 
     browser = await launchChromium();
