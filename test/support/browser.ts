@@ -52,6 +52,15 @@ export async function signInByEmail(browser: Browser, base: string, smtp: SmtpCa
 /** Signs in on a page already open (its own context and viewport kept), by the emailed link; ends on the home page. */
 export async function signInOn(page: Page, base: string, smtp: SmtpCapture, who: { email: string }): Promise<void> {
   await page.goto(`${base}/signin`);
+  await signInFromForm(page, base, smtp, who);
+  await page.waitForURL((u) => u.pathname === '/');
+}
+
+/**
+ * On the sign-in form already open (say, sent there by a page that needs signing in): asks for
+ * the link, follows it from the email and signs in. The page ends wherever signing in leads.
+ */
+export async function signInFromForm(page: Page, base: string, smtp: SmtpCapture, who: { email: string }): Promise<void> {
   await page.fill('#email', who.email);
   const before = smtp.messages.filter((m) => m.to.includes(who.email) && m.subject === 'Your careloop sign-in link').length;
   await page.click('button:has-text("Email me a sign-in link")');
@@ -60,7 +69,6 @@ export async function signInOn(page: Page, base: string, smtp: SmtpCapture, who:
   const link = mails[mails.length - 1]!.text.match(/https?:\/\/[^/\s]+(\/signin\/[\w-]+)/)![1]!;
   await page.goto(`${base}${link}`);
   await page.click('button:has-text("Sign in")');
-  await page.waitForURL((u) => u.pathname === '/');
 }
 
 /** Codes people must never read: the hyphenated statuses and reasons, and plan triggers' codes. */
