@@ -3,16 +3,15 @@
 // playwright-core) against the real app on a real port, with the Temporal dev server, careloop's
 // worker, real PostgreSQL and a real SMTP listener. Each person signs in by the emailed link; each
 // job is a chain of at most two links from the home page, every one of which opens a page (200)
-// that offers the job. The home pages fit a phone (375 px) without sideways scrolling; pictures at
-// 375 and 1280 px go to a temporary folder (printed) for people to look at. Last, the weekly
-// digest's Temporal Schedule as the worker sets it, run on the dev server.
-import { existsSync, mkdtempSync } from 'node:fs';
+// that offers the job. The home pages and the pages My work added fit a phone (375 px) and a desk
+// (1280 px) without sideways scrolling, link nothing to /api/, pass axe's WCAG 2.2 AA rules and
+// show no raw code; pictures of each width go to test-results/screenshots/my-work-browser (or
+// SCREENSHOT_DIR). Last, the weekly digest's Temporal Schedule as the worker sets it, run on the
+// dev server.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,12 +26,8 @@ import { createTestWorker } from '../support/worker';
 import { createSprintPeople, ownersByDay, type SprintPeople } from '../support/sprint-fixture';
 import { newLocalRef, planContent } from '../support/plan-fixture';
 import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from '../../runtime/digest-schedule';
+import { describeProblems, launchChromium, lookAt, phoneContext, screenshotDir as screenshotsFor, signInFromForm } from '../support/browser';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// Without the background-networking flags Chromium keeps dialling Google from a closed network.
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const PHONE = { width: 375, height: 812 };
-const DESK = { width: 1280, height: 900 };
 const bearer = (p: { token: string }) => ({ Authorization: `Bearer ${p.token}` });
 
 /** Waits (outside a test) until `read` answers what `ok` wants. */
@@ -71,7 +66,7 @@ describe('each role finds its jobs from My work in at most two clicks, in Chromi
   let planId: string;
   let escalationId: string;
   let disputeId: string;
-  const screenshotDir = mkdtempSync(path.join(os.tmpdir(), 'careloop-my-work-screenshots-'));
+  const screenshotDir = screenshotsFor('my-work-browser');
   const taskQueue = `my-work-browser-${randomUUID()}`;
 
   beforeAll(async () => {
@@ -132,9 +127,8 @@ describe('each role finds its jobs from My work in at most two clicks, in Chromi
     await until(async () => (await t.db.escalation.findUnique({ where: { id: escalationId } }))?.responderIds ?? [], (ids) => ids.includes(people.coordinator.id));
     await until(() => t.db.dispute.count({ where: { id: disputeId, stages: { array_contains: [{ representatives: [{ id: people.hospital.id }] }] } } }), (n) => n === 1);
 
-    // Without the browser the tests below fail (CI installs it, .ci/run); they are never skipped.
-    if (existsSync(CHROMIUM_PATH)) browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS });
-    console.log(`My work screenshots: ${screenshotDir}`);
+    // Without the browser this fails, saying how to install it (CI does, .ci/run); never skipped.
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -149,45 +143,30 @@ describe('each role finds its jobs from My work in at most two clicks, in Chromi
 
   /** A browser of the person's own, signed in by the emailed link, on the home page. */
   async function signIn(who: { email: string; name: string }): Promise<Page> {
-    if (!browser) throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}. Install it with "apt-get install -y chromium" or set CHROMIUM_PATH to a Chromium binary.`);
-    const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
-    context.setDefaultTimeout(20_000);
-    const page = await context.newPage();
+    const page = await (await phoneContext(browser)).newPage();
     await page.goto(`${base}/`);
     expect(new URL(page.url()).pathname).toBe('/signin');
-    await page.fill('#email', who.email);
-    await page.click('button:has-text("Email me a sign-in link")');
-    await page.waitForSelector('text=Check your email');
-    const [mail] = await smtp.waitFor((m) => m.to.includes(who.email) && m.subject === 'Your careloop sign-in link');
-    await page.goto(`${base}${mail!.text.match(/http:\/\/careloop\.test(\/signin\/[\w-]+)/)![1]!}`);
-    await page.click('button:has-text("Sign in")');
+    await signInFromForm(page, base, smtp, who);
     await page.waitForSelector(`h1:has-text("Welcome, ${who.name}")`);
     return page;
   }
 
-  /** The home page fits a phone and the desk: nothing wider than the screen, no link to /api/; a picture of each. */
-  async function homeFits(page: Page, name: string) {
-    await page.goto(`${base}/`);
-    for (const [size, viewport] of [['375', PHONE] as const, ['1280', DESK] as const]) {
-      await page.setViewportSize(viewport);
-      const width = await page.evaluate<number>('document.documentElement.scrollWidth');
-      expect(width, `${name}'s home page is ${width} px wide at ${size}`).toBeLessThanOrEqual(viewport.width);
-      await page.screenshot({ path: path.join(screenshotDir, `${name}-home-${size}.png`), fullPage: true });
-    }
-    await page.setViewportSize(PHONE);
-    expect(await page.locator('a[href^="/api/"]').count(), `${name}'s home page links to /api/`).toBe(0);
+  /** The page now open fits the phone and the desk, links nothing to /api/, passes axe, reads words not codes; a picture of each width. */
+  async function look(page: Page, name: string) {
+    const problems = await lookAt(page, name, screenshotDir);
+    expect(problems, describeProblems(problems)).toEqual([]);
   }
 
-  /** A page at both widths: nothing wider than the screen; a picture of each. */
+  /** The person's home page, looked at. */
+  async function homeFits(page: Page, name: string) {
+    await page.goto(`${base}/`);
+    await look(page, `${name}-home`);
+  }
+
+  /** A page, opened and looked at. */
   async function fits(page: Page, name: string, href: string) {
     await page.goto(`${base}${href}`);
-    for (const [size, viewport] of [['375', PHONE] as const, ['1280', DESK] as const]) {
-      await page.setViewportSize(viewport);
-      const width = await page.evaluate<number>('document.documentElement.scrollWidth');
-      expect(width, `${name} is ${width} px wide at ${size}`).toBeLessThanOrEqual(viewport.width);
-      await page.screenshot({ path: path.join(screenshotDir, `${name}-${size}.png`), fullPage: true });
-    }
-    await page.setViewportSize(PHONE);
+    await look(page, name);
   }
 
   /**
@@ -253,7 +232,7 @@ describe('each role finds its jobs from My work in at most two clicks, in Chromi
     expect(await page.title()).toMatch(/^Error: /);
     await page.click('.error-summary a');
     expect(await page.evaluate<string>('document.activeElement.id')).toBe('f-na-reason');
-    await page.screenshot({ path: path.join(screenshotDir, 'task-error-375.png'), fullPage: true });
+    await look(page, 'task-error');
 
     // Done from the task's page, back on My work: one fewer, the header counting the same.
     await page.goto(`${base}/`);
