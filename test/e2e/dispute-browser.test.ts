@@ -4,15 +4,13 @@
 // careloop's worker, real PostgreSQL and a real SMTP listener. The raiser works signed in; the
 // other agency's representative and the interim owner work only by the links in their emails; a
 // manager's huddle roster opens the dispute's page.
-// No page may scroll sideways or link to /api/. Screenshots go to a temporary folder (printed);
-// with DISPUTE_SHOTS=<dir> each page is also taken at 1280 px there, for people to look at.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// No page may scroll sideways (at 375 or 1280 px), link to /api/, fail axe's WCAG 2.2 AA rules
+// or show a raw code. Screenshots of each width go to test-results/screenshots/dispute-browser (or
+// SCREENSHOT_DIR).
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -25,12 +23,8 @@ import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
 import { createDevServerEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
 import { createParticipant, createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
+import { describeProblems, launchChromium, lookAt, phoneContext, screenshotDir as screenshotsFor, signInByEmail, signInFromForm } from '../support/browser';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// Without the background-networking flags Chromium keeps dialling Google from a closed network.
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const PHONE = { width: 375, height: 812 };
-const DESKTOP = { width: 1280, height: 900 };
 
 describe('a dispute from raise to resolution, with a decline and a counter-proposal, in Chromium at 375 px with no API token', () => {
   let env: TestWorkflowEnvironment;
@@ -51,8 +45,7 @@ describe('a dispute from raise to resolution, with a decline and a counter-propo
   let interimOwner: { id: string; email: string; name: string };
   let manager: { id: string; email: string; name: string };
   let participant: { id: string; localRef: string };
-  const screenshotDir = mkdtempSync(path.join(os.tmpdir(), 'careloop-dispute-screenshots-'));
-  const wideDir = process.env.DISPUTE_SHOTS;
+  const screenshotDir = screenshotsFor('dispute-browser');
   const taskQueue = `dispute-browser-${randomUUID()}`;
 
   beforeAll(async () => {
@@ -71,13 +64,9 @@ describe('a dispute from raise to resolution, with a decline and a counter-propo
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    if (wideDir) mkdirSync(wideDir, { recursive: true });
-    // Without the browser the test below fails (CI installs it, .ci/run); it is never skipped.
-    if (!existsSync(CHROMIUM_PATH)) return;
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS });
-    const phone = { viewport: PHONE, isMobile: true, hasTouch: true };
-    [raiserContext, linkContext] = await Promise.all([browser.newContext(phone), browser.newContext(phone)]);
-    for (const c of [raiserContext, linkContext]) c.setDefaultTimeout(20_000);
+    // Without the browser this fails, saying how to install it (CI does, .ci/run); never skipped.
+    browser = await launchChromium();
+    [raiserContext, linkContext] = await Promise.all([phoneContext(browser), phoneContext(browser)]);
     [raiserPage, linkPage] = await Promise.all([raiserContext.newPage(), linkContext.newPage()]);
   });
   afterAll(async () => {
@@ -91,37 +80,20 @@ describe('a dispute from raise to resolution, with a decline and a counter-propo
     await smtp?.stop();
   });
 
-  /** The page fits the phone: nothing wider than the screen, no link to the API, and a picture for people to look at. */
+  /** The page fits the phone and the desk, links nothing to /api/, passes axe, reads words not codes; a picture of each width. */
   async function fits(page: Page, name: string) {
-    // A string, evaluated in the page: the test's TypeScript has no DOM types.
-    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
-    expect(width, `${name} is ${width} px wide`).toBeLessThanOrEqual(PHONE.width);
-    expect(await page.locator('a[href^="/api/"]').count(), `${name} links to /api/`).toBe(0);
-    await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
-    if (wideDir) {
-      await page.screenshot({ path: path.join(wideDir, `${name}-375.png`), fullPage: true });
-      await page.setViewportSize(DESKTOP);
-      await page.screenshot({ path: path.join(wideDir, `${name}-1280.png`), fullPage: true });
-      await page.setViewportSize(PHONE);
-    }
+    const problems = await lookAt(page, name, screenshotDir);
+    expect(problems, describeProblems(problems)).toEqual([]);
   }
   const mailFor = async (to: string, subject: RegExp) => (await smtp.waitFor((m) => m.to.includes(to) && subject.test(m.subject)))[0]!;
   const linkIn = (text: string) => `${base}${text.match(/http:\/\/careloop\.test(\/a\/cla_[\w-]+)/)![1]!}`;
   const mainText = (page: Page) => page.locator('main').innerText();
 
   it('is raised on the form, answered by link with a position, a decline and a counter-proposal, and resolved on the page', async () => {
-    if (!browser) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}. Install it with "apt-get install -y chromium" or set CHROMIUM_PATH to a Chromium binary.`);
-    }
     const page = raiserPage;
     // Signed in by the emailed link, as a person does.
     await page.goto(`${base}/`);
-    await page.fill('#email', raiser.email);
-    await page.click('button:has-text("Email me a sign-in link")');
-    await page.waitForSelector('text=Check your email');
-    const signin = await mailFor(raiser.email, /sign-in link/);
-    await page.goto(`${base}${signin.text.match(/http:\/\/careloop\.test(\/signin\/[\w-]+)/)![1]!}`);
-    await page.click('button:has-text("Sign in")');
+    await signInFromForm(page, base, smtp, raiser);
     await page.waitForSelector('h1:has-text("Welcome, Wren Ward")');
 
     // The list, empty; the raise form, the person first.
@@ -245,15 +217,7 @@ describe('a dispute from raise to resolution, with a decline and a counter-propo
     await link.waitForSelector('text=Your counter-proposal is recorded');
 
     // A manager at a party agency finds it on the huddle roster, which opens its page (never the API).
-    const managerPage = await (await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true })).newPage();
-    await managerPage.goto(`${base}/`);
-    await managerPage.fill('#email', manager.email);
-    await managerPage.click('button:has-text("Email me a sign-in link")');
-    await managerPage.waitForSelector('text=Check your email');
-    const managerSignin = await mailFor(manager.email, /sign-in link/);
-    await managerPage.goto(`${base}${managerSignin.text.match(/http:\/\/careloop\.test(\/signin\/[\w-]+)/)![1]!}`);
-    await managerPage.click('button:has-text("Sign in")');
-    await managerPage.waitForURL(`${base}/`);
+    const managerPage = await signInByEmail(browser, base, smtp, manager);
     await expect.poll(async () => (await managerPage.goto(`${base}/roster`), await managerPage.locator(`a[href="/disputes/${id}"]`).count()), { timeout: 20_000, interval: 1000 }).toBeGreaterThan(0);
     await fits(managerPage, 'roster');
     await managerPage.locator(`a[href="/disputes/${id}"]`).first().click();
@@ -295,10 +259,5 @@ describe('a dispute from raise to resolution, with a decline and a counter-propo
       ['p2', 'web'],
       ['p3', 'link'],
     ]);
-    console.log(`dispute screenshots: ${screenshotDir}`);
-  });
-
-  afterAll(() => {
-    if (!process.env.KEEP_SCREENSHOTS && !wideDir) rmSync(screenshotDir, { recursive: true, force: true });
   });
 });
