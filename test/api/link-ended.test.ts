@@ -3,15 +3,13 @@
 // acknowledgement link and the escalation chair's link, used by the person, done by someone else,
 // expired and revoked; an unknown link says only that it does not work. The sprint link's form
 // sent empty answers GOV.UK style. Real app, PostgreSQL, SMTP, the time-skipping Temporal server
-// with careloop's worker; each page is then looked at in Chromium at 375 and 1280 px with axe.
+// with careloop's worker; each page is then looked at in Chromium at 375 and 1280 px with axe
+// (test/support/browser.ts lookAt; pictures in test-results/screenshots/link-ended).
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import path from 'node:path';
-import { mkdirSync } from 'node:fs';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser } from 'playwright-core';
 import { formatInstant } from '../../domain/format';
 import { planChangeWorkflowId } from '../../domain/plan';
 import { sprintStateQuery, planChangeStateQuery } from '../../workflows';
@@ -22,6 +20,7 @@ import { signInAs } from '../support/signin';
 import { newLocalRef, planContent } from '../support/plan-fixture';
 import { createParticipant, ownersByDay } from '../support/sprint-fixture';
 import { startRealStack, type RealStack } from '../support/stack';
+import { describeProblems, launchChromium, lookAt, screenshotDir, WIDTHS, type PageProblem } from '../support/browser';
 
 const bearer = (p: { token: string }) => ({ Authorization: `Bearer ${p.token}` });
 const when = (iso: string | Date) => formatInstant(typeof iso === 'string' ? iso : iso.toISOString(), 'UTC');
@@ -34,7 +33,7 @@ describe('link pages that no longer work (real Temporal, PostgreSQL and SMTP)', 
   let base: string;
   let browser: Browser;
   /** What Chromium and axe found on the pages looked at. */
-  const problems: string[] = [];
+  const problems: PageProblem[] = [];
   let looked = 0;
 
   beforeAll(async () => {
@@ -43,7 +42,7 @@ describe('link pages that no longer work (real Temporal, PostgreSQL and SMTP)', 
       const s = stack.app.listen(0, '127.0.0.1', () => resolve(s));
     });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -60,33 +59,27 @@ describe('link pages that no longer work (real Temporal, PostgreSQL and SMTP)', 
     return Promise.all(paths.map(async (l) => ({ ...l, row: await stack.t.db.actionToken.findUniqueOrThrow({ where: { tokenHash: hashToken(l.token) } }) })));
   }
   /**
-   * Looks at a link page in Chromium at 375 and 1280 px as its holder would (not signed in): axe's
-   * WCAG 2.2 AA rules, nothing wider than the screen, a picture kept. `submitEmpty` sends the
-   * first form with nothing typed and looks at the answer.
+   * Looks at a link page in Chromium as its holder would (not signed in), with lookAt: axe's WCAG
+   * 2.2 AA rules at 375 and 1280 px, nothing wider than the screen, no /api/ link, no raw code, a
+   * picture of each width kept. `submitEmpty` sends the first form with nothing typed, at each
+   * width, and looks at the answer.
    */
   async function look(name: string, linkPath: string, opts: { submitEmpty?: string } = {}) {
-    const dir = path.resolve(process.env.SCREENSHOT_DIR ?? path.join(process.cwd(), 'test-results', 'screenshots'), 'link-ended');
-    mkdirSync(dir, { recursive: true });
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      for (const [width, viewport] of [['375', { width: 375, height: 812 }], ['1280', { width: 1280, height: 900 }]] as const) {
+      for (const [, viewport] of opts.submitEmpty ? WIDTHS : []) {
         await page.setViewportSize(viewport);
         await page.goto(`${base}${linkPath}`);
-        if (opts.submitEmpty) {
-          await page.click(`button:has-text("${opts.submitEmpty}")`);
-          await page.waitForSelector('.error-summary');
-          expect(await page.title()).toMatch(/^Error: /);
-          // The summary's link moves to its field.
-          await page.click('.error-summary a');
-          expect(await page.evaluate<string>('document.activeElement && document.activeElement.id')).toBe('na-reason');
-        }
-        const scrollWidth = await page.evaluate<number>('document.documentElement.scrollWidth');
-        if (scrollWidth > viewport.width) problems.push(`${name} @${width}: ${scrollWidth} px wide`);
-        const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-        for (const v of axe.violations) problems.push(`${name} @${width}: axe ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`);
-        await page.screenshot({ path: path.join(dir, `${name}-${width}.png`), fullPage: true });
+        await page.click(`button:has-text("${opts.submitEmpty}")`);
+        await page.waitForSelector('.error-summary');
+        expect(await page.title()).toMatch(/^Error: /);
+        // The summary's link moves to its field.
+        await page.click('.error-summary a');
+        expect(await page.evaluate<string>('document.activeElement && document.activeElement.id')).toBe('na-reason');
       }
+      if (!opts.submitEmpty) await page.goto(`${base}${linkPath}`);
+      problems.push(...(await lookAt(page, name, screenshotDir('link-ended'))));
       looked += 1;
     } finally {
       await context.close();
@@ -277,8 +270,8 @@ describe('link pages that no longer work (real Temporal, PostgreSQL and SMTP)', 
     await look('unknown-link', '/a/cla_forgedforgedforgedforgedforged');
   });
 
-  it('each page looked at in Chromium at 375 and 1280 px: axe finds nothing at WCAG 2.2 AA, nothing scrolls sideways', () => {
+  it('each page looked at in Chromium at 375 and 1280 px: axe finds nothing at WCAG 2.2 AA, nothing scrolls sideways, no /api/ link, no raw code', () => {
     expect(looked).toBe(10);
-    expect(problems, problems.join('\n')).toEqual([]);
+    expect(problems, describeProblems(problems)).toEqual([]);
   });
 });
