@@ -8,8 +8,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { HYPHENATED_CODES } from '../../domain/words';
-import { PLAN_TRIGGERS } from '../../domain/plan';
+import { rawCodesIn } from './page-text';
 import type { SmtpCapture } from './smtp';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -71,14 +70,8 @@ export async function signInFromForm(page: Page, base: string, smtp: SmtpCapture
   await page.click('button:has-text("Sign in")');
 }
 
-/** Codes people must never read: the hyphenated statuses and reasons, and plan triggers' codes. */
-export const RAW_CODES: readonly string[] = [...HYPHENATED_CODES, ...PLAN_TRIGGERS.filter((t) => t.includes('_'))];
-const codePattern = new RegExp(`(?<![\\w/.#=?&-])(${RAW_CODES.map((c) => c.replace(/[-_]/g, (x) => `\\${x}`)).join('|')})(?![\\w-])`, 'g');
-
-/** The raw codes in a text a person reads (page text, an email, a CSV), each once. */
-export function rawCodesIn(text: string): string[] {
-  return [...new Set([...text.matchAll(codePattern)].map((m) => m[1]!))];
-}
+// The raw codes and how to find them live with the other page-text helpers; here for the browser tests.
+export { RAW_CODES, rawCodesIn } from './page-text';
 
 /** What one look at a page found wrong, in words a developer can act on. */
 export interface PageProblem {
