@@ -23,7 +23,7 @@ import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
 import { createDevServerEnv } from '../support/temporal';
 import { createTestWorker } from '../support/worker';
 import { createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
-import { describeProblems, fitsBothWidths, launchChromium, lookAt, phoneContext, screenshotDir as screenshotsFor, signInFromForm } from '../support/browser';
+import { describeProblems, launchChromium, lookAt, phoneContext, screenshotDir as screenshotsFor, signInFromForm } from '../support/browser';
 
 
 describe('a coordinator with no API token creates a plan and changes it in Chromium at 375 px', () => {
@@ -72,12 +72,6 @@ describe('a coordinator with no API token creates a plan and changes it in Chrom
   /** The page fits the phone and the desk, links nothing to /api/, passes axe, reads words not codes; a picture of each width. */
   async function fits(name: string, on: Page = page) {
     const problems = await lookAt(on, name, screenshotDir);
-    expect(problems, describeProblems(problems)).toEqual([]);
-  }
-
-  /** The lighter look, for a page axe still finds fault with (each says which): both widths, no /api/, pictures. */
-  async function fitsWithoutAxe(name: string) {
-    const problems = await fitsBothWidths(page, name, screenshotDir);
     expect(problems, describeProblems(problems)).toEqual([]);
   }
 
@@ -161,7 +155,7 @@ describe('a coordinator with no API token creates a plan and changes it in Chrom
     expect(conflict).toContain('Risk "Falls at night": level raised from high to acute');
     expect(conflict).toContain('Action added: "Medication review"');
     // axe: the conflict page's Cancel link (.form-end > a) is 19 px tall at 375 px (target-size), a product fault.
-    await fitsWithoutAxe('change-conflict');
+    await fits('change-conflict');
 
     await press('Re-apply my changes to version 2');
     await page.waitForSelector('text=Your changes are re-applied on version 2');
