@@ -4,7 +4,7 @@
 // interim owner reports `progress: ...`; a reply from anyone else changes nothing; each reply is
 // answered with what was recorded and what was not, and why.
 import { randomUUID } from 'node:crypto';
-import nodemailer from 'nodemailer';
+import { sendReply } from '../support/reply';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
@@ -70,12 +70,7 @@ describe('working a dispute by email reply (inbound SMTP listener, time-skipping
   const quote = (m: CapturedMail) => m.text.split('\n').map((l) => `> ${l}`).join('\n');
   const answersTo = (address: string) => smtp.messages.filter((m) => m.to.includes(address) && !m.parsed.headers.get('x-careloop-workflow'));
   async function reply(opts: { to: string; from: string; text: string }) {
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: inbound.port, secure: false, ignoreTLS: true });
-    try {
-      await transport.sendMail({ envelope: { from: opts.from, to: opts.to }, from: opts.from, to: opts.to, subject: 'Re: careloop dispute', text: opts.text });
-    } finally {
-      transport.close();
-    }
+    await sendReply(inbound.port, { ...opts, subject: 'Re: careloop dispute' });
   }
   async function replyAndAnswer(opts: { to: string; from: string; text: string }): Promise<CapturedMail> {
     const before = answersTo(opts.from).length;

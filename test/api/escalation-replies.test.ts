@@ -3,7 +3,7 @@
 // emails for a few seconds), real PostgreSQL, and real SMTP both ways. The chair of the first
 // test has no API token: raise to resolved by replies alone.
 import { randomUUID } from 'node:crypto';
-import nodemailer from 'nodemailer';
+import { sendReply, type Reply } from '../support/reply';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
@@ -84,13 +84,8 @@ describe('working an escalation by email reply (inbound SMTP listener, time-skip
   const quote = (m: CapturedMail) => m.text.split('\n').map((l) => `> ${l}`).join('\n');
 
   /** Sends a reply to the listener, as a person's mail server would, and returns careloop's answer (if any) to `answerTo`. */
-  async function reply(opts: { to: string; from: string; envelopeFrom?: string; text: string }) {
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: inbound.port, secure: false, ignoreTLS: true });
-    try {
-      await transport.sendMail({ envelope: { from: opts.envelopeFrom ?? opts.from, to: opts.to }, from: opts.from, to: opts.to, subject: 'Re: careloop escalation', text: opts.text });
-    } finally {
-      transport.close();
-    }
+  async function reply(opts: Omit<Reply, 'subject'>) {
+    await sendReply(inbound.port, { ...opts, subject: 'Re: careloop escalation' });
   }
   /** Replies as `from` and waits for the answer careloop sends back to them. */
   async function replyAndAnswer(opts: { to: string; from: string; text: string }): Promise<CapturedMail> {

@@ -2,6 +2,7 @@
 // the time-skipping server with careloop's activities, real PostgreSQL, and real SMTP both ways.
 import { randomBytes, randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
+import { sendReply, type Reply } from '../support/reply';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -83,25 +84,7 @@ describe('acting on a sprint by email reply (inbound SMTP listener, time-skippin
   const answersTo = (address: string) => smtp.messages.slice(mark).filter((m) => m.to.includes(address) && !m.parsed.headers.get('x-careloop-workflow'));
 
   /** Sends a reply to the listener, as a person's mail server would. */
-  async function reply(opts: { to: string; from: string; envelopeFrom?: string; text: string; headers?: Record<string, string>; inReplyTo?: CapturedMail }) {
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: inbound.port, secure: false, ignoreTLS: true });
-    try {
-      const messageId = `<${randomUUID()}@mail.care.test>`;
-      await transport.sendMail({
-        envelope: { from: opts.envelopeFrom ?? opts.from, to: opts.to },
-        from: opts.from,
-        to: opts.to,
-        subject: `Re: ${opts.inReplyTo?.subject ?? 'careloop'}`,
-        text: opts.text,
-        messageId,
-        ...(opts.inReplyTo?.messageId ? { inReplyTo: opts.inReplyTo.messageId, references: opts.inReplyTo.messageId } : {}),
-        headers: opts.headers,
-      });
-      return messageId;
-    } finally {
-      transport.close();
-    }
-  }
+  const reply = (opts: Reply) => sendReply(inbound.port, opts);
   const failureOf = (p: Promise<unknown>) => p.then(() => undefined as unknown as SmtpFailure, (e: SmtpFailure) => e);
   const quote = (m: CapturedMail) => m.text.split('\n').map((l) => `> ${l}`).join('\n');
   const tasksNow = async () => (await handle.query(sprintStateQuery)).tasks;

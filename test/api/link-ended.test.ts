@@ -5,8 +5,6 @@
 // sent empty answers GOV.UK style. Real app, PostgreSQL, SMTP, the time-skipping Temporal server
 // with careloop's worker; each page is then looked at in Chromium at 375 and 1280 px with axe
 // (test/support/browser.ts lookAt; pictures in test-results/screenshots/link-ended).
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -19,7 +17,7 @@ import { csrfFrom } from '../support/html';
 import { signInAs } from '../support/signin';
 import { newLocalRef, planContent } from '../support/plan-fixture';
 import { createParticipant, ownersByDay } from '../support/sprint-fixture';
-import { startRealStack, type RealStack } from '../support/stack';
+import { listen, startRealStack, type ListeningStack } from '../support/stack';
 import { describeProblems, launchChromium, lookAt, screenshotDir, WIDTHS, type PageProblem } from '../support/browser';
 
 const bearer = (p: { token: string }) => ({ Authorization: `Bearer ${p.token}` });
@@ -28,8 +26,7 @@ const when = (iso: string | Date) => formatInstant(typeof iso === 'string' ? iso
 const textOf = (page: string) => page.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ').replace(/ ([.,:;])/g, '$1');
 
 describe('link pages that no longer work (real Temporal, PostgreSQL and SMTP)', () => {
-  let stack: RealStack;
-  let server: Server;
+  let stack: ListeningStack;
   let base: string;
   let browser: Browser;
   /** What Chromium and axe found on the pages looked at. */
@@ -37,17 +34,12 @@ describe('link pages that no longer work (real Temporal, PostgreSQL and SMTP)', 
   let looked = 0;
 
   beforeAll(async () => {
-    stack = await startRealStack({ name: 'link-ended' });
-    server = await new Promise<Server>((resolve) => {
-      const s = stack.app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    stack = await listen(await startRealStack({ name: 'link-ended' }));
+    base = stack.base;
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     await stack?.stop();
   });
 

@@ -3,7 +3,7 @@
 // an agency sends its update), email replies through careloop's real inbound listener, the
 // signed-in review and action pages, the plan page's section, and the JSON routes with their
 // access rule. Real Temporal (time-skipping), PostgreSQL, and SMTP in and out.
-import nodemailer from 'nodemailer';
+import { sendReply } from '../support/reply';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
@@ -40,8 +40,7 @@ describe('the plan’s own steps: link pages, replies, pages and routes (real Te
     (await smtp.waitFor((m) => m.parsed.headers.get('x-careloop-workflow') === planStepsWorkflowId(planId) && m.to.includes(to) && subject.test(m.subject)))[0]!;
   const steps = async () => (await request(app).get(`/api/plans/${planId}/steps`).set(bearer(people.coordinator))).body.state;
   const dayFromNow = async (days: number) => new Date((await stack.env.currentTimeMs()) + days * DAY).toISOString().slice(0, 10);
-  const reply = (from: string, to: string, text: string) =>
-    nodemailer.createTransport({ host: '127.0.0.1', port: inbound.port, secure: false, ignoreTLS: true }).sendMail({ from, to, subject: 'Re: careloop', text });
+  const reply = (from: string, to: string, text: string) => sendReply(inbound.port, { from, to, text });
 
   beforeAll(async () => {
     stack = await startRealStack({ name: 'plan-steps' });

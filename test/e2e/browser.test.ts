@@ -4,50 +4,34 @@
 // form, watches the live page, cancels it; a manager opens the dashboard and finds the overdue
 // sprint at the top. Screenshots go to test-results/screenshots/browser (or SCREENSHOT_DIR).
 import { statSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { SPRINT_TEMPLATE } from '../../domain/sprint';
 import { sprintWorkflow } from '../../workflows';
 import { instantToZonedLocal } from '../../domain/format';
-import { buildTestApp } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { mailerFor, TEST_LINKS } from '../support/mailer';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
-import { createDevServerEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
-import { createSprintPeople, ownersByDay, type SprintPeople } from '../support/sprint-fixture';
+import type { SmtpCapture } from '../support/smtp';
+import { ownersByDay, type SprintPeople } from '../support/sprint-fixture';
 import request from 'supertest';
 import type { Express } from 'express';
-import { DESK, launchChromium, screenshotDir as screenshotsFor, signInOn } from '../support/browser';
+import { DESK, screenshotDir as screenshotsFor, signInOn, startBrowserStack, type BrowserStack } from '../support/browser';
 
 describe('a coordinator in Chromium: sign in, start a sprint, watch it, cancel it', () => {
-  let env: TestWorkflowEnvironment;
-  let t: TestDatabase;
+  let stack: BrowserStack;
   let smtp: SmtpCapture;
   let people: SprintPeople;
-  let worker: Worker;
-  let running: Promise<void>;
-  let server: Server;
   let base: string;
   let browser: Browser;
   let page: Page;
   const screenshotDir = screenshotsFor('browser');
-  const taskQueue = `browser-${randomUUID()}`;
   let appForApi: Express;
   const dashboardSprints: { localRef: string; sprintId: string }[] = [];
 
   beforeAll(async () => {
-    [env, t, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpCapture()]);
-    people = await createSprintPeople(t.db);
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
-    running = worker.run();
-    const app = buildTestApp({ db: t.db, temporal: env.client, smtp, taskQueue });
+    stack = await startBrowserStack({ name: 'browser' });
+    ({ smtp, people, base, browser } = stack);
+    const app = stack.app;
     appForApi = app;
     // Two sprints for the manager's dashboard, started now so the first is overdue by the time
     // the coordinator's test is done: its day-0 tasks fall due after 30 seconds, the other's in an hour.
@@ -61,25 +45,12 @@ describe('a coordinator in Chromium: sign in, start a sprint, watch it, cancel i
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       dashboardSprints.push({ localRef, sprintId: res.body.sprintId });
     }
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    // Without the browser this fails, saying how to install it (CI does, .ci/run); never skipped.
-    browser = await launchChromium();
     const context = await browser.newContext({ viewport: DESK });
     context.setDefaultTimeout(20_000);
     page = await context.newPage();
   });
   afterAll(async () => {
-    await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await t?.drop();
-    await smtp?.stop();
+    await stack?.stop();
   });
 
   it('signs in through the emailed link, starts a sprint from the form and sees its ten tasks live', async () => {
@@ -133,7 +104,7 @@ describe('a coordinator in Chromium: sign in, start a sprint, watch it, cancel i
     await page.waitForSelector('text=The sprint is cancelled.');
     expect(await page.locator('#sprint-status').innerText()).toBe('Cancelled');
     expect(await page.locator('table.tasks .badge').allInnerTexts()).toEqual(SPRINT_TEMPLATE.map(() => 'Cancelled with the sprint'));
-    const final = await env.client.workflow.getHandle<typeof sprintWorkflow>(sprintId).result();
+    const final = await stack.env.client.workflow.getHandle<typeof sprintWorkflow>(sprintId).result();
     expect(final.status).toBe('cancelled');
     await page.screenshot({ path: path.join(screenshotDir, 'sprint-cancelled.png'), fullPage: true });
   });

@@ -7,34 +7,23 @@
 // No page may scroll sideways (at 375 or 1280 px), link to /api/, fail axe's WCAG 2.2 AA rules
 // or show a raw code. Screenshots of each width go to test-results/screenshots/dispute-browser (or
 // SCREENSHOT_DIR).
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { disputeStateQuery, disputeWorkflow } from '../../workflows';
-import { buildTestApp } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { mailerFor, TEST_LINKS } from '../support/mailer';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
-import { createDevServerEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
-import { createParticipant, createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
-import { describeProblems, launchChromium, lookAt, phoneContext, screenshotDir as screenshotsFor, signInByEmail, signInFromForm } from '../support/browser';
+import type { TestDatabase } from '../support/db';
+import type { SmtpCapture } from '../support/smtp';
+import { createParticipant, type SprintPeople } from '../support/sprint-fixture';
+import { describeProblems, lookAt, phoneContext, screenshotDir as screenshotsFor, signInByEmail, signInFromForm, startBrowserStack, type BrowserStack } from '../support/browser';
 
 
 describe('a dispute from raise to resolution, with a decline and a counter-proposal, in Chromium at 375 px with no API token', () => {
+  let stack: BrowserStack;
   let env: TestWorkflowEnvironment;
   let t: TestDatabase;
   let smtp: SmtpCapture;
   let people: SprintPeople;
-  let worker: Worker;
-  let running: Promise<void>;
-  let app: Express;
-  let server: Server;
   let base: string;
   let browser: Browser;
   let raiserContext: BrowserContext;
@@ -46,38 +35,21 @@ describe('a dispute from raise to resolution, with a decline and a counter-propo
   let manager: { id: string; email: string; name: string };
   let participant: { id: string; localRef: string };
   const screenshotDir = screenshotsFor('dispute-browser');
-  const taskQueue = `dispute-browser-${randomUUID()}`;
 
   beforeAll(async () => {
-    [env, t, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpCapture()]);
-    people = await createSprintPeople(t.db);
+    stack = await startBrowserStack({ name: 'dispute-browser' });
+    ({ env, t, smtp, people, base, browser } = stack);
     const tag = randomUUID().slice(0, 6);
     // Staff who have never had an API token: the pages and the links are all they have.
     raiser = await t.db.staff.create({ data: { email: `wren.${tag}@care.test`, name: 'Wren Ward', roles: ['staff'], agencyId: people.hospital.agencyId }, select: { id: true, email: true, name: true } });
     interimOwner = await t.db.staff.create({ data: { email: `ivy.${tag}@care.test`, name: 'Ivy Interim', roles: ['staff'], agencyId: people.homecare.agencyId }, select: { id: true, email: true, name: true } });
     manager = await t.db.staff.create({ data: { email: `hana.${tag}@care.test`, name: 'Hana Manager', roles: ['manager'], agencyId: people.hospital.agencyId }, select: { id: true, email: true, name: true } });
     participant = await createParticipant(t.db, [people.hospital.agencyId, people.homecare.agencyId]);
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
-    running = worker.run();
-    app = buildTestApp({ db: t.db, temporal: env.client, smtp, taskQueue });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    // Without the browser this fails, saying how to install it (CI does, .ci/run); never skipped.
-    browser = await launchChromium();
     [raiserContext, linkContext] = await Promise.all([phoneContext(browser), phoneContext(browser)]);
     [raiserPage, linkPage] = await Promise.all([raiserContext.newPage(), linkContext.newPage()]);
   });
   afterAll(async () => {
-    await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await t?.drop();
-    await smtp?.stop();
+    await stack?.stop();
   });
 
   /** The page fits the phone and the desk, links nothing to /api/, passes axe, reads words not codes; a picture of each width. */

@@ -5,69 +5,43 @@
 // axe's WCAG 2.2 AA rules or show a raw code. Then a manager's roster and dashboard open the
 // escalation's page, and no page links to /api/. Screenshots of each width go to
 // test-results/screenshots/escalation-browser (or SCREENSHOT_DIR).
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { buildTestApp } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { mailerFor, TEST_LINKS } from '../support/mailer';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
-import { createDevServerEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
-import { createParticipant, createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
+import type { TestDatabase } from '../support/db';
+import type { SmtpCapture } from '../support/smtp';
+import { createParticipant, type SprintPeople } from '../support/sprint-fixture';
 import { signInAs } from '../support/signin';
-import { describeProblems, launchChromium, lookAt, phoneContext, screenshotDir as screenshotsFor, signInOn } from '../support/browser';
+import { describeProblems, lookAt, phoneContext, screenshotDir as screenshotsFor, signInOn, startBrowserStack, type BrowserStack } from '../support/browser';
 
 
 describe('a chair with no API token works an escalation in Chromium at 375 px', () => {
+  let stack: BrowserStack;
   let env: TestWorkflowEnvironment;
   let t: TestDatabase;
   let smtp: SmtpCapture;
   let people: SprintPeople;
-  let worker: Worker;
-  let running: Promise<void>;
   let app: Express;
-  let server: Server;
   let base: string;
   let browser: Browser;
   let page: Page;
   let chair: { id: string; email: string; name: string };
   let participant: { id: string; localRef: string };
   const screenshotDir = screenshotsFor('escalation-browser');
-  const taskQueue = `escalation-browser-${randomUUID()}`;
 
   beforeAll(async () => {
-    [env, t, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpCapture()]);
-    people = await createSprintPeople(t.db);
+    stack = await startBrowserStack({ name: 'escalation-browser' });
+    ({ env, t, smtp, people, app, base, browser } = stack);
     // A coordinator who has never had an API token: the pages are all they have.
     chair = await t.db.staff.create({ data: { email: `cleo.${randomUUID().slice(0, 6)}@care.test`, name: 'Cleo Chair', roles: ['coordinator'], agencyId: people.coordinator.agencyId }, select: { id: true, email: true, name: true } });
     participant = await createParticipant(t.db, [people.coordinator.agencyId]);
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
-    running = worker.run();
-    app = buildTestApp({ db: t.db, temporal: env.client, smtp, taskQueue });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    // Without the browser this fails, saying how to install it (CI does, .ci/run); never skipped.
-    browser = await launchChromium();
     page = await (await phoneContext(browser)).newPage();
   });
   afterAll(async () => {
-    await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await t?.drop();
-    await smtp?.stop();
+    await stack?.stop();
   });
 
   /** The page fits the phone and the desk, links nothing to /api/, passes axe, reads words not codes; a picture of each width. */

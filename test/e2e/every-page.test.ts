@@ -8,26 +8,19 @@
 // (test-results/screenshots/every-page, or SCREENSHOT_DIR). Every email sent along the way and
 // every CSV export is scanned for raw codes too. Last, two keyboard-only walks: starting a sprint
 // from its form, and recording a task done from an emailed link.
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { hashToken } from '../../runtime/secrets';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { buildTestApp, createStaff } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { mailerFor, TEST_LINKS } from '../support/mailer';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
-import { createDevServerEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
-import { createSprintPeople, ownersByDay, type SprintPeople } from '../support/sprint-fixture';
+import { createStaff } from '../support/app';
+import type { TestDatabase } from '../support/db';
+import type { SmtpCapture } from '../support/smtp';
+import { ownersByDay, type SprintPeople } from '../support/sprint-fixture';
 import { newLocalRef } from '../support/plan-fixture';
 import { createCareWorld, until } from '../support/care-world';
-import { describeProblems, launchChromium, lookAt, phoneContext, rawCodesIn, screenshotDir, signInByEmail, type PageProblem } from '../support/browser';
+import { describeProblems, lookAt, phoneContext, rawCodesIn, screenshotDir, signInByEmail, type PageProblem, startBrowserStack, type BrowserStack } from '../support/browser';
 
 const bearer = (p: { token: string }) => ({ Authorization: `Bearer ${p.token}` });
 
@@ -64,15 +57,12 @@ const FOCUS_PROBE = `(() => {
 })()`;
 
 describe('every page, at 375 and 1280 px: WCAG 2.2 AA, no sideways scrolling, words not codes', () => {
-  let env: TestWorkflowEnvironment;
+  let stack: BrowserStack;
   let t: TestDatabase;
   let smtp: SmtpCapture;
   let people: SprintPeople;
   let admin: { id: string; email: string; name: string };
-  let worker: Worker;
-  let running: Promise<void>;
   let app: Express;
-  let server: Server;
   let base: string;
   let browser: Browser;
   let sprintId: string;
@@ -80,23 +70,15 @@ describe('every page, at 375 and 1280 px: WCAG 2.2 AA, no sideways scrolling, wo
   let escalationId: string;
   let disputeId: string;
   const dir = screenshotDir('every-page');
-  const taskQueue = `every-page-${randomUUID()}`;
   const problems: PageProblem[] = [];
   /** Shapes already looked at (a role's home page is looked at for each role). */
   const seen = new Set<string>();
   let looked = 0;
 
   beforeAll(async () => {
-    [env, t, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpCapture()]);
-    people = await createSprintPeople(t.db);
+    stack = await startBrowserStack({ name: 'every-page', rateLimits: { signinPerWindow: 100, tokenPerWindow: 1000 } });
+    ({ t, smtp, people, app, base, browser } = stack);
     admin = (await createStaff(t.db, { email: `ada.${randomUUID().slice(0, 6)}@care.test`, name: 'Ada Admin', roles: ['admin'], agencyId: people.coordinator.agencyId })).staff;
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
-    running = worker.run();
-    app = buildTestApp({ db: t.db, temporal: env.client, smtp, taskQueue, rateLimits: { signinPerWindow: 100, tokenPerWindow: 1000 } });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     // The work every page can show: a sprint running its 72 hours, a second on a fast clock whose
     // tasks slip and close undone (overdue, escalated, "not done by close"), a plan with a change
@@ -112,18 +94,10 @@ describe('every page, at 375 and 1280 px: WCAG 2.2 AA, no sideways scrolling, wo
     // The fast sprint closed with its tasks undone.
     await until(async () => (await request(app).get(`/api/sprints/${fast.body.sprintId}`).set(bearer(people.coordinator))).body.status, (s) => s === 'completed-with-gaps', 120_000);
 
-    browser = await launchChromium();
     console.log(`Pictures of every page: ${dir}`);
   });
   afterAll(async () => {
-    await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await t?.drop();
-    await smtp?.stop();
+    await stack?.stop();
   });
 
   /** Opens `href` and looks at it, unless a page of its shape was looked at already. */

@@ -8,38 +8,18 @@
 // show no raw code; pictures of each width go to test-results/screenshots/my-work-browser (or
 // SCREENSHOT_DIR). Last, the weekly digest's Temporal Schedule as the worker sets it, run on the
 // dev server.
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { buildTestApp, createStaff } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { mailerFor, TEST_LINKS } from '../support/mailer';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
-import { createDevServerEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
-import { createSprintPeople, ownersByDay, type SprintPeople } from '../support/sprint-fixture';
-import { newLocalRef, planContent } from '../support/plan-fixture';
+import { createStaff } from '../support/app';
+import type { TestDatabase } from '../support/db';
+import type { SmtpCapture } from '../support/smtp';
+import type { SprintPeople } from '../support/sprint-fixture';
+import { createCareWorld } from '../support/care-world';
 import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from '../../runtime/digest-schedule';
-import { describeProblems, launchChromium, lookAt, phoneContext, screenshotDir as screenshotsFor, signInFromForm } from '../support/browser';
-
-const bearer = (p: { token: string }) => ({ Authorization: `Bearer ${p.token}` });
-
-/** Waits (outside a test) until `read` answers what `ok` wants. */
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`still waiting after ${timeoutMs} ms: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+import { describeProblems, lookAt, phoneContext, screenshotDir as screenshotsFor, signInFromForm, startBrowserStack, type BrowserStack } from '../support/browser';
 
 /** One link to follow: its words on the page, its address, or the start of its address. */
 type Step = { text: string } | { href: string } | { prefix: string };
@@ -51,15 +31,13 @@ interface Job {
 }
 
 describe('each role finds its jobs from My work in at most two clicks, in Chromium', () => {
+  let stack: BrowserStack;
   let env: TestWorkflowEnvironment;
   let t: TestDatabase;
   let smtp: SmtpCapture;
   let people: SprintPeople;
   let admin: { id: string; email: string; name: string };
-  let worker: Worker;
-  let running: Promise<void>;
   let app: Express;
-  let server: Server;
   let base: string;
   let browser: Browser;
   let sprintId: string;
@@ -67,78 +45,20 @@ describe('each role finds its jobs from My work in at most two clicks, in Chromi
   let escalationId: string;
   let disputeId: string;
   const screenshotDir = screenshotsFor('my-work-browser');
-  const taskQueue = `my-work-browser-${randomUUID()}`;
+  let taskQueue: string;
 
   beforeAll(async () => {
-    [env, t, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpCapture()]);
-    people = await createSprintPeople(t.db);
+    stack = await startBrowserStack({ name: 'my-work-browser', rateLimits: { signinPerWindow: 100, tokenPerWindow: 1000 } });
+    ({ env, t, smtp, people, app, base, browser, taskQueue } = stack);
     admin = (await createStaff(t.db, { email: `ada.${randomUUID().slice(0, 6)}@care.test`, name: 'Ada Admin', roles: ['admin'], agencyId: people.coordinator.agencyId })).staff;
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
-    running = worker.run();
-    app = buildTestApp({ db: t.db, temporal: env.client, smtp, taskQueue, rateLimits: { signinPerWindow: 100, tokenPerWindow: 1000 } });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-    // The work: Casey's sprint (day 0 to Wren), her plan (an action and a change for Wren to
-    // acknowledge, and a rapid review asking Wren's agency for an update), a high escalation Morgan
-    // chairs and Casey follows, and a dispute against Wren's agency in which Wren speaks for it.
-    const owners = Object.fromEntries(Object.entries(ownersByDay(people)).map(([k, s]) => [k, s.id]));
-    const localRef = newLocalRef();
-    const sprint = await request(app).post('/api/sprints').set(bearer(people.coordinator)).send({ participant: { localRef, displayName: 'Ada Example' }, dischargeAt: new Date().toISOString(), owners });
-    expect(sprint.status, JSON.stringify(sprint.body)).toBe(201);
-    sprintId = sprint.body.sprintId;
-    const content = planContent(people);
-    const plan = await request(app).post('/api/plans').set(bearer(people.coordinator)).send({ participant: { localRef, displayName: 'Ada Example' }, content });
-    expect(plan.status, JSON.stringify(plan.body)).toBe(201);
-    planId = plan.body.planId;
-    const v2 = await request(app)
-      .post(`/api/plans/${planId}/versions`)
-      .set(bearer(people.coordinator))
-      .send({ baseVersion: 1, content, reason: 'Safeguarding concern raised by home care', trigger: 'safeguarding', acknowledgementRequired: true, recipients: [people.hospital.id] });
-    expect(v2.status, JSON.stringify(v2.body)).toBe(201);
-    await until(async () => (await request(app).get(`/api/plans/${planId}/steps`).set(bearer(people.coordinator))).body.state?.review?.status, (s) => s === 'open');
-    const asked = await request(app).post(`/api/plans/${planId}/review/updates`).set(bearer(people.coordinator)).send({ agencyIds: [people.hospital.agencyId] });
-    expect(asked.status, JSON.stringify(asked.body)).toBeLessThan(300);
-    const raised = await request(app).post('/api/escalations').set(bearer(people.coordinator)).send({ participantLocalRef: localRef, riskLevel: 'high', trigger: 'Two missed visits' });
-    expect(raised.status, JSON.stringify(raised.body)).toBe(201);
-    escalationId = raised.body.escalationId;
-    const dispute = await request(app)
-      .post('/api/disputes')
-      .set(bearer(people.coordinator))
-      .send({
-        participantLocalRef: localRef,
-        subject: 'Who arranges the bath board',
-        description: 'Both agencies say the other arranges it.',
-        outcomeSought: 'The hospital arranges it before discharge.',
-        step: 'Arrange the bath board',
-        interimOwnerId: people.coordinator.id,
-        respondentAgencyIds: [people.hospital.agencyId],
-        respondentContactIds: [people.hospital.id],
-      });
-    expect(dispute.status, JSON.stringify(dispute.body)).toBe(201);
-    disputeId = dispute.body.disputeId;
-    // Everything is in the record: the links, the plan's action, the update asked, the escalation's responders, the dispute's people.
-    await until(() => t.db.actionToken.count({ where: { workflowId: sprintId, staffId: people.hospital.id } }), (n) => n > 0);
-    await until(() => t.db.actionToken.count({ where: { staffId: people.hospital.id, purpose: 'plan-reply', revokedAt: null } }), (n) => n === 1);
-    await until(() => t.db.planAction.count({ where: { planId, ownerId: people.hospital.id, status: 'open' } }), (n) => n === 1);
-    await until(() => t.db.planReview.count({ where: { planId, updateRequests: { array_contains: [{ toId: people.hospital.id, status: 'open' }] } } }), (n) => n === 1);
-    await until(async () => (await t.db.escalation.findUnique({ where: { id: escalationId } }))?.responderIds ?? [], (ids) => ids.includes(people.coordinator.id));
-    await until(() => t.db.dispute.count({ where: { id: disputeId, stages: { array_contains: [{ representatives: [{ id: people.hospital.id }] }] } } }), (n) => n === 1);
-
-    // Without the browser this fails, saying how to install it (CI does, .ci/run); never skipped.
-    browser = await launchChromium();
+    // The work (test/support/care-world.ts): Casey's sprint (day 0 to Wren), her plan (an action
+    // and a change for Wren to acknowledge, a rapid review asking Wren's agency for an update), a
+    // high escalation Casey follows, and a dispute in which Wren speaks for her agency.
+    ({ sprintId, planId, escalationId, disputeId } = await createCareWorld(app, t.db, people));
   });
   afterAll(async () => {
-    await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await t?.drop();
-    await smtp?.stop();
+    await stack?.stop();
   });
 
   /** A browser of the person's own, signed in by the emailed link, on the home page. */

@@ -4,37 +4,26 @@
 // and a real SMTP listener. No page may scroll sideways (at 375 or 1280 px) or link to
 // /api/, fail axe's WCAG 2.2 AA rules or show a raw code. Screenshots of each width go to
 // test-results/screenshots/person-hub-browser (or SCREENSHOT_DIR).
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { buildTestApp } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { mailerFor, TEST_LINKS } from '../support/mailer';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
-import { createDevServerEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
-import { createSprintPeople, ownersByDay, type SprintPeople } from '../support/sprint-fixture';
+import type { TestDatabase } from '../support/db';
+import type { SmtpCapture } from '../support/smtp';
+import { ownersByDay, type SprintPeople } from '../support/sprint-fixture';
 import { newLocalRef, planContent } from '../support/plan-fixture';
 import { recordAuditEvent } from '../../record/audit';
-import { DESK, describeProblems, launchChromium, lookAt, phoneContext, screenshotDir as screenshotsFor, signInOn } from '../support/browser';
+import { DESK, describeProblems, lookAt, phoneContext, screenshotDir as screenshotsFor, signInOn, startBrowserStack, type BrowserStack } from '../support/browser';
 
 
 describe('a coordinator finds a person and opens their page in Chromium at 375 px', () => {
-  let env: TestWorkflowEnvironment;
+  let stack: BrowserStack;
   let t: TestDatabase;
   let smtp: SmtpCapture;
   let people: SprintPeople;
-  let worker: Worker;
-  let running: Promise<void>;
   let app: Express;
-  let server: Server;
   let base: string;
   let browser: Browser;
   let page: Page;
@@ -42,21 +31,13 @@ describe('a coordinator finds a person and opens their page in Chromium at 375 p
   const localRef = newLocalRef();
   const displayName = 'Theodora Featherstonehaugh-Montgomery';
   const screenshotDir = screenshotsFor('person-hub-browser');
-  const taskQueue = `person-hub-browser-${randomUUID()}`;
   const bearer = (p: { token: string }) => ({ Authorization: `Bearer ${p.token}` });
 
   beforeAll(async () => {
-    [env, t, smtp] = await Promise.all([createDevServerEnv(), createTestDatabase(), startSmtpCapture()]);
-    people = await createSprintPeople(t.db);
+    stack = await startBrowserStack({ name: 'person-hub-browser' });
+    ({ t, smtp, people, app, base, browser } = stack);
     // A coordinator who has never had an API token: the pages are all they have.
     coordinator = await t.db.staff.create({ data: { email: `cora.${randomUUID().slice(0, 6)}@care.test`, name: 'Cora Coordinator', roles: ['coordinator'], agencyId: people.coordinator.agencyId }, select: { id: true, email: true, name: true } });
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
-    running = worker.run();
-    app = buildTestApp({ db: t.db, temporal: env.client, smtp, taskQueue });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     // Set up through the API by a colleague: a plan (which puts the county in the care team), a sprint and an escalation.
     const plan = await request(app).post('/api/plans').set(bearer(people.coordinator)).send({ participant: { localRef, displayName }, content: planContent(people) });
@@ -80,19 +61,10 @@ describe('a coordinator finds a person and opens their page in Chromium at 375 p
     const raised = await request(app).post('/api/escalations').set(bearer(people.coordinator)).send({ participantLocalRef: localRef, riskLevel: 'high', trigger: 'Fall at home overnight, found by the carer at 07:00' });
     expect(raised.status, JSON.stringify(raised.body)).toBe(201);
 
-    // Without the browser this fails, saying how to install it (CI does, .ci/run); never skipped.
-    browser = await launchChromium();
     page = await (await phoneContext(browser)).newPage();
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await t?.drop();
-    await smtp?.stop();
+    await stack?.stop();
   });
 
   /** The page fits the phone and the desk, links nothing to /api/, passes axe, reads words not codes; a picture of each width. */

@@ -10,6 +10,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { AxeBuilder } from '@axe-core/playwright';
 import { rawCodesIn } from './page-text';
 import type { SmtpCapture } from './smtp';
+import type { AppDeps } from '../../api/app';
+import { listen, startRealStack, type ListeningStack } from './stack';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Without the background-networking flags Chromium keeps dialling Google from a closed network.
@@ -32,6 +34,31 @@ export function screenshotDir(name: string): string {
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}. Install it with "apt-get install -y chromium" or set CHROMIUM_PATH to a Chromium binary.`);
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS });
+}
+
+export interface BrowserStack extends ListeningStack {
+  browser: Browser;
+}
+
+/**
+ * What a browser test runs against: the real stack on the Temporal dev server (visibility and
+ * schedules as in production), the app on a port of its own, and Chromium. `stop()` stops all.
+ */
+export async function startBrowserStack(opts: { name: string; rateLimits?: AppDeps['rateLimits'] }): Promise<BrowserStack> {
+  const stack = await listen(await startRealStack({ ...opts, temporal: 'dev' }));
+  // Without the browser this fails, saying how to install it (CI does, .ci/run); never skipped.
+  const browser = await launchChromium().catch(async (err: unknown) => {
+    await stack.stop();
+    throw err;
+  });
+  return {
+    ...stack,
+    browser,
+    async stop() {
+      await browser.close();
+      await stack.stop();
+    },
+  };
 }
 
 /** A phone-sized context of its own (cookies kept apart from other people's). */

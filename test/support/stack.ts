@@ -1,7 +1,10 @@
 // The real parts most API tests run against, started together: the time-skipping Temporal
-// server with careloop's worker on a task queue of its own, a database of the file's own, a
-// real SMTP listener, the people of a sprint, and the real app.
+// server (or the dev server, for tests that need visibility and schedules) with careloop's worker
+// on a task queue of its own, a database of the file's own, a real SMTP listener, the people of a
+// sprint, and the real app; listening on a port of its own when a browser is to open it.
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -10,7 +13,7 @@ import { buildTestApp } from './app';
 import { createTestDatabase, type TestDatabase } from './db';
 import { mailerFor, TEST_LINKS } from './mailer';
 import { startSmtpCapture, type SmtpCapture } from './smtp';
-import { createTimeSkippingEnv } from './temporal';
+import { createDevServerEnv, createTimeSkippingEnv } from './temporal';
 import { createTestWorker } from './worker';
 import { createSprintPeople, type SprintPeople } from './sprint-fixture';
 
@@ -24,9 +27,30 @@ export interface RealStack {
   stop(): Promise<void>;
 }
 
-export async function startRealStack(opts: { name: string; rateLimits?: AppDeps['rateLimits'] }): Promise<RealStack> {
+export interface ListeningStack extends RealStack {
+  /** Where the app listens: `http://127.0.0.1:<port>`. */
+  base: string;
+}
+
+/** The app on a port of its own (127.0.0.1), for a browser; `stop()` closes it before the rest. */
+export async function listen(stack: RealStack): Promise<ListeningStack> {
+  const server = await new Promise<Server>((resolve) => {
+    const s = stack.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return {
+    ...stack,
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await stack.stop();
+    },
+  };
+}
+
+export async function startRealStack(opts: { name: string; rateLimits?: AppDeps['rateLimits']; temporal?: 'time-skipping' | 'dev' }): Promise<RealStack> {
   const taskQueue = `${opts.name}-${randomUUID()}`;
-  const [env, t, smtp] = await Promise.all([createTimeSkippingEnv(), createTestDatabase(), startSmtpCapture()]);
+  const [env, t, smtp] = await Promise.all([opts.temporal === 'dev' ? createDevServerEnv() : createTimeSkippingEnv(), createTestDatabase(), startSmtpCapture()]);
   const people = await createSprintPeople(t.db);
   const worker: Worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
   const running = worker.run();

@@ -7,17 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { disputeStateQuery, disputeWorkflow, escalationWorkflow, recordInterimProgressUpdate, withdrawDisputeUpdate } from '../../workflows';
 import { DISPUTE_AGREEMENT, type DisputeActor } from '../../domain/dispute';
 import { childEscalationId } from '../../domain/escalation';
 import { DISPUTE_INTERIM_TOKEN_PURPOSE, DISPUTE_REPLY_TOKEN_PURPOSE } from '../../domain/tokens';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { mailerFor, TEST_LINKS } from '../support/mailer';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
-import { createTimeSkippingEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
-import { createParticipant, createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
+import type { TestDatabase } from '../support/db';
+import type { SmtpCapture } from '../support/smtp';
+import { startRealStack, type RealStack } from '../support/stack';
+import { createParticipant, type SprintPeople } from '../support/sprint-fixture';
 
 const HOUR = 3_600_000;
 
@@ -26,22 +23,15 @@ describe('the interim owner’s step (time-skipping server, real activities, Pos
   let t: TestDatabase;
   let smtp: SmtpCapture;
   let people: SprintPeople;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = `dispute-interim-${randomUUID()}`;
+  let taskQueue: string;
+  let stack: RealStack;
 
   beforeAll(async () => {
-    [env, t, smtp] = await Promise.all([createTimeSkippingEnv(), createTestDatabase(), startSmtpCapture()]);
-    people = await createSprintPeople(t.db);
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
-    running = worker.run();
+    stack = await startRealStack({ name: 'dispute-interim' });
+    ({ env, t, smtp, people, taskQueue } = stack);
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await t?.drop();
-    await smtp?.stop();
+    await stack?.stop();
   });
 
   it('reminds the interim owner, escalates a missed progress, ends the escalation on progress, and tells them who carries the step on', async () => {

@@ -7,16 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { addHuddleDecisionUpdate, endHuddleDecisionUpdate, finishHuddleUpdate, huddleStateQuery, huddleWorkflow, recordHuddleAttendanceUpdate } from '../../workflows';
 import { childEscalationId } from '../../domain/escalation';
 import { verifyAuditChain } from '../../activities/audit';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { mailerFor, TEST_LINKS } from '../support/mailer';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp';
-import { createTimeSkippingEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
-import { createParticipant, createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
+import type { TestDatabase } from '../support/db';
+import type { SmtpCapture } from '../support/smtp';
+import { startRealStack, type RealStack } from '../support/stack';
+import { createParticipant, type SprintPeople } from '../support/sprint-fixture';
 
 const HOUR = 3600_000;
 const by = (p: { id: string; name: string }) => ({ staffId: p.id, name: p.name, channel: 'web' as const });
@@ -26,22 +23,15 @@ describe('huddle workflow (time-skipping server, real PostgreSQL and SMTP)', () 
   let t: TestDatabase;
   let smtp: SmtpCapture;
   let people: SprintPeople;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = `huddle-ts-${randomUUID()}`;
+  let taskQueue: string;
+  let stack: RealStack;
 
   beforeAll(async () => {
-    [env, t, smtp] = await Promise.all([createTimeSkippingEnv(), createTestDatabase(), startSmtpCapture()]);
-    people = await createSprintPeople(t.db);
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
-    running = worker.run();
+    stack = await startRealStack({ name: 'huddle-ts' });
+    ({ env, t, smtp, people, taskQueue } = stack);
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await t?.drop();
-    await smtp?.stop();
+    await stack?.stop();
   });
 
   const mailsTo = (email: string, workflowId: string) => smtp.messages.filter((m) => m.to.includes(email) && m.parsed.headers.get('x-careloop-workflow') === workflowId);
