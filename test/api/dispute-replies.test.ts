@@ -3,65 +3,38 @@
 // real SMTP both ways. A party declines a proposal with `decline: ...` and counter-proposes; the
 // interim owner reports `progress: ...`; a reply from anyone else changes nothing; each reply is
 // answered with what was recorded and what was not, and why.
-import { randomUUID } from 'node:crypto';
-import { sendReply } from '../support/reply';
+import { sendReply, startTestInbound } from '../support/reply';
+import { startRealStack, type RealStack } from '../support/stack';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { disputeStateQuery, disputeWorkflow } from '../../workflows';
-import { startInboundListener, type InboundListener } from '../../api/inbound';
-import { createSprintService } from '../../api/sprints/service';
+import type { InboundListener } from '../../api/inbound';
 import { createDisputeService } from '../../api/disputes/service';
-import { buildTestApp } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { mailerFor, TEST_LINKS } from '../support/mailer';
-import { freePort } from '../support/ports';
-import { testLogger } from '../support/quiet-logger';
-import { startSmtpCapture, type CapturedMail, type SmtpCapture } from '../support/smtp';
-import { createTimeSkippingEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
-import { createParticipant, createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
+import type { TestDatabase } from '../support/db';
+import { type CapturedMail, type SmtpCapture } from '../support/smtp';
+import { createParticipant, type SprintPeople } from '../support/sprint-fixture';
 
 type SmtpFailure = Error & { responseCode?: number; response?: string };
 
 describe('working a dispute by email reply (inbound SMTP listener, time-skipping server, real PostgreSQL and SMTP)', () => {
+  let stack: RealStack;
   let env: TestWorkflowEnvironment;
   let t: TestDatabase;
   let smtp: SmtpCapture;
   let people: SprintPeople;
   let app: Express;
   let inbound: InboundListener;
-  let worker: Worker;
-  let running: Promise<void>;
 
   beforeAll(async () => {
-    [env, t, smtp] = await Promise.all([createTimeSkippingEnv(), createTestDatabase(), startSmtpCapture()]);
-    people = await createSprintPeople(t.db);
-    const taskQueue = `dispute-replies-${randomUUID()}`;
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
-    running = worker.run();
-    app = buildTestApp({ db: t.db, temporal: env.client, smtp, taskQueue, rateLimits: { tokenPerWindow: 1000 } });
-    const services = { db: t.db, temporal: env.client, taskQueue };
-    inbound = await startInboundListener({
-      port: await freePort(),
-      host: '127.0.0.1',
-      inboundDomain: TEST_LINKS.inboundDomain,
-      sprints: createSprintService(services),
-      disputes: createDisputeService(services),
-      mailer: mailerFor(smtp),
-      db: t.db,
-      logger: testLogger,
-    });
+    stack = await startRealStack({ name: 'dispute-replies' });
+    ({ env, t, smtp, people, app } = stack);
+    inbound = await startTestInbound(stack, (services) => ({ disputes: createDisputeService(services) }));
   });
   afterAll(async () => {
     await inbound?.stop();
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await t?.drop();
-    await smtp?.stop();
+    await stack?.stop();
   });
 
   const bearer = (p: { token: string }) => ({ Authorization: `Bearer ${p.token}` });

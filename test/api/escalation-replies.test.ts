@@ -3,25 +3,20 @@
 // emails for a few seconds), real PostgreSQL, and real SMTP both ways. The chair of the first
 // test has no API token: raise to resolved by replies alone.
 import { randomUUID } from 'node:crypto';
-import { sendReply, type Reply } from '../support/reply';
+import { sendReply, startTestInbound, type Reply } from '../support/reply';
+import { startRealStack, type RealStack } from '../support/stack';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { escalationStateQuery } from '../../workflows';
-import { startInboundListener, type InboundListener } from '../../api/inbound';
-import { createSprintService } from '../../api/sprints/service';
+import type { InboundListener } from '../../api/inbound';
 import { createEscalationService } from '../../api/escalations/service';
-import { buildTestApp, createAgency, createStaff } from '../support/app';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { mailerFor, TEST_LINKS } from '../support/mailer';
-import { freePort } from '../support/ports';
-import { testLogger } from '../support/quiet-logger';
-import { startSmtpCapture, type CapturedMail, type SmtpCapture } from '../support/smtp';
-import { createTimeSkippingEnv } from '../support/temporal';
-import { createTestWorker } from '../support/worker';
-import { createParticipant, createSprintPeople, type SprintPeople } from '../support/sprint-fixture';
+import { createAgency, createStaff } from '../support/app';
+import type { TestDatabase } from '../support/db';
+import { TEST_LINKS } from '../support/mailer';
+import { type CapturedMail, type SmtpCapture } from '../support/smtp';
+import { createParticipant, type SprintPeople } from '../support/sprint-fixture';
 
 type SmtpFailure = Error & { responseCode?: number; response?: string; command?: string };
 type Person = { id: string; name: string; email: string };
@@ -30,41 +25,22 @@ type Person = { id: string; name: string; email: string };
 const GROUP_WINDOW_MS = 3000;
 
 describe('working an escalation by email reply (inbound SMTP listener, time-skipping server, real PostgreSQL and SMTP)', () => {
+  let stack: RealStack;
   let env: TestWorkflowEnvironment;
   let t: TestDatabase;
   let smtp: SmtpCapture;
   let people: SprintPeople;
   let app: Express;
   let inbound: InboundListener;
-  let worker: Worker;
-  let running: Promise<void>;
 
   beforeAll(async () => {
-    [env, t, smtp] = await Promise.all([createTimeSkippingEnv(), createTestDatabase(), startSmtpCapture()]);
-    people = await createSprintPeople(t.db);
-    const taskQueue = `escalation-replies-${randomUUID()}`;
-    worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS, notices: { groupWindowMs: GROUP_WINDOW_MS } } });
-    running = worker.run();
-    app = buildTestApp({ db: t.db, temporal: env.client, smtp, taskQueue, rateLimits: { tokenPerWindow: 1000 } });
-    const services = { db: t.db, temporal: env.client, taskQueue };
-    inbound = await startInboundListener({
-      port: await freePort(),
-      host: '127.0.0.1',
-      inboundDomain: TEST_LINKS.inboundDomain,
-      sprints: createSprintService(services),
-      escalations: createEscalationService(services),
-      mailer: mailerFor(smtp),
-      db: t.db,
-      logger: testLogger,
-    });
+    stack = await startRealStack({ name: 'escalation-replies', notices: { groupWindowMs: GROUP_WINDOW_MS } });
+    ({ env, t, smtp, people, app } = stack);
+    inbound = await startTestInbound(stack, (services) => ({ escalations: createEscalationService(services) }));
   });
   afterAll(async () => {
     await inbound?.stop();
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await t?.drop();
-    await smtp?.stop();
+    await stack?.stop();
   });
 
   const bearer = (p: { token: string }) => ({ Authorization: `Bearer ${p.token}` });

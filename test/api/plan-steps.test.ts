@@ -3,20 +3,16 @@
 // an agency sends its update), email replies through careloop's real inbound listener, the
 // signed-in review and action pages, the plan page's section, and the JSON routes with their
 // access rule. Real Temporal (time-skipping), PostgreSQL, and SMTP in and out.
-import { sendReply } from '../support/reply';
+import { sendReply, startTestInbound } from '../support/reply';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Express } from 'express';
-import { startInboundListener, type InboundListener } from '../../api/inbound';
+import type { InboundListener } from '../../api/inbound';
 import { createPlanService } from '../../api/plans/service';
-import { createSprintService } from '../../api/sprints/service';
 import { createPlanStepsService } from '../../api/plans/steps-service';
 import { planStepsWorkflowId } from '../../domain/plan-steps';
 import type { PlanContent } from '../../domain/plan';
-import { mailerFor, TEST_LINKS } from '../support/mailer';
-import { freePort } from '../support/ports';
 import type { CapturedMail, SmtpCapture } from '../support/smtp';
-import { testLogger } from '../support/quiet-logger';
 import type { SprintPeople } from '../support/sprint-fixture';
 import { newLocalRef, planContent } from '../support/plan-fixture';
 import { csrfFrom } from '../support/html';
@@ -45,18 +41,7 @@ describe('the plan’s own steps: link pages, replies, pages and routes (real Te
   beforeAll(async () => {
     stack = await startRealStack({ name: 'plan-steps' });
     ({ smtp, people, app } = stack);
-    const services = { db: stack.t.db, temporal: stack.env.client, taskQueue: stack.taskQueue };
-    inbound = await startInboundListener({
-      port: await freePort(),
-      host: '127.0.0.1',
-      inboundDomain: TEST_LINKS.inboundDomain,
-      sprints: createSprintService(services),
-      plans: createPlanService(services),
-      planSteps: createPlanStepsService(services),
-      mailer: mailerFor(smtp),
-      db: stack.t.db,
-      logger: testLogger,
-    });
+    inbound = await startTestInbound(stack, (services) => ({ plans: createPlanService(services), planSteps: createPlanStepsService(services) }));
     content = planContent(people, {
       controls: [
         { id: 'c1', description: 'Night-time check call', ownerAgencyId: people.homecare.agencyId, ownerStaffId: people.homecare.id, dueDate: await dayFromNow(3) },

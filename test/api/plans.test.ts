@@ -8,14 +8,11 @@ import type { Express } from 'express';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { planChangeStateQuery } from '../../workflows';
 import { planChangeWorkflowId } from '../../domain/plan';
-import { startInboundListener, type InboundListener } from '../../api/inbound';
+import type { InboundListener } from '../../api/inbound';
+import { startTestInbound } from '../support/reply';
 import { createPlanService } from '../../api/plans/service';
-import { createSprintService } from '../../api/sprints/service';
 import type { TestDatabase } from '../support/db';
-import { mailerFor, TEST_LINKS } from '../support/mailer';
-import { freePort } from '../support/ports';
 import { type CapturedMail, type SmtpCapture } from '../support/smtp';
-import { testLogger } from '../support/quiet-logger';
 import type { SprintPeople } from '../support/sprint-fixture';
 import { newLocalRef, planContent } from '../support/plan-fixture';
 import { csrfFrom } from '../support/html';
@@ -37,16 +34,8 @@ describe('integrated plan and plan change control (real Temporal, PostgreSQL, SM
   beforeAll(async () => {
     stack = await startRealStack({ name: 'plans' });
     ({ env, t, smtp, people, app } = stack);
-    inbound = await startInboundListener({
-      port: await freePort(),
-      host: '127.0.0.1',
-      inboundDomain: TEST_LINKS.inboundDomain,
-      sprints: createSprintService({ db: t.db, temporal: env.client, taskQueue: stack.taskQueue }),
-      plans: createPlanService({ db: t.db, temporal: env.client, taskQueue: stack.taskQueue }),
-      mailer: mailerFor(smtp),
-      db: t.db,
-      logger: testLogger,
-    });
+    inbound = await startTestInbound(stack, (services) => ({ plans: createPlanService(services) }));
+
   });
   afterAll(async () => {
     await inbound?.stop();

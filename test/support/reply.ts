@@ -3,6 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { CapturedMail } from './smtp';
+import { startInboundListener, type InboundListener, type InboundListenerOptions } from '../../api/inbound';
+import { createSprintService } from '../../api/sprints/service';
+import { freePort } from './ports';
+import { mailerFor, TEST_LINKS } from './mailer';
+import { testLogger } from './quiet-logger';
+import type { RealStack } from './stack';
 
 export interface Reply {
   to: string;
@@ -35,4 +41,29 @@ export async function sendReply(port: number, r: Reply): Promise<string> {
   } finally {
     transport.close();
   }
+}
+
+/** What the services of a stack are made from (createSprintService(services) and the like). */
+export interface StackServices {
+  db: RealStack['t']['db'];
+  temporal: RealStack['env']['client'];
+  taskQueue: string;
+}
+
+/**
+ * careloop's inbound listener for `stack`, on a free port: sprint replies always, and whatever
+ * else `extra` adds from the stack's services (`{ disputes: createDisputeService(s) }`).
+ */
+export async function startTestInbound(stack: RealStack, extra: (services: StackServices) => Partial<InboundListenerOptions> = () => ({})): Promise<InboundListener> {
+  const services: StackServices = { db: stack.t.db, temporal: stack.env.client, taskQueue: stack.taskQueue };
+  return startInboundListener({
+    port: await freePort(),
+    host: '127.0.0.1',
+    inboundDomain: TEST_LINKS.inboundDomain,
+    sprints: createSprintService(services),
+    mailer: mailerFor(stack.smtp),
+    db: stack.t.db,
+    logger: testLogger,
+    ...extra(services),
+  });
 }

@@ -9,6 +9,7 @@ import type { Express } from 'express';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { AppDeps } from '../../api/app';
+import type { ActivityDeps } from '../../activities';
 import { buildTestApp } from './app';
 import { createTestDatabase, type TestDatabase } from './db';
 import { mailerFor, TEST_LINKS } from './mailer';
@@ -48,11 +49,11 @@ export async function listen(stack: RealStack): Promise<ListeningStack> {
   };
 }
 
-export async function startRealStack(opts: { name: string; rateLimits?: AppDeps['rateLimits']; temporal?: 'time-skipping' | 'dev' }): Promise<RealStack> {
+export async function startRealStack(opts: { name: string; rateLimits?: AppDeps['rateLimits']; temporal?: 'time-skipping' | 'dev'; notices?: ActivityDeps['notices'] }): Promise<RealStack> {
   const taskQueue = `${opts.name}-${randomUUID()}`;
   const [env, t, smtp] = await Promise.all([opts.temporal === 'dev' ? createDevServerEnv() : createTimeSkippingEnv(), createTestDatabase(), startSmtpCapture()]);
   const people = await createSprintPeople(t.db);
-  const worker: Worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS } });
+  const worker: Worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, deps: { db: t.db, mailer: mailerFor(smtp), links: TEST_LINKS, ...(opts.notices ? { notices: opts.notices } : {}) } });
   const running = worker.run();
   const app = buildTestApp({ db: t.db, temporal: env.client, smtp, taskQueue, rateLimits: { tokenPerWindow: 1000, ...opts.rateLimits } });
   return {
