@@ -2,7 +2,7 @@
 // app against real services; `api/main.ts` runs it.
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { doubleCsrf } from 'csrf-csrf';
@@ -83,8 +83,8 @@ export interface WebHelpers {
   requireSignedIn: RequestHandler;
   signinLimiter: RequestHandler;
   tokenLimiter: RequestHandler;
-  /** Counts a link's 4xx against the caller's address (a link page that answers a refusal itself still counts it), then calls next. */
-  countTokenFailure: ErrorRequestHandler;
+  /** Counts a refused link against the caller's address, for a link page that answers the refusal itself. */
+  countLinkFailure(req: Request): Promise<void>;
   /** Throws a 429 when this email address has asked for too many sign-in links. */
   limitSigninEmail(email: string): Promise<void>;
 }
@@ -145,7 +145,7 @@ export function createApp(deps: AppDeps): express.Express {
     },
     signinLimiter: limits.signinGuard,
     tokenLimiter: limits.tokenGuard,
-    countTokenFailure: limits.countTokenFailure,
+    countLinkFailure: limits.countLinkFailure,
     limitSigninEmail: limits.limitSigninEmail,
   };
 

@@ -47,6 +47,8 @@ export interface RateLimits {
   tokenGuard: RequestHandler;
   /** Error middleware: counts a 4xx answer on a link against the caller's address, then passes the error on. */
   countTokenFailure: ErrorRequestHandler;
+  /** Counts one refused link (unknown, used, revoked or expired) against the caller's address, for a page that answers the refusal itself. */
+  countLinkFailure(req: Request): Promise<void>;
   /** Before a sign-in request: the per-address limit. */
   signinGuard: RequestHandler;
   /** Inside the sign-in request, once the email is known: the per-email limit. */
@@ -70,6 +72,8 @@ export function createRateLimits(deps: { db: Db; logger: Logger; settings?: Rate
   const signinByAddress = limiter('signin-by-address', s.signinPerWindow);
 
   const addressOf = (req: Request) => ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+  const countLinkFailure = (req: Request): Promise<void> =>
+    limited('link-failures-by-address', () => failuresByAddress.penalty(addressOf(req)), () => undefined);
   const retryAfter = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
   const refuse = (res: RateLimiterRes, message: string) =>
     new AppError('RATE_LIMITED', message, { retryAfterSeconds: retryAfter(res) });
@@ -113,14 +117,16 @@ export function createRateLimits(deps: { db: Db; logger: Logger; settings?: Rate
 
     countTokenFailure: async (err, req, res, next) => {
       const known = toAppError(err);
-      // The whole path: a router's error handler (api/links/routes.ts) sees req.path relative to its mount.
+      // The whole path: a router's error handler sees req.path relative to its mount.
       if (TOKEN_PATH.test((req.originalUrl || req.url).split('?')[0]!) && known && known.status >= 400 && known.status < 500 && known.code !== 'RATE_LIMITED') {
-        await limited('link-failures-by-address', () => failuresByAddress.penalty(addressOf(req)), () => undefined);
+        await countLinkFailure(req);
       }
       const retry = known?.code === 'RATE_LIMITED' ? known.details?.retryAfterSeconds : undefined;
       if (typeof retry === 'number') res.set('Retry-After', String(retry));
       next(err);
     },
+
+    countLinkFailure,
 
     signinGuard: async (req, _res, next) => {
       await limited('signin-by-address', () => signinByAddress.consume(addressOf(req)), (r) =>

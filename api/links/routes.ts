@@ -51,7 +51,7 @@ export function linkRoutes(deps: AppDeps, services: AppServices, web: WebHelpers
    * became of its item, by whom and when; else (for a browser) the page saying which and when;
    * else its 410 in words.
    */
-  async function open(req: Request, res: Response): Promise<{ view: LinkView; handler: LinkHandler; ended?: undefined } | { ended: LinkAnswer; refusal: AppError }> {
+  async function open(req: Request, res: Response): Promise<{ view: LinkView; handler: LinkHandler; ended?: undefined } | { ended: LinkAnswer }> {
     const params = ZLinkParams.safeParse(req.params);
     if (!params.success) throw LINK_NOT_VALID();
     const at = now();
@@ -63,8 +63,8 @@ export function linkRoutes(deps: AppDeps, services: AppServices, web: WebHelpers
       const handler = handlers[endedRow.purpose as LinkPurpose];
       // A handler that cannot read its item now (Temporal down, the holder no longer in the care team) says nothing more.
       const answer = await handler?.ended?.(view, error).catch(() => undefined);
-      if (answer) return { ended: answer, refusal: error };
-      if (wantsHtml(req)) return { ended: linkEndedPage(view, error), refusal: error };
+      if (answer) return { ended: answer };
+      if (wantsHtml(req)) return { ended: linkEndedPage(view, error) };
       throw error;
     }
     const row = found.row;
@@ -94,25 +94,20 @@ export function linkRoutes(deps: AppDeps, services: AppServices, web: WebHelpers
 
   // A used, revoked or expired link is answered with what became of it, and still counts against
   // the address as a failure, as any refused link does (api/rate-limits.ts).
-  const sendEnded = (req: Request, res: Response, answer: LinkAnswer, refusal: AppError) =>
-    new Promise<void>((resolve, reject) => {
-      Promise.resolve(
-        web.countTokenFailure(refusal, req, res, () => {
-          send(res, answer);
-          resolve();
-        }),
-      ).catch(reject);
-    });
+  const sendEnded = async (req: Request, res: Response, answer: LinkAnswer) => {
+    await web.countLinkFailure(req);
+    send(res, answer);
+  };
 
   router.get('/a/:token', web.tokenLimiter, async (req, res) => {
     const opened = await open(req, res);
-    if (opened.ended) return sendEnded(req, res, opened.ended, opened.refusal);
+    if (opened.ended) return sendEnded(req, res, opened.ended);
     send(res, await opened.handler.show(opened.view));
   });
 
   router.post('/a/:token', web.tokenLimiter, web.csrfProtection, async (req, res) => {
     const opened = await open(req, res);
-    if (opened.ended) return sendEnded(req, res, opened.ended, opened.refusal);
+    if (opened.ended) return sendEnded(req, res, opened.ended);
     send(res, await opened.handler.act(opened.view, req.body ?? {}));
   });
 
@@ -121,7 +116,7 @@ export function linkRoutes(deps: AppDeps, services: AppServices, web: WebHelpers
   const notValidPage: ErrorRequestHandler = (err, req, res, next) => {
     const known = toAppError(err);
     if (!(known instanceof AppError) || known.code !== 'NOT_FOUND' || known.userMessage !== LINK_NOT_VALID().userMessage || !wantsHtml(req) || res.headersSent) return next(err);
-    void Promise.resolve(web.countTokenFailure(err, req, res, () => send(res, unknownLinkPage()))).catch(next);
+    web.countLinkFailure(req).then(() => send(res, unknownLinkPage()), next);
   };
   router.use('/a/:token', notValidPage);
 
