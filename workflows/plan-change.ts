@@ -49,6 +49,7 @@ export async function planChangeWorkflow(input: PlanChangeInput): Promise<PlanCh
   setHandler(
     acknowledgePlanVersionUpdate,
     async ({ staffId, channel }) => {
+      await ctx.afterStart();
       const recipient = state.recipients.find((r) => r.staff.id === staffId)!;
       // A second acknowledgement changes nothing: the first time and channel stand.
       if (recipient.acknowledgedAt) return recipient;
@@ -78,6 +79,7 @@ export async function planChangeWorkflow(input: PlanChangeInput): Promise<PlanCh
   setHandler(
     remindPlanVersionNowUpdate,
     async ({ by, channel }) => {
+      await ctx.afterStart();
       manualRound += 1;
       const to = pending();
       to.forEach((r) => (r.remindersSent += 1));
@@ -105,6 +107,7 @@ export async function planChangeWorkflow(input: PlanChangeInput): Promise<PlanCh
   const published = { trigger: input.trigger, acknowledgementRequired: input.acknowledgementRequired, recipients: input.recipients.length };
   const started = ctx.event('plan-change.started', { actor: { staffId: input.publishedBy.id, name: input.publishedBy.name }, reason: input.reason, data: published });
   await ctx.notify(state.recipients.map((r) => email(input.acknowledgementRequired ? 'plan-ack-request' : 'plan-published', r.staff, `notify:${r.staff.id}`)), { events: [started] });
+  ctx.begun();
 
   if (input.acknowledgementRequired) {
     // Reminders on the schedule until the deadline, then the missing ones escalate. After that

@@ -66,6 +66,7 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
   };
 
   const endTask = async (taskKey: string, actor: Actor, status: TaskStatus, end: TaskEnd, eventType: string) => {
+    await ctx.afterStart();
     const task = taskOf(taskKey);
     Object.assign(task, { status, ...end, endedAt: workflowNowIso(), endedBy: actor });
     // One write: the event is recorded and the task's links no longer work.
@@ -87,6 +88,7 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
   setHandler(
     reassignTaskUpdate,
     async (a) => {
+      await ctx.afterStart();
       const task = taskOf(a.taskKey);
       const previous = task.owner;
       Object.assign(task, { owner: a.newOwner, reminded: false });
@@ -112,6 +114,7 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
   setHandler(
     cancelSprintUpdate,
     async (a) => {
+      await ctx.afterStart();
       cancelledBy = a.actor;
       const open = endOpenTasks(state, { status: 'cancelled', statusReason: 'sprint-cancelled', reason: a.reason, endedBy: a.actor });
       Object.assign(state, { status: 'cancelled', cancelReason: a.reason });
@@ -129,6 +132,7 @@ export async function sprintWorkflow(input: SprintInput): Promise<SprintState> {
   const owners = [...new Map(state.tasks.map((t) => [t.owner.id, t.owner])).values()];
   const assigned = owners.map((owner) => email('assigned', owner, ['start', owner.id], state.tasks.filter((t) => t.owner.id === owner.id).map(line)));
   await notifying.startSprint({ input, workflowId, events: [started], emails: assigned });
+  ctx.begun();
   state.timeline.push({ at: workflowNowIso(), type: 'emails.sent', detail: `${owners.length} owner(s) notified` });
 
   // Each task: a reminder before its deadline; past it, owner and coordinator are told and an

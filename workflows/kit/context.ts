@@ -1,7 +1,7 @@
 // What every process does around its steps: audit each state change (keyed on the workflow id,
 // stamped with the workflow's clock), keep its search attributes current, send email keyed on
 // the workflow id, and finish only once the work its handlers started has finished.
-import { allHandlersFinished, condition, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Commit, ProcessEmail, ProcessEvent, TokenRevocation } from '../../activities';
 import type { TimelineEntry } from '../../domain/sprint';
@@ -46,6 +46,7 @@ export type ProcessContext = ReturnType<typeof processContext>;
 export function processContext(opts: ProcessContextOptions) {
   const { workflowId } = workflowInfo();
   let events = 0;
+  let begun = false;
   let working = 0;
   let published = '';
   let publishing = false;
@@ -76,6 +77,19 @@ export function processContext(opts: ProcessContextOptions) {
   return {
     workflowId,
     event,
+    /** The process's start is on the record (its first event written, its first emails sent). */
+    begun: () => {
+      begun = true;
+    },
+    /**
+     * For an update handler: an update that reaches the process in the same first task as its
+     * start (the SDK runs it as the handler is set) waits until the start is on the record, so
+     * the audit trail and the emails go in the order things happened. Histories from before this
+     * change replay as they ran (the patch).
+     */
+    afterStart: async (): Promise<void> => {
+      if (!begun && patched('updates-wait-for-start')) await condition(() => begun);
+    },
     /** A key for an email or a record, unique to this workflow. */
     key: (...parts: (string | number)[]) => `${workflowId}:${parts.join(':')}`,
     /** A state change with no other side effect: its audit event (and the links it ends), in one local write. */
