@@ -1,7 +1,7 @@
 // What every process does around its steps: audit each state change (keyed on the workflow id,
 // stamped with the workflow's clock), keep its search attributes current, send email keyed on
 // the workflow id, and finish only once the work its handlers started has finished.
-import { allHandlersFinished, condition, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Commit, ProcessEmail, ProcessEvent, TokenRevocation } from '../../activities';
 import type { TimelineEntry } from '../../domain/sprint';
@@ -84,11 +84,12 @@ export function processContext(opts: ProcessContextOptions) {
     /**
      * For an update handler: an update that reaches the process in the same first task as its
      * start (the SDK runs it as the handler is set) waits until the start is on the record, so
-     * the audit trail and the emails go in the order things happened. Histories from before this
-     * change replay as they ran (the patch).
+     * the audit trail and the emails go in the order things happened. No patch: sprints and plan
+     * changes are pinned to their build (docs/releases.md), and a recorded history whose updates
+     * came after the start never waits, so it replays as it ran.
      */
     afterStart: async (): Promise<void> => {
-      if (!begun && patched('updates-wait-for-start')) await condition(() => begun);
+      if (!begun) await condition(() => begun);
     },
     /** A key for an email or a record, unique to this workflow. */
     key: (...parts: (string | number)[]) => `${workflowId}:${parts.join(':')}`,
